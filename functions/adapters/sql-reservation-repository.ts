@@ -1,0 +1,163 @@
+import type { Reservation, ReservationStatus, Ticket } from '../core/model';
+import type {
+  CancelOutcome,
+  ConfirmOutcome,
+  HoldOutcome,
+  HoldRequest,
+  ReservationRepository,
+} from '../ports/reservation.repository.port';
+import type { SqlDatabase, SqlRow } from '../ports/sql-database.port';
+import { asBoolean, asIsoTime, asNumber, asString } from './sql-values';
+
+const COLUMNS = `id, user_id, concert_id, tier_id, quantity, total_cents, currency, status, expires_at, created_at,
+  (status = 'held' AND expires_at <= now()) AS overdue`;
+
+const DEADLOCK_DETECTED = '40P01';
+
+export class SqlReservationRepository implements ReservationRepository {
+  constructor(private readonly db: SqlDatabase) {}
+
+  async hold(request: HoldRequest): Promise<HoldOutcome> {
+    const [row] = await this.retryOnDeadlock(() =>
+      this.db.query(
+        `SELECT * FROM reserve_tickets($1::uuid, $2::uuid, $3::uuid, $4::integer, $5::text, $6::integer, $7::integer)`,
+        [
+          request.userId,
+          request.concertId,
+          request.tierId,
+          request.quantity,
+          request.idempotencyKey,
+          request.holdSeconds,
+          request.perUserLimit,
+        ],
+      ),
+    );
+    if (!row) throw new Error('reserve_tickets returned no row');
+    const outcome = asString(row.outcome);
+    const detail = row.detail === null ? 0 : asNumber(row.detail);
+    switch (outcome) {
+      case 'created':
+      case 'existing':
+        return { kind: outcome, reservation: toReservation(row) };
+      case 'not-found':
+      case 'not-on-sale':
+      case 'sold-out':
+        return { kind: outcome };
+      case 'order-limit':
+        return { kind: outcome, maxPerOrder: detail };
+      case 'user-limit':
+        return { kind: outcome, limit: request.perUserLimit, current: detail };
+      case 'insufficient':
+        return { kind: outcome, available: detail };
+      default:
+        throw new Error(`reserve_tickets answered an unknown outcome: ${outcome}`);
+    }
+  }
+
+  async confirm(reservationId: string, ownerId: string, ticketCodes: string[]): Promise<ConfirmOutcome> {
+    await this.db.query(
+      `WITH confirmed AS (
+         UPDATE reservations SET status = 'confirmed', confirmed_at = now()
+          WHERE id = $1 AND user_id = $2 AND status = 'held' AND expires_at > now()
+         RETURNING id, user_id, concert_id, tier_id, quantity
+       )
+       INSERT INTO tickets (code, reservation_id, user_id, concert_id, tier_id)
+       SELECT code.value, c.id, c.user_id, c.concert_id, c.tier_id
+         FROM confirmed c, unnest(string_to_array($3, ',')) WITH ORDINALITY AS code(value, n)
+        WHERE code.n <= c.quantity`,
+      [reservationId, ownerId, ticketCodes.join(',')],
+    );
+    // Read back: confirmed just now, confirmed by an earlier call (same tickets), or refused.
+    const reservation = await this.find(reservationId, ownerId);
+    if (!reservation) return { kind: 'not-found' };
+    if (reservation.status !== 'confirmed') return { kind: 'refused', reservation };
+    const rows = await this.db.query(
+      `SELECT id, code, tier_id, concert_id, reservation_id, created_at FROM tickets
+        WHERE reservation_id = $1 ORDER BY code`,
+      [reservationId],
+    );
+    return { kind: 'confirmed', reservation, tickets: rows.map(toTicket) };
+  }
+
+  async cancel(reservationId: string, ownerId: string | null): Promise<CancelOutcome> {
+    await this.db.query(
+      `WITH cancelled AS (
+         UPDATE reservations SET status = 'cancelled', cancelled_at = now()
+          WHERE id = $1 AND ($2::uuid IS NULL OR user_id = $2::uuid) AND status = 'held' AND expires_at > now()
+         RETURNING tier_id, quantity
+       )
+       UPDATE ticket_tiers t SET available = t.available + c.quantity, version = t.version + 1
+         FROM cancelled c WHERE t.id = c.tier_id`,
+      [reservationId, ownerId],
+    );
+    const reservation = await this.find(reservationId, ownerId);
+    if (!reservation) return { kind: 'not-found' };
+    return reservation.status === 'cancelled'
+      ? { kind: 'cancelled', reservation }
+      : { kind: 'refused', reservation };
+  }
+
+  async find(reservationId: string, ownerId: string | null): Promise<Reservation | null> {
+    const rows = await this.db.query(
+      `SELECT ${COLUMNS} FROM reservations WHERE id = $1 AND ($2::uuid IS NULL OR user_id = $2::uuid)`,
+      [reservationId, ownerId],
+    );
+    return rows[0] ? toReservation(rows[0]) : null;
+  }
+
+  async listByUser(userId: string): Promise<Reservation[]> {
+    const rows = await this.db.query(
+      `SELECT ${COLUMNS} FROM reservations WHERE user_id = $1 ORDER BY created_at DESC, id LIMIT 500`,
+      [userId],
+    );
+    return rows.map(toReservation);
+  }
+
+  async listTicketsByUser(userId: string): Promise<Ticket[]> {
+    const rows = await this.db.query(
+      `SELECT id, code, tier_id, concert_id, reservation_id, created_at FROM tickets
+        WHERE user_id = $1 ORDER BY created_at DESC, code LIMIT 1000`,
+      [userId],
+    );
+    return rows.map(toTicket);
+  }
+
+  // Releasing overdue holds locks several rows; two releasers can rarely cross. PostgreSQL aborts one,
+  // which is safe to run again: the statement is atomic and idempotent by its Idempotency-Key.
+  private async retryOnDeadlock<T>(attempt: () => Promise<T>, tries = 3): Promise<T> {
+    for (let i = 1; ; i++) {
+      try {
+        return await attempt();
+      } catch (error) {
+        if (i >= tries || (error as { code?: unknown } | null)?.code !== DEADLOCK_DETECTED) throw error;
+      }
+    }
+  }
+}
+
+function toReservation(row: SqlRow): Reservation {
+  const stored = asString(row.status) as ReservationStatus;
+  return {
+    id: asString(row.id),
+    userId: asString(row.user_id),
+    status: stored === 'held' && asBoolean(row.overdue) ? 'expired' : stored,
+    concertId: asString(row.concert_id),
+    tierId: asString(row.tier_id),
+    quantity: asNumber(row.quantity),
+    totalCents: asNumber(row.total_cents),
+    currency: asString(row.currency),
+    expiresAt: asIsoTime(row.expires_at),
+    createdAt: asIsoTime(row.created_at),
+  };
+}
+
+function toTicket(row: SqlRow): Ticket {
+  return {
+    id: asString(row.id),
+    code: asString(row.code),
+    tierId: asString(row.tier_id),
+    concertId: asString(row.concert_id),
+    reservationId: asString(row.reservation_id),
+    createdAt: asIsoTime(row.created_at),
+  };
+}

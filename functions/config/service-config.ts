@@ -1,0 +1,175 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+
+const integer = (name: string, fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw.trim() === '') return fallback;
+      const value = Number(raw);
+      if (!Number.isInteger(value) || value < min || value > max) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name} must be an integer from ${min} to ${max} (got "${raw}")`,
+        });
+        return z.NEVER;
+      }
+      return value;
+    });
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((raw) => (raw?.trim() ? raw.trim() : undefined));
+
+const url = (name: string, protocols: string[]) =>
+  optionalText.refine(
+    (raw) => {
+      if (raw === undefined) return true;
+      try {
+        return protocols.includes(new URL(raw).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `${name} must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
+  );
+
+const timeZone = optionalText.transform((raw, ctx) => {
+  const zone = raw ?? 'UTC';
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return zone;
+  } catch {
+    ctx.addIssue({
+      code: 'custom',
+      message: `SCHEDULE_TIMEZONE must be an IANA time zone such as Europe/Berlin (got "${zone}")`,
+    });
+    return z.NEVER;
+  }
+});
+
+/** Every variable of the contract's configuration table (../shared/API.md), plus a few operational knobs. */
+const schema = z
+  .object({
+    NODE_ENV: optionalText,
+    PORT: integer('PORT', 5000, 0, 65535),
+    DATABASE_URL: url('DATABASE_URL', ['postgres:', 'postgresql:']),
+    DATA_DIR: optionalText,
+    DB_POOL_MAX: integer('DB_POOL_MAX', 8, 1, 200),
+    REDIS_URL: url('REDIS_URL', ['redis:', 'rediss:']),
+    REDIS_KEY_PREFIX: optionalText,
+    JWT_SECRET: optionalText.refine((raw) => raw === undefined || raw.length >= 32, {
+      message: 'JWT_SECRET must be at least 32 characters',
+    }),
+    HOLD_TTL_SECONDS: integer('HOLD_TTL_SECONDS', 600, 1, 86_400),
+    TICKETS_PER_USER_LIMIT: integer('TICKETS_PER_USER_LIMIT', 10, 0, 100_000),
+    ADMIN_EMAIL: optionalText.refine((raw) => raw === undefined || z.email().safeParse(raw).success, {
+      message: 'ADMIN_EMAIL must be an e-mail address',
+    }),
+    ADMIN_PASSWORD: optionalText.refine((raw) => raw === undefined || raw.length >= 8, {
+      message: 'ADMIN_PASSWORD must be at least 8 characters',
+    }),
+    INSTANCE_ID: optionalText,
+    SCHEDULE_TIMEZONE: timeZone,
+    FRONTEND_URL: optionalText,
+    SMTP_URL: url('SMTP_URL', ['smtp:', 'smtps:']),
+    EMAIL_FROM: optionalText.refine((raw) => raw === undefined || /^[^\s@]+@[^\s@]+$/.test(raw), {
+      message: 'EMAIL_FROM must be an e-mail address',
+    }),
+    BACKUP_DIR: optionalText,
+    LOGIN_ATTEMPTS_PER_MINUTE: integer('LOGIN_ATTEMPTS_PER_MINUTE', 10, 1, 100_000),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  })
+  .superRefine((env, ctx) => {
+    if (Boolean(env.ADMIN_EMAIL) !== Boolean(env.ADMIN_PASSWORD)) {
+      const missing = env.ADMIN_EMAIL ? 'ADMIN_PASSWORD' : 'ADMIN_EMAIL';
+      ctx.addIssue({
+        code: 'custom',
+        path: [missing],
+        message: `${missing} must be set together with the other admin variable`,
+      });
+    }
+    if (env.NODE_ENV === 'production' && !env.JWT_SECRET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['JWT_SECRET'],
+        message: 'JWT_SECRET is required when NODE_ENV=production',
+      });
+    }
+    if (env.FRONTEND_URL) {
+      for (const origin of env.FRONTEND_URL.split(',')) {
+        if (!/^https?:\/\/[^/\s]+$/.test(origin.trim())) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['FRONTEND_URL'],
+            message: `FRONTEND_URL must list origins like https://tickets.example.com (got "${origin}")`,
+          });
+        }
+      }
+    }
+  });
+
+export interface ServiceConfig {
+  production: boolean;
+  port: number;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  dbPoolMax: number;
+  redisUrl: string | undefined;
+  redisKeyPrefix: string;
+  /** Undefined outside production: generated once and kept in the data directory. */
+  jwtSecret: string | undefined;
+  holdSeconds: number;
+  perUserLimit: number;
+  admin: { email: string; password: string } | undefined;
+  instanceId: string;
+  scheduleTimeZone: string;
+  frontendOrigins: string[];
+  smtpUrl: string | undefined;
+  emailFrom: string;
+  backupDir: string;
+  loginAttemptsPerMinute: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Parses the environment once; throws a ConfigError whose message is one line naming the variable. */
+export function loadConfig(env: Record<string, string | undefined>): ServiceConfig {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const variable = String(issue?.path[0] ?? 'environment');
+    const message = issue?.message ?? 'invalid';
+    throw new ConfigError(message.includes(variable) ? message : `${variable}: ${message}`);
+  }
+  const e = parsed.data;
+  return {
+    production: e.NODE_ENV === 'production',
+    port: e.PORT,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.DATA_DIR ?? './.data',
+    dbPoolMax: e.DB_POOL_MAX,
+    redisUrl: e.REDIS_URL,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX ?? 'cts:',
+    jwtSecret: e.JWT_SECRET,
+    holdSeconds: e.HOLD_TTL_SECONDS,
+    perUserLimit: e.TICKETS_PER_USER_LIMIT,
+    admin:
+      e.ADMIN_EMAIL && e.ADMIN_PASSWORD
+        ? { email: e.ADMIN_EMAIL.toLowerCase(), password: e.ADMIN_PASSWORD }
+        : undefined,
+    instanceId: e.INSTANCE_ID ?? hostname(),
+    scheduleTimeZone: e.SCHEDULE_TIMEZONE,
+    frontendOrigins: e.FRONTEND_URL ? e.FRONTEND_URL.split(',').map((origin) => origin.trim()) : [],
+    smtpUrl: e.SMTP_URL,
+    emailFrom: e.EMAIL_FROM ?? 'tickets@localhost',
+    backupDir: e.BACKUP_DIR ?? './backups',
+    loginAttemptsPerMinute: e.LOGIN_ATTEMPTS_PER_MINUTE,
+    logLevel: e.LOG_LEVEL ?? 'info',
+  };
+}

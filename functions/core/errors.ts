@@ -1,0 +1,37 @@
+/** Stable error codes of the public contract (../shared/API.md). One family for the whole service. */
+export type ErrorCode =
+  | 'VALIDATION_FAILED'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'METHOD_NOT_ALLOWED'
+  | 'EMAIL_TAKEN'
+  | 'INVALID_CREDENTIALS'
+  | 'RATE_LIMITED'
+  | 'SOLD_OUT'
+  | 'INSUFFICIENT_AVAILABILITY'
+  | 'LIMIT_EXCEEDED'
+  | 'CONCERT_NOT_ON_SALE'
+  | 'CAPACITY_BELOW_BOOKED'
+  | 'RESERVATION_EXPIRED'
+  | 'RESERVATION_CANCELLED'
+  | 'RESERVATION_CONFIRMED'
+  | 'SERVICE_UNAVAILABLE'
+  | 'INTERNAL';
+
+export class TicketingError extends Error {
+  override readonly name = 'TicketingError';
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export const notFound = (what: string): TicketingError =>
+  new TicketingError('NOT_FOUND', `${what} not found`);

@@ -1,0 +1,136 @@
+import type { ReservationRepository } from '../ports/reservation.repository.port';
+import { notFound, TicketingError } from './errors';
+import type { Principal, Reservation, Ticket } from './model';
+import { newTicketCode } from './ticket-codes';
+
+export interface ReservationSettings {
+  holdSeconds: number;
+  perUserLimit: number;
+}
+
+export interface ReservationDeps {
+  reservations: ReservationRepository;
+  settings: ReservationSettings;
+}
+
+export interface HoldResult {
+  reservation: Reservation;
+  /** False when an earlier request with the same Idempotency-Key made it. */
+  created: boolean;
+}
+
+export async function reserveTickets(
+  deps: ReservationDeps,
+  principal: Principal,
+  input: { concertId: string; tierId: string; quantity: number },
+  idempotencyKey: string | null,
+): Promise<HoldResult> {
+  const outcome = await deps.reservations.hold({
+    userId: principal.userId,
+    concertId: input.concertId,
+    tierId: input.tierId,
+    quantity: input.quantity,
+    idempotencyKey,
+    holdSeconds: deps.settings.holdSeconds,
+    perUserLimit: deps.settings.perUserLimit,
+  });
+  switch (outcome.kind) {
+    case 'created':
+      return { reservation: outcome.reservation, created: true };
+    case 'existing':
+      return { reservation: outcome.reservation, created: false };
+    case 'not-found':
+      throw notFound('Concert or tier');
+    case 'not-on-sale':
+      throw new TicketingError('CONCERT_NOT_ON_SALE', 'This concert is not on sale');
+    case 'order-limit':
+      throw new TicketingError('LIMIT_EXCEEDED', `At most ${outcome.maxPerOrder} tickets per order`, {
+        scope: 'order',
+        max: outcome.maxPerOrder,
+      });
+    case 'user-limit':
+      throw new TicketingError(
+        'LIMIT_EXCEEDED',
+        `At most ${outcome.limit} tickets per person for this concert`,
+        {
+          scope: 'user',
+          max: outcome.limit,
+          current: outcome.current,
+        },
+      );
+    case 'sold-out':
+      throw new TicketingError('SOLD_OUT', 'This tier is sold out');
+    case 'insufficient':
+      throw new TicketingError('INSUFFICIENT_AVAILABILITY', `Only ${outcome.available} tickets left`, {
+        available: outcome.available,
+      });
+  }
+}
+
+export async function confirmReservation(
+  deps: ReservationDeps,
+  principal: Principal,
+  reservationId: string,
+): Promise<{ reservation: Reservation; tickets: Ticket[] }> {
+  const existing = await deps.reservations.find(reservationId, principal.userId);
+  if (!existing) throw notFound('Reservation');
+  const codes = Array.from({ length: existing.quantity }, newTicketCode);
+  const outcome = await deps.reservations.confirm(reservationId, principal.userId, codes);
+  if (outcome.kind === 'not-found') throw notFound('Reservation');
+  if (outcome.kind === 'refused') throw refusal(outcome.reservation, 'confirm');
+  return { reservation: outcome.reservation, tickets: outcome.tickets };
+}
+
+export async function cancelReservation(
+  deps: ReservationDeps,
+  principal: Principal,
+  reservationId: string,
+): Promise<Reservation> {
+  const outcome = await deps.reservations.cancel(reservationId, ownerScope(principal));
+  if (outcome.kind === 'not-found') throw notFound('Reservation');
+  if (outcome.kind === 'refused') throw refusal(outcome.reservation, 'cancel');
+  return outcome.reservation;
+}
+
+export async function getReservation(
+  deps: ReservationDeps,
+  principal: Principal,
+  reservationId: string,
+): Promise<Reservation> {
+  const reservation = await deps.reservations.find(reservationId, ownerScope(principal));
+  if (!reservation) throw notFound('Reservation');
+  return reservation;
+}
+
+export const listMyReservations = (deps: ReservationDeps, principal: Principal): Promise<Reservation[]> =>
+  deps.reservations.listByUser(principal.userId);
+
+export const listMyTickets = (deps: ReservationDeps, principal: Principal): Promise<Ticket[]> =>
+  deps.reservations.listTicketsByUser(principal.userId);
+
+/** Admins see every reservation; anyone else only their own (others' are "not found", never "forbidden"). */
+function ownerScope(principal: Principal): string | null {
+  return principal.role === 'admin' ? null : principal.userId;
+}
+
+function refusal(reservation: Reservation, action: 'confirm' | 'cancel'): TicketingError {
+  const details = { reservationId: reservation.id, status: reservation.status };
+  switch (reservation.status) {
+    case 'expired':
+      return new TicketingError(
+        'RESERVATION_EXPIRED',
+        `The hold expired at ${reservation.expiresAt}`,
+        details,
+      );
+    case 'cancelled':
+      return new TicketingError('RESERVATION_CANCELLED', 'This reservation was cancelled', details);
+    case 'confirmed':
+      return new TicketingError(
+        'RESERVATION_CONFIRMED',
+        'A confirmed reservation cannot be cancelled',
+        details,
+      );
+    case 'held':
+      return new TicketingError('INTERNAL', `Could not ${action} the reservation`, details);
+  }
+}

@@ -1,0 +1,15 @@
+import { updateConcert } from '../core/concerts.service';
+import { httpHandler } from './http/http-handler';
+import { updateConcertBody } from './http/schemas';
+
+export const handler = httpHandler('concerts-update', async (request, services) => {
+  await request.admin();
+  const id = request.id('id', 'Concert');
+  const { tiers = [], ...fields } = request.body(updateConcertBody);
+  const concert = await updateConcert(services.concerts, id, {
+    ...fields,
+    tierChanges: tiers.flatMap((tier) => ('id' in tier ? [{ ...tier, id: tier.id.toLowerCase() }] : [])),
+    newTiers: tiers.flatMap((tier) => ('id' in tier ? [] : [tier])),
+  });
+  return { status: 200, body: { concert } };
+});

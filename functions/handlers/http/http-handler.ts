@@ -1,0 +1,91 @@
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { Logger } from 'pino';
+import type { Services } from '../../composition/services';
+import { TicketingError } from '../../core/errors';
+import { toErrorResponse } from './error-response';
+import { HttpRequest } from './http-request';
+import { getServices } from './runtime';
+
+export interface HttpResult {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+export type HttpRoute = (request: HttpRequest, services: Services) => Promise<HttpResult>;
+
+export type HttpLambda = (
+  event: APIGatewayProxyEventV2,
+  context: Context,
+) => Promise<APIGatewayProxyStructuredResultV2>;
+
+interface InFlight {
+  started: number;
+  request?: HttpRequest;
+  logger?: Logger;
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
+
+export function jsonResponse(result: HttpResult): APIGatewayProxyStructuredResultV2 {
+  return {
+    statusCode: result.status,
+    headers: { ...JSON_HEADERS, ...result.headers },
+    body: JSON.stringify(result.body),
+  };
+}
+
+/** Wraps a route as a Lambda handler: errors become contract-shaped responses; one log line per request. */
+export function httpHandler(name: string, route: HttpRoute): HttpLambda {
+  const inFlight = new WeakMap<APIGatewayProxyEventV2, InFlight>();
+  const log = (
+    event: APIGatewayProxyEventV2,
+    response: APIGatewayProxyStructuredResultV2 | undefined,
+    error?: unknown,
+  ) => {
+    const state = inFlight.get(event);
+    const status = response?.statusCode ?? 500;
+    const line = {
+      route: name,
+      method: event.requestContext?.http?.method,
+      path: event.rawPath,
+      status,
+      latencyMs: state ? Math.round((performance.now() - state.started) * 10) / 10 : undefined,
+      requestId: state?.request?.requestId,
+      userId: state?.request?.principal?.userId,
+      errorCode: error instanceof TicketingError ? error.code : error ? 'INTERNAL' : undefined,
+    };
+    const logger = state?.logger;
+    if (status >= 500) {
+      const err = error instanceof TicketingError ? (error.cause ?? error) : error;
+      if (logger) logger.error({ ...line, err }, 'request failed');
+      else console.error(JSON.stringify({ ...line, msg: 'request failed', error: String(err) }));
+    } else logger?.info(line, 'request');
+  };
+
+  return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
+    .use({
+      before: (request) => {
+        inFlight.set(request.event, { started: performance.now() });
+      },
+      after: (request) => log(request.event, request.response),
+      onError: (request) => log(request.event, request.response, request.error),
+    })
+    .use({
+      onError: (request) => {
+        const { status, body, headers } = toErrorResponse(request.error);
+        request.response = jsonResponse({ status, body, headers });
+      },
+    })
+    .handler(async (event) => {
+      const services = await getServices();
+      const request = new HttpRequest(event, services);
+      const state = inFlight.get(event);
+      if (state) {
+        state.request = request;
+        state.logger = services.logger;
+      }
+      return jsonResponse(await route(request, services));
+    }) as HttpLambda;
+}

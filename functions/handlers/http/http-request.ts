@@ -1,0 +1,84 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { z } from 'zod';
+import type { Services } from '../../composition/services';
+import { authenticate, requireAdmin } from '../../core/auth.service';
+import { notFound, TicketingError } from '../../core/errors';
+import type { Principal } from '../../core/model';
+import { pathId } from './schemas';
+
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/** One API Gateway (HTTP API, payload v2) request, with the checks every route needs. */
+export class HttpRequest {
+  principal: Principal | undefined;
+
+  constructor(
+    readonly event: APIGatewayProxyEventV2,
+    private readonly services: Services,
+  ) {}
+
+  get clientAddress(): string {
+    return this.event.requestContext?.http?.sourceIp ?? 'unknown';
+  }
+
+  get requestId(): string {
+    return this.header('x-request-id') ?? this.event.requestContext?.requestId ?? 'unknown';
+  }
+
+  header(name: string): string | undefined {
+    const wanted = name.toLowerCase();
+    for (const [key, value] of Object.entries(this.event.headers ?? {})) {
+      if (key.toLowerCase() === wanted) return value;
+    }
+    return undefined;
+  }
+
+  /** The caller, or 401. Checked before the body is read. */
+  async user(): Promise<Principal> {
+    this.principal ??= await authenticate(this.services.tokens, this.header('authorization'));
+    return this.principal;
+  }
+
+  async admin(): Promise<Principal> {
+    const principal = await this.user();
+    requireAdmin(principal);
+    return principal;
+  }
+
+  /** A path parameter that must be an id; anything else is simply not found. */
+  id(name: string, what: string): string {
+    const parsed = pathId.safeParse(this.event.pathParameters?.[name]);
+    if (!parsed.success) throw notFound(what);
+    return parsed.data.toLowerCase();
+  }
+
+  body<S extends z.ZodType>(schema: S): z.output<S> {
+    const raw = this.event.body;
+    if (raw === undefined || raw === null || raw === '') {
+      throw new TicketingError('VALIDATION_FAILED', 'A JSON body is required');
+    }
+    const text = this.event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+    if (Buffer.byteLength(text, 'utf8') > MAX_BODY_BYTES) {
+      throw new TicketingError('PAYLOAD_TOO_LARGE', `The body may be at most ${MAX_BODY_BYTES} bytes`);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new TicketingError('VALIDATION_FAILED', 'The body is not valid JSON');
+    }
+    return this.validate(schema, json, 'The body');
+  }
+
+  validate<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+    const parsed = schema.safeParse(value);
+    if (!parsed.success) {
+      throw new TicketingError(
+        'VALIDATION_FAILED',
+        `${what} is invalid`,
+        parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
+      );
+    }
+    return parsed.data;
+  }
+}

@@ -1,0 +1,17 @@
+import { buildServices, type Services } from '../../composition/services';
+import { loadConfig } from '../../config/service-config';
+
+let current: Promise<Services> | undefined;
+
+/**
+ * The services every handler uses. On Lambda they are built from the environment on the first call and
+ * kept for the container's life; the local shim and the tests install theirs with `useServices` first.
+ */
+export function getServices(): Promise<Services> {
+  current ??= buildServices(loadConfig(process.env));
+  return current;
+}
+
+export function useServices(services: Services): void {
+  current = Promise.resolve(services);
+}

@@ -1,0 +1,80 @@
+import { z } from 'zod';
+
+// Request bodies of the public contract. Numbers are JSON integers (never "2" or 1.5).
+const text = (max: number) => z.string().trim().min(1).max(max);
+const id = z.guid();
+const currency = z.string().regex(/^[A-Z]{3}$/, 'a three-letter ISO 4217 code such as USD');
+const priceCents = z.number().int().min(0).max(10_000_000);
+const capacity = z.number().int().min(0).max(1_000_000);
+const maxPerOrder = z.number().int().min(1).max(100);
+const concertStatus = z.enum(['on-sale', 'paused', 'cancelled']);
+const isoTime = z.iso.datetime({ offset: true });
+
+export const registerBody = z.object({
+  email: z
+    .email()
+    .max(254)
+    .transform((email) => email.toLowerCase()),
+  password: z.string().min(8).max(128),
+  name: text(100),
+});
+
+export const loginBody = z.object({
+  email: z.string().trim().min(1).max(254),
+  password: z.string().min(1).max(128),
+});
+
+const newTier = z.object({
+  name: text(100),
+  priceCents,
+  currency: currency.default('USD'),
+  capacity,
+  maxPerOrder: maxPerOrder.default(10),
+});
+
+export const createConcertBody = z.object({
+  title: text(200),
+  artist: text(200),
+  venue: text(200),
+  startsAt: isoTime,
+  status: concertStatus.default('on-sale'),
+  tiers: z.array(newTier).min(1).max(20),
+});
+
+const tierChange = z
+  .object({
+    id,
+    name: text(100).optional(),
+    priceCents: priceCents.optional(),
+    capacity: capacity.optional(),
+    maxPerOrder: maxPerOrder.optional(),
+  })
+  .strict();
+
+export const updateConcertBody = z
+  .object({
+    title: text(200).optional(),
+    artist: text(200).optional(),
+    venue: text(200).optional(),
+    startsAt: isoTime.optional(),
+    status: concertStatus.optional(),
+    tiers: z
+      .array(z.union([tierChange, newTier.strict()]))
+      .max(20)
+      .optional(),
+  })
+  .refine((body) => Object.values(body).some((value) => value !== undefined), 'Nothing to change');
+
+export const createReservationBody = z.object({
+  concertId: id,
+  tierId: id,
+  quantity: z.number().int().min(1).max(100),
+});
+
+export const idempotencyKey = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
+
+export const pathId = id;

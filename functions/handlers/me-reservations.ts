@@ -1,0 +1,8 @@
+import { listMyReservations } from '../core/reservations.service';
+import { httpHandler } from './http/http-handler';
+import { publicReservation } from './reservations-create';
+
+export const handler = httpHandler('me-reservations', async (request, services) => {
+  const reservations = await listMyReservations(services.reservations, await request.user());
+  return { status: 200, body: { reservations: reservations.map(publicReservation) } };
+});

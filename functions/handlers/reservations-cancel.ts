@@ -1,0 +1,13 @@
+import { cancelReservation } from '../core/reservations.service';
+import { httpHandler } from './http/http-handler';
+import { publicReservation } from './reservations-create';
+
+export const handler = httpHandler('reservations-cancel', async (request, services) => {
+  const principal = await request.user();
+  const reservation = await cancelReservation(
+    services.reservations,
+    principal,
+    request.id('id', 'Reservation'),
+  );
+  return { status: 200, body: { reservation: publicReservation(reservation) } };
+});

@@ -1,0 +1,26 @@
+import { reserveTickets } from '../core/reservations.service';
+import { httpHandler } from './http/http-handler';
+import { createReservationBody, idempotencyKey } from './http/schemas';
+
+export const handler = httpHandler('reservations-create', async (request, services) => {
+  const principal = await request.user();
+  const rawKey = request.header('idempotency-key');
+  const key =
+    rawKey === undefined ? null : request.validate(idempotencyKey, rawKey, 'The Idempotency-Key header');
+  const input = request.body(createReservationBody);
+  const { reservation, created } = await reserveTickets(
+    services.reservations,
+    principal,
+    { ...input, concertId: input.concertId.toLowerCase(), tierId: input.tierId.toLowerCase() },
+    key,
+  );
+  return { status: created ? 201 : 200, body: { reservation: publicReservation(reservation) } };
+});
+
+/** The contract's reservation shape (the owner id stays inside). */
+export function publicReservation<R extends { userId: string }>({
+  userId: _owner,
+  ...rest
+}: R): Omit<R, 'userId'> {
+  return rest;
+}

@@ -1,0 +1,9 @@
+import { getReservation } from '../core/reservations.service';
+import { httpHandler } from './http/http-handler';
+import { publicReservation } from './reservations-create';
+
+export const handler = httpHandler('reservations-get', async (request, services) => {
+  const principal = await request.user();
+  const reservation = await getReservation(services.reservations, principal, request.id('id', 'Reservation'));
+  return { status: 200, body: { reservation: publicReservation(reservation) } };
+});

@@ -1,0 +1,40 @@
+import { ConfigError, loadConfig } from '../functions/config/service-config';
+import { startService } from './service';
+
+async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  const service = await startService(config);
+  const { logger } = service.services;
+  logger.info(
+    {
+      port: service.port,
+      database: config.databaseUrl ? 'postgresql' : 'pglite',
+      redis: Boolean(config.redisUrl),
+    },
+    `concert-ticket-system listening on http://localhost:${service.port}`,
+  );
+  let signals = 0;
+  const shutdown = (signal: string) => {
+    if (++signals > 1) process.exit(1);
+    logger.info({ signal }, 'draining in-flight requests, then stopping');
+    service.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'unclean shutdown');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  // Bad configuration stops start-up with one line that names the variable.
+  const message =
+    error instanceof ConfigError
+      ? `Configuration error: ${error.message}`
+      : `Start-up failed: ${String((error as Error)?.message ?? error)}`;
+  console.error(message);
+  process.exit(1);
+});

@@ -1,0 +1,50 @@
+import { randomUUID } from 'node:crypto';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { Request } from 'express';
+
+/** Turns an Express request into the event API Gateway's HTTP API (payload format 2.0) would send. */
+export function toHttpApiEvent(req: Request, routeKey: string): APIGatewayProxyEventV2 {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const queryAt = req.originalUrl.indexOf('?');
+  const rawQueryString = queryAt >= 0 ? req.originalUrl.slice(queryAt + 1) : '';
+  const query: Record<string, string> = {};
+  for (const [name, value] of new URLSearchParams(rawQueryString)) {
+    query[name] = name in query ? `${query[name]},${value}` : value;
+  }
+  const body = Buffer.isBuffer(req.body) && req.body.length > 0 ? req.body.toString('utf8') : undefined;
+  const requestId = headers['x-request-id'] ?? randomUUID();
+  const now = new Date();
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: req.path,
+    rawQueryString,
+    headers,
+    queryStringParameters: rawQueryString ? query : undefined,
+    pathParameters:
+      Object.keys(req.params ?? {}).length > 0 ? ({ ...req.params } as Record<string, string>) : undefined,
+    requestContext: {
+      accountId: 'local',
+      apiId: 'local',
+      domainName: req.hostname,
+      domainPrefix: req.hostname.split('.')[0] ?? req.hostname,
+      http: {
+        method: req.method,
+        path: req.path,
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp: req.ip ?? req.socket.remoteAddress ?? 'unknown',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId,
+      routeKey,
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+    body,
+    isBase64Encoded: false,
+  };
+}
