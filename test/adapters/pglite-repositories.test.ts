@@ -1,0 +1,7 @@
+import { PgliteDatabase } from '../../functions/adapters/pglite-database';
+import { repositorySuite } from './repository-suite';
+
+repositorySuite('PGlite', async () => {
+  const db = await PgliteDatabase.open();
+  return { db, dispose: () => db.close() };
+});

@@ -1,0 +1,244 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SqlConcertRepository } from '../../functions/adapters/sql-concert-repository';
+import { SqlReservationRepository } from '../../functions/adapters/sql-reservation-repository';
+import { SqlUserRepository } from '../../functions/adapters/sql-user-repository';
+import { newTicketCode } from '../../functions/core/ticket-codes';
+import { migrate } from '../../functions/db/migrate';
+import type { HoldRequest } from '../../functions/ports/reservation.repository.port';
+import type { SqlDatabase } from '../../functions/ports/sql-database.port';
+import { expectNoOversell } from '../support/invariants';
+
+export interface SuiteDatabase {
+  db: SqlDatabase;
+  dispose(): Promise<void>;
+}
+
+const inAWeek = () => new Date(Date.now() + 7 * 86_400_000).toISOString();
+const codes = (n: number) => Array.from({ length: n }, newTicketCode);
+
+/** One suite for every driver behind the SqlDatabase port: the SQL must mean the same on each. */
+export function repositorySuite(driver: string, open: () => Promise<SuiteDatabase>): void {
+  describe(`SQL repositories on ${driver}`, () => {
+    let suite: SuiteDatabase;
+    let users: SqlUserRepository;
+    let concerts: SqlConcertRepository;
+    let reservations: SqlReservationRepository;
+
+    beforeAll(async () => {
+      suite = await open();
+      expect(await migrate(suite.db)).toEqual(['001_core.sql']);
+      users = new SqlUserRepository(suite.db);
+      concerts = new SqlConcertRepository(suite.db);
+      reservations = new SqlReservationRepository(suite.db);
+    });
+    afterAll(async () => {
+      await suite?.dispose();
+    });
+
+    let userCount = 0;
+    const newUser = async () => {
+      const user = await users.insert({ email: `u${++userCount}@x.test`, name: 'U', passwordHash: 'h', role: 'customer' });
+      if (!user) throw new Error('insert failed');
+      return user.id;
+    };
+    const newConcert = async (capacity = 5, maxPerOrder = 4) => {
+      const concert = await concerts.insert({
+        title: 'T',
+        artist: 'A',
+        venue: 'V',
+        startsAt: inAWeek(),
+        status: 'on-sale',
+        tiers: [
+          { name: 'GA', priceCents: 2500, currency: 'EUR', capacity, maxPerOrder },
+          { name: 'VIP', priceCents: 9900, currency: 'EUR', capacity: 2, maxPerOrder: 2 },
+        ],
+      });
+      if (!concert?.tiers[0]) throw new Error('concert insert failed');
+      return { concertId: concert.id, tierId: concert.tiers[0].id, concert };
+    };
+    const holdRequest = (over: Partial<HoldRequest> & Pick<HoldRequest, 'userId' | 'concertId' | 'tierId'>): HoldRequest => ({
+      quantity: 1,
+      idempotencyKey: null,
+      holdSeconds: 600,
+      perUserLimit: 0,
+      ...over,
+    });
+    const makeOverdue = (reservationId: string) =>
+      suite.db.query(`UPDATE reservations SET expires_at = now() - interval '1 second' WHERE id = $1`, [reservationId]);
+
+    it('applies the migrations once', async () => {
+      expect(await migrate(suite.db)).toEqual([]);
+    });
+
+    it('keeps e-mails unique regardless of case', async () => {
+      const first = await users.insert({ email: 'Case@X.test', name: 'C', passwordHash: 'h', role: 'customer' });
+      expect(first?.role).toBe('customer');
+      expect(await users.insert({ email: 'case@x.TEST', name: 'C', passwordHash: 'h', role: 'customer' })).toBeNull();
+      expect((await users.findByEmail('CASE@x.test'))?.passwordHash).toBe('h');
+      const admin = await users.upsertAdmin({ email: 'case@x.test', name: 'C', passwordHash: 'h2' });
+      expect(admin).toMatchObject({ id: first?.id, role: 'admin' });
+    });
+
+    it('stores concerts with ordered tiers and refuses duplicate tier names', async () => {
+      const { concert } = await newConcert(5);
+      expect(concert).toMatchObject({ status: 'on-sale', availableTickets: 7, totalBooked: 0 });
+      expect(concert.tiers.map((t) => [t.name, t.priceCents, t.currency, t.available])).toEqual([
+        ['GA', 2500, 'EUR', 5],
+        ['VIP', 9900, 'EUR', 2],
+      ]);
+      expect((await concerts.list()).some((c) => c.id === concert.id)).toBe(true);
+      const duplicate = await concerts.insert({
+        ...concert,
+        tiers: [
+          { name: 'X', priceCents: 1, currency: 'USD', capacity: 1, maxPerOrder: 1 },
+          { name: 'X', priceCents: 1, currency: 'USD', capacity: 1, maxPerOrder: 1 },
+        ],
+      });
+      expect(duplicate).toBeNull();
+    });
+
+    it('holds, confirms into unique tickets, and confirms idempotently', async () => {
+      const userId = await newUser();
+      const { concertId, tierId } = await newConcert(5);
+      const held = await reservations.hold(holdRequest({ userId, concertId, tierId, quantity: 3 }));
+      expect(held.kind).toBe('created');
+      if (held.kind !== 'created') return;
+      expect(held.reservation).toMatchObject({ status: 'held', quantity: 3, totalCents: 7500, currency: 'EUR' });
+      expect(new Date(held.reservation.expiresAt).getTime()).toBeGreaterThan(Date.now() + 500_000);
+
+      const first = await reservations.confirm(held.reservation.id, userId, codes(3));
+      expect(first.kind).toBe('confirmed');
+      if (first.kind !== 'confirmed') return;
+      expect(first.tickets).toHaveLength(3);
+      expect(new Set(first.tickets.map((t) => t.code)).size).toBe(3);
+      const again = await reservations.confirm(held.reservation.id, userId, codes(3));
+      expect(again.kind === 'confirmed' && again.tickets.map((t) => t.code)).toEqual(first.tickets.map((t) => t.code));
+      expect(await reservations.listTicketsByUser(userId)).toHaveLength(3);
+      expect((await concerts.get(concertId))?.tiers[0]?.available).toBe(2);
+      await expectNoOversell(suite.db);
+    });
+
+    it('answers each refusal with its own outcome', async () => {
+      const userId = await newUser();
+      const { concertId, tierId } = await newConcert(3, 2);
+      expect((await reservations.hold(holdRequest({ userId, concertId, tierId, quantity: 3 }))).kind).toBe('order-limit');
+      expect(
+        await reservations.hold(holdRequest({ userId, concertId, tierId: concertId, quantity: 1 })),
+      ).toEqual({ kind: 'not-found' });
+      expect((await reservations.hold(holdRequest({ userId, concertId, tierId, quantity: 2 }))).kind).toBe('created');
+      expect(await reservations.hold(holdRequest({ userId, concertId, tierId, quantity: 2 }))).toEqual({
+        kind: 'insufficient',
+        available: 1,
+      });
+      expect(await reservations.hold(holdRequest({ userId, concertId, tierId, quantity: 1, perUserLimit: 2 }))).toEqual({
+        kind: 'user-limit',
+        limit: 2,
+        current: 2,
+      });
+      expect((await reservations.hold(holdRequest({ userId, concertId, tierId, quantity: 1 }))).kind).toBe('created');
+      expect(await reservations.hold(holdRequest({ userId, concertId, tierId, quantity: 1 }))).toEqual({ kind: 'sold-out' });
+      await expectNoOversell(suite.db);
+    });
+
+    it('returns the same reservation for the same idempotency key', async () => {
+      const userId = await newUser();
+      const { concertId, tierId } = await newConcert(5);
+      const request = holdRequest({ userId, concertId, tierId, quantity: 2, idempotencyKey: 'key-1' });
+      const outcomes = await Promise.all(Array.from({ length: 8 }, () => reservations.hold(request)));
+      const ids = new Set(outcomes.map((o) => (o.kind === 'created' || o.kind === 'existing' ? o.reservation.id : o.kind)));
+      expect(ids.size).toBe(1);
+      expect(outcomes.filter((o) => o.kind === 'created')).toHaveLength(1);
+      expect((await concerts.get(concertId))?.tiers[0]?.available).toBe(3);
+    });
+
+    it('counts overdue holds as free before any sweep, and refuses to confirm them', async () => {
+      const [alice, bob] = [await newUser(), await newUser()];
+      const { concertId, tierId } = await newConcert(2);
+      const held = await reservations.hold(holdRequest({ userId: alice, concertId, tierId, quantity: 2 }));
+      if (held.kind !== 'created') throw new Error(held.kind);
+      expect((await concerts.get(concertId))?.tiers[0]?.available).toBe(0);
+      await makeOverdue(held.reservation.id);
+
+      expect((await concerts.get(concertId))?.tiers[0]?.available).toBe(2);
+      expect((await reservations.find(held.reservation.id, alice))?.status).toBe('expired');
+      const refused = await reservations.confirm(held.reservation.id, alice, codes(2));
+      expect(refused.kind === 'refused' && refused.reservation.status).toBe('expired');
+      await expectNoOversell(suite.db);
+
+      const next = await reservations.hold(holdRequest({ userId: bob, concertId, tierId, quantity: 2 }));
+      expect(next.kind).toBe('created');
+      await expectNoOversell(suite.db);
+    });
+
+    it('cancels a hold, gives its tickets back, and cancels idempotently', async () => {
+      const userId = await newUser();
+      const stranger = await newUser();
+      const { concertId, tierId } = await newConcert(4);
+      const held = await reservations.hold(holdRequest({ userId, concertId, tierId, quantity: 3 }));
+      if (held.kind !== 'created') throw new Error(held.kind);
+      expect(await reservations.cancel(held.reservation.id, stranger)).toEqual({ kind: 'not-found' });
+      const cancelled = await reservations.cancel(held.reservation.id, userId);
+      expect(cancelled.kind === 'cancelled' && cancelled.reservation.status).toBe('cancelled');
+      expect((await reservations.cancel(held.reservation.id, null)).kind).toBe('cancelled');
+      expect((await concerts.get(concertId))?.tiers[0]?.available).toBe(4);
+      const confirm = await reservations.confirm(held.reservation.id, userId, codes(3));
+      expect(confirm.kind === 'refused' && confirm.reservation.status).toBe('cancelled');
+      await expectNoOversell(suite.db);
+    });
+
+    it('refuses to cancel a confirmed reservation', async () => {
+      const userId = await newUser();
+      const { concertId, tierId } = await newConcert(4);
+      const held = await reservations.hold(holdRequest({ userId, concertId, tierId }));
+      if (held.kind !== 'created') throw new Error(held.kind);
+      await reservations.confirm(held.reservation.id, userId, codes(1));
+      const outcome = await reservations.cancel(held.reservation.id, userId);
+      expect(outcome.kind === 'refused' && outcome.reservation.status).toBe('confirmed');
+    });
+
+    it('changes capacity only down to what is booked, and adds tiers', async () => {
+      const userId = await newUser();
+      const { concertId, tierId } = await newConcert(5);
+      await reservations.hold(holdRequest({ userId, concertId, tierId, quantity: 3 }));
+      expect(await concerts.update(concertId, { tierChanges: [{ id: tierId, capacity: 2 }], newTiers: [] })).toEqual({
+        kind: 'capacity-below-booked',
+        tierId,
+        booked: 3,
+      });
+      const grown = await concerts.update(concertId, {
+        title: 'Renamed',
+        tierChanges: [{ id: tierId, capacity: 10, priceCents: 3000 }],
+        newTiers: [{ name: 'Balcony', priceCents: 1000, currency: 'EUR', capacity: 7, maxPerOrder: 5 }],
+      });
+      expect(grown.kind).toBe('updated');
+      if (grown.kind !== 'updated') return;
+      expect(grown.concert.title).toBe('Renamed');
+      expect(grown.concert.tiers.map((t) => [t.name, t.capacity, t.available])).toEqual([
+        ['GA', 10, 7],
+        ['VIP', 2, 2],
+        ['Balcony', 7, 7],
+      ]);
+      expect(await concerts.update(concertId, { tierChanges: [{ id: userId }], newTiers: [] })).toEqual({
+        kind: 'unknown-tier',
+        tierId: userId,
+      });
+      expect((await concerts.update(userId, { tierChanges: [], newTiers: [] })).kind).toBe('not-found');
+      await expectNoOversell(suite.db);
+    });
+
+    it('never sells more than capacity under concurrent holds', async () => {
+      const buyers = await Promise.all(Array.from({ length: 20 }, newUser));
+      const { concertId, tierId } = await newConcert(25, 4);
+      const outcomes = await Promise.all(
+        buyers.flatMap((userId, i) =>
+          [1, 2].map(() => reservations.hold(holdRequest({ userId, concertId, tierId, quantity: (i % 3) + 1 }))),
+        ),
+      );
+      const sold = outcomes.reduce((sum, o) => sum + (o.kind === 'created' ? o.reservation.quantity : 0), 0);
+      expect(sold).toBeLessThanOrEqual(25);
+      expect(sold).toBeGreaterThanOrEqual(23);
+      const [ledger] = (await expectNoOversell(suite.db)).filter((t) => t.tierId === tierId);
+      expect(ledger?.liveHeld).toBe(sold);
+    });
+  });
+}
