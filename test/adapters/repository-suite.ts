@@ -37,7 +37,12 @@ export function repositorySuite(driver: string, open: () => Promise<SuiteDatabas
 
     let userCount = 0;
     const newUser = async () => {
-      const user = await users.insert({ email: `u${++userCount}@x.test`, name: 'U', passwordHash: 'h', role: 'customer' });
+      const user = await users.insert({
+        email: `u${++userCount}@x.test`,
+        name: 'U',
+        passwordHash: 'h',
+        role: 'customer',
+      });
       if (!user) throw new Error('insert failed');
       return user.id;
     };
@@ -56,7 +61,9 @@ export function repositorySuite(driver: string, open: () => Promise<SuiteDatabas
       if (!concert?.tiers[0]) throw new Error('concert insert failed');
       return { concertId: concert.id, tierId: concert.tiers[0].id, concert };
     };
-    const holdRequest = (over: Partial<HoldRequest> & Pick<HoldRequest, 'userId' | 'concertId' | 'tierId'>): HoldRequest => ({
+    const holdRequest = (
+      over: Partial<HoldRequest> & Pick<HoldRequest, 'userId' | 'concertId' | 'tierId'>,
+    ): HoldRequest => ({
       quantity: 1,
       idempotencyKey: null,
       holdSeconds: 600,
@@ -64,16 +71,25 @@ export function repositorySuite(driver: string, open: () => Promise<SuiteDatabas
       ...over,
     });
     const makeOverdue = (reservationId: string) =>
-      suite.db.query(`UPDATE reservations SET expires_at = now() - interval '1 second' WHERE id = $1`, [reservationId]);
+      suite.db.query(`UPDATE reservations SET expires_at = now() - interval '1 second' WHERE id = $1`, [
+        reservationId,
+      ]);
 
     it('applies the migrations once', async () => {
       expect(await migrate(suite.db)).toEqual([]);
     });
 
     it('keeps e-mails unique regardless of case', async () => {
-      const first = await users.insert({ email: 'Case@X.test', name: 'C', passwordHash: 'h', role: 'customer' });
+      const first = await users.insert({
+        email: 'Case@X.test',
+        name: 'C',
+        passwordHash: 'h',
+        role: 'customer',
+      });
       expect(first?.role).toBe('customer');
-      expect(await users.insert({ email: 'case@x.TEST', name: 'C', passwordHash: 'h', role: 'customer' })).toBeNull();
+      expect(
+        await users.insert({ email: 'case@x.TEST', name: 'C', passwordHash: 'h', role: 'customer' }),
+      ).toBeNull();
       expect((await users.findByEmail('CASE@x.test'))?.passwordHash).toBe('h');
       const admin = await users.upsertAdmin({ email: 'case@x.test', name: 'C', passwordHash: 'h2' });
       expect(admin).toMatchObject({ id: first?.id, role: 'admin' });
@@ -103,7 +119,12 @@ export function repositorySuite(driver: string, open: () => Promise<SuiteDatabas
       const held = await reservations.hold(holdRequest({ userId, concertId, tierId, quantity: 3 }));
       expect(held.kind).toBe('created');
       if (held.kind !== 'created') return;
-      expect(held.reservation).toMatchObject({ status: 'held', quantity: 3, totalCents: 7500, currency: 'EUR' });
+      expect(held.reservation).toMatchObject({
+        status: 'held',
+        quantity: 3,
+        totalCents: 7500,
+        currency: 'EUR',
+      });
       expect(new Date(held.reservation.expiresAt).getTime()).toBeGreaterThan(Date.now() + 500_000);
 
       const first = await reservations.confirm(held.reservation.id, userId, codes(3));
@@ -112,7 +133,9 @@ export function repositorySuite(driver: string, open: () => Promise<SuiteDatabas
       expect(first.tickets).toHaveLength(3);
       expect(new Set(first.tickets.map((t) => t.code)).size).toBe(3);
       const again = await reservations.confirm(held.reservation.id, userId, codes(3));
-      expect(again.kind === 'confirmed' && again.tickets.map((t) => t.code)).toEqual(first.tickets.map((t) => t.code));
+      expect(again.kind === 'confirmed' && again.tickets.map((t) => t.code)).toEqual(
+        first.tickets.map((t) => t.code),
+      );
       expect(await reservations.listTicketsByUser(userId)).toHaveLength(3);
       expect((await concerts.get(concertId))?.tiers[0]?.available).toBe(2);
       await expectNoOversell(suite.db);
@@ -121,22 +144,32 @@ export function repositorySuite(driver: string, open: () => Promise<SuiteDatabas
     it('answers each refusal with its own outcome', async () => {
       const userId = await newUser();
       const { concertId, tierId } = await newConcert(3, 2);
-      expect((await reservations.hold(holdRequest({ userId, concertId, tierId, quantity: 3 }))).kind).toBe('order-limit');
+      expect((await reservations.hold(holdRequest({ userId, concertId, tierId, quantity: 3 }))).kind).toBe(
+        'order-limit',
+      );
       expect(
         await reservations.hold(holdRequest({ userId, concertId, tierId: concertId, quantity: 1 })),
       ).toEqual({ kind: 'not-found' });
-      expect((await reservations.hold(holdRequest({ userId, concertId, tierId, quantity: 2 }))).kind).toBe('created');
+      expect((await reservations.hold(holdRequest({ userId, concertId, tierId, quantity: 2 }))).kind).toBe(
+        'created',
+      );
       expect(await reservations.hold(holdRequest({ userId, concertId, tierId, quantity: 2 }))).toEqual({
         kind: 'insufficient',
         available: 1,
       });
-      expect(await reservations.hold(holdRequest({ userId, concertId, tierId, quantity: 1, perUserLimit: 2 }))).toEqual({
+      expect(
+        await reservations.hold(holdRequest({ userId, concertId, tierId, quantity: 1, perUserLimit: 2 })),
+      ).toEqual({
         kind: 'user-limit',
         limit: 2,
         current: 2,
       });
-      expect((await reservations.hold(holdRequest({ userId, concertId, tierId, quantity: 1 }))).kind).toBe('created');
-      expect(await reservations.hold(holdRequest({ userId, concertId, tierId, quantity: 1 }))).toEqual({ kind: 'sold-out' });
+      expect((await reservations.hold(holdRequest({ userId, concertId, tierId, quantity: 1 }))).kind).toBe(
+        'created',
+      );
+      expect(await reservations.hold(holdRequest({ userId, concertId, tierId, quantity: 1 }))).toEqual({
+        kind: 'sold-out',
+      });
       await expectNoOversell(suite.db);
     });
 
@@ -145,7 +178,9 @@ export function repositorySuite(driver: string, open: () => Promise<SuiteDatabas
       const { concertId, tierId } = await newConcert(5);
       const request = holdRequest({ userId, concertId, tierId, quantity: 2, idempotencyKey: 'key-1' });
       const outcomes = await Promise.all(Array.from({ length: 8 }, () => reservations.hold(request)));
-      const ids = new Set(outcomes.map((o) => (o.kind === 'created' || o.kind === 'existing' ? o.reservation.id : o.kind)));
+      const ids = new Set(
+        outcomes.map((o) => (o.kind === 'created' || o.kind === 'existing' ? o.reservation.id : o.kind)),
+      );
       expect(ids.size).toBe(1);
       expect(outcomes.filter((o) => o.kind === 'created')).toHaveLength(1);
       expect((await concerts.get(concertId))?.tiers[0]?.available).toBe(3);
@@ -200,7 +235,9 @@ export function repositorySuite(driver: string, open: () => Promise<SuiteDatabas
       const userId = await newUser();
       const { concertId, tierId } = await newConcert(5);
       await reservations.hold(holdRequest({ userId, concertId, tierId, quantity: 3 }));
-      expect(await concerts.update(concertId, { tierChanges: [{ id: tierId, capacity: 2 }], newTiers: [] })).toEqual({
+      expect(
+        await concerts.update(concertId, { tierChanges: [{ id: tierId, capacity: 2 }], newTiers: [] }),
+      ).toEqual({
         kind: 'capacity-below-booked',
         tierId,
         booked: 3,
@@ -231,7 +268,9 @@ export function repositorySuite(driver: string, open: () => Promise<SuiteDatabas
       const { concertId, tierId } = await newConcert(25, 4);
       const outcomes = await Promise.all(
         buyers.flatMap((userId, i) =>
-          [1, 2].map(() => reservations.hold(holdRequest({ userId, concertId, tierId, quantity: (i % 3) + 1 }))),
+          [1, 2].map(() =>
+            reservations.hold(holdRequest({ userId, concertId, tierId, quantity: (i % 3) + 1 })),
+          ),
         ),
       );
       const sold = outcomes.reduce((sum, o) => sum + (o.kind === 'created' ? o.reservation.quantity : 0), 0);

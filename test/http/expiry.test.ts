@@ -1,0 +1,53 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectNoOversell } from '../support/invariants';
+import { startTestService, type TestService } from '../support/test-service';
+
+describe('holds expire by themselves (HOLD_TTL_SECONDS=1, no job running)', () => {
+  let t: TestService;
+
+  beforeAll(async () => {
+    t = await startTestService({ HOLD_TTL_SECONDS: '1' });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('frees an overdue hold for the next buyer and refuses to confirm it', async () => {
+    const admin = await t.api.adminToken();
+    const [first, second] = [
+      await t.api.register('first@example.test'),
+      await t.api.register('second@example.test'),
+    ];
+    const concert = await t.api.createConcert(admin, [{ name: 'Last seats', priceCents: 9000, capacity: 2 }]);
+    const body = { concertId: concert.id, tierId: concert.tiers[0]?.id, quantity: 2 };
+
+    const hold = await t.api.request('POST', '/api/reservations', { token: first, body });
+    expect(hold.status).toBe(201);
+    const expiresIn = new Date(hold.body.reservation.expiresAt).getTime() - Date.now();
+    expect(expiresIn).toBeLessThanOrEqual(1_000);
+    const soldOut = await t.api.request('POST', '/api/reservations', { token: second, body });
+    expect(soldOut.body.error.code).toBe('SOLD_OUT');
+
+    await sleep(Math.max(0, expiresIn) + 300);
+
+    expect((await t.api.request('GET', `/api/concerts/${concert.id}`)).body.concert.availableTickets).toBe(2);
+    const stale = await t.api.request('GET', `/api/reservations/${hold.body.reservation.id}`, {
+      token: first,
+    });
+    expect(stale.body.reservation.status).toBe('expired');
+    const confirm = await t.api.request('POST', `/api/reservations/${hold.body.reservation.id}/confirm`, {
+      token: first,
+    });
+    expect(confirm.status).toBe(409);
+    expect(confirm.body.error.code).toBe('RESERVATION_EXPIRED');
+    const cancel = await t.api.request('DELETE', `/api/reservations/${hold.body.reservation.id}`, {
+      token: first,
+    });
+    expect(cancel.status).toBe(409);
+
+    const next = await t.api.request('POST', '/api/reservations', { token: second, body });
+    expect(next.status).toBe(201);
+    await expectNoOversell(t.service.services.db);
+  });
+});

@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestService, type TestService } from '../support/test-service';
+
+describe('Idempotency-Key on POST /api/reservations', () => {
+  let t: TestService;
+  let admin: string;
+
+  beforeAll(async () => {
+    t = await startTestService();
+    admin = await t.api.adminToken();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('turns 20 concurrent retries with one key into one reservation', async () => {
+    const fan = await t.api.register('retry@example.test');
+    const concert = await t.api.createConcert(admin, [{ name: 'GA', priceCents: 1000, capacity: 50 }]);
+    const body = { concertId: concert.id, tierId: concert.tiers[0]?.id, quantity: 2 };
+
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        t.api.request('POST', '/api/reservations', {
+          token: fan,
+          body,
+          headers: { 'idempotency-key': 'order-42' },
+        }),
+      ),
+    );
+
+    expect(responses.map((r) => r.status).sort((a, b) => a - b)).toEqual([...Array(19).fill(200), 201]);
+    expect(new Set(responses.map((r) => r.body.reservation.id)).size).toBe(1);
+    const mine = await t.api.request('GET', '/api/me/reservations', { token: fan });
+    expect(mine.body.reservations).toHaveLength(1);
+    const after = await t.api.request('GET', `/api/concerts/${concert.id}`);
+    expect(after.body.concert.availableTickets).toBe(48);
+  });
+
+  it('keeps keys per user: the same key from two users makes two reservations', async () => {
+    const [a, b] = [await t.api.register('key-a@example.test'), await t.api.register('key-b@example.test')];
+    const concert = await t.api.createConcert(admin, [{ name: 'GA', priceCents: 1000, capacity: 5 }]);
+    const body = { concertId: concert.id, tierId: concert.tiers[0]?.id, quantity: 1 };
+    const headers = { 'idempotency-key': 'shared-key' };
+    const first = await t.api.request('POST', '/api/reservations', { token: a, body, headers });
+    const second = await t.api.request('POST', '/api/reservations', { token: b, body, headers });
+    expect([first.status, second.status]).toEqual([201, 201]);
+    expect(first.body.reservation.id).not.toBe(second.body.reservation.id);
+  });
+
+  it('refuses a malformed key without holding anything', async () => {
+    const fan = await t.api.register('badkey@example.test');
+    const concert = await t.api.createConcert(admin, [{ name: 'GA', priceCents: 1000, capacity: 5 }]);
+    const response = await t.api.request('POST', '/api/reservations', {
+      token: fan,
+      body: { concertId: concert.id, tierId: concert.tiers[0]?.id, quantity: 1 },
+      headers: { 'idempotency-key': 'x'.repeat(201) },
+    });
+    expect(response.status).toBe(400);
+    expect(response.body.error.code).toBe('VALIDATION_FAILED');
+    expect((await t.api.request('GET', `/api/concerts/${concert.id}`)).body.concert.availableTickets).toBe(5);
+  });
+});
