@@ -1,4 +1,5 @@
-import { ConfigError, loadConfig } from '../functions/config/service-config';
+import { loadConfig } from '../functions/config/service-config';
+import { exitWithError } from './cli-errors';
 import { startService } from './service';
 
 async function main(): Promise<void> {
@@ -29,12 +30,4 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
-main().catch((error: unknown) => {
-  // Bad configuration stops start-up with one line that names the variable.
-  const message =
-    error instanceof ConfigError
-      ? `Configuration error: ${error.message}`
-      : `Start-up failed: ${String((error as Error)?.message ?? error)}`;
-  console.error(message);
-  process.exit(1);
-});
+main().catch(exitWithError);

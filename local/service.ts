@@ -35,9 +35,12 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
     stop: (graceMs = 10_000) => {
       stopping ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        // Keep-alive sockets turn idle as their last response goes out: close each one as soon as it does.
+        const sweeper = setInterval(() => server.closeIdleConnections(), 50);
         server.closeIdleConnections();
         const timer = setTimeout(() => server.closeAllConnections(), graceMs);
         await closed;
+        clearInterval(sweeper);
         clearTimeout(timer);
         await services.close();
       })();

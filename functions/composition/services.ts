@@ -92,7 +92,7 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
   }
 }
 
-async function openDatabase(config: ServiceConfig, logger: Logger): Promise<SqlDatabase> {
+export async function openDatabase(config: ServiceConfig, logger: Logger): Promise<SqlDatabase> {
   if (config.databaseUrl) {
     return new PgDatabase({
       connectionString: config.databaseUrl,

@@ -1,6 +1,6 @@
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestService, TEST_ADMIN, type TestService } from '../support/test-service';
+import { type ApiResponse, startTestService, TEST_ADMIN, type TestService } from '../support/test-service';
 
 describe('authentication and authorization', () => {
   let t: TestService;
@@ -143,7 +143,7 @@ describe('authentication and authorization', () => {
   it('limits login attempts per account with 429 and Retry-After', async () => {
     await t.api.register('bruteforce@example.test', 'the real password');
     const statuses: number[] = [];
-    let last: Awaited<ReturnType<typeof t.api.request>> | undefined;
+    let last: ApiResponse | undefined;
     for (let i = 0; i < 7; i++) {
       last = await t.api.request('POST', '/api/auth/login', {
         body: { email: 'bruteforce@example.test', password: `guess ${i}` },

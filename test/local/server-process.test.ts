@@ -1,0 +1,106 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiClient } from '../support/test-service';
+import { createTestDatabase, type TestDatabase } from '../support/postgres';
+import { freePort, spawnServer, waitForReady } from '../support/processes';
+
+describe('the service as a process (npm start)', () => {
+  it('stops at once with one line naming a bad variable', async () => {
+    for (const [env, variable] of [
+      [{ PORT: 'eighty' }, 'PORT'],
+      [{ DATABASE_URL: 'mysql://nope' }, 'DATABASE_URL'],
+      [{ ADMIN_EMAIL: 'boss@example.test' }, 'ADMIN_PASSWORD'],
+      [{ NODE_ENV: 'production' }, 'JWT_SECRET'],
+      [{ SCHEDULE_TIMEZONE: 'Mars/Olympus' }, 'SCHEDULE_TIMEZONE'],
+    ] as const) {
+      const server = spawnServer({ ...env });
+      expect(await server.exited).toBe(1);
+      const lines = server.output().trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(new RegExp(`^Configuration error: .*${variable}`));
+    }
+  });
+
+  it('runs on the embedded database with no configuration, and keeps data and sessions across restarts', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'cts-embedded-'));
+    const port = await freePort();
+    const api = new ApiClient(`http://127.0.0.1:${port}`);
+    const first = spawnServer({ PORT: String(port), DATA_DIR: dataDir, INSTANCE_ID: 'embedded-1' });
+    try {
+      await waitForReady(api.baseUrl);
+      const health = await api.request('GET', '/health');
+      expect(health.body).toEqual({ status: 'ok' });
+      expect(health.headers.get('x-instance-id')).toBe('embedded-1');
+      const token = await api.register('embedded@example.test');
+      first.child.kill('SIGTERM');
+      expect(await first.exited).toBe(0);
+
+      const second = spawnServer({ PORT: String(port), DATA_DIR: dataDir });
+      try {
+        await waitForReady(api.baseUrl);
+        expect((await api.request('GET', '/api/me/tickets', { token })).status).toBe(200);
+        expect((await api.login('embedded@example.test', 'password-123')).length).toBeGreaterThan(20);
+      } finally {
+        second.child.kill('SIGTERM');
+        await second.exited;
+      }
+    } finally {
+      first.child.kill('SIGKILL');
+    }
+  });
+
+  describe('on PostgreSQL', () => {
+    let database: TestDatabase;
+    beforeAll(async () => {
+      database = await createTestDatabase();
+    });
+    afterAll(async () => {
+      await database?.drop();
+    });
+
+    it('finishes an in-flight reservation on SIGTERM before exiting', async () => {
+      const port = await freePort();
+      const api = new ApiClient(`http://127.0.0.1:${port}`);
+      const admin = { ADMIN_EMAIL: 'boss@example.test', ADMIN_PASSWORD: 'boss-password' };
+      const server = spawnServer({
+        PORT: String(port),
+        DATABASE_URL: database.url,
+        JWT_SECRET: randomBytes(32).toString('hex'),
+        ...admin,
+      });
+      const locker = new pg.Client({ connectionString: database.url });
+      try {
+        await waitForReady(api.baseUrl);
+        const adminToken = await api.login(admin.ADMIN_EMAIL, admin.ADMIN_PASSWORD);
+        const concert = await api.createConcert(adminToken, [{ name: 'GA', priceCents: 100, capacity: 5 }]);
+        const fan = await api.register('drain@example.test');
+
+        // Hold the tier row so the reservation is still running when SIGTERM arrives.
+        await locker.connect();
+        await locker.query('BEGIN');
+        await locker.query('SELECT * FROM ticket_tiers WHERE id = $1 FOR UPDATE', [concert.tiers[0]?.id]);
+        const inFlight = api.request('POST', '/api/reservations', {
+          token: fan,
+          body: { concertId: concert.id, tierId: concert.tiers[0]?.id, quantity: 1 },
+        });
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        server.child.kill('SIGTERM');
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        await locker.query('COMMIT');
+
+        const response = await inFlight;
+        expect(response.status).toBe(201);
+        expect(await server.exited).toBe(0);
+        const rows = await locker.query('SELECT count(*)::int AS n FROM reservations');
+        expect(rows.rows[0].n).toBe(1);
+      } finally {
+        server.child.kill('SIGKILL');
+        await locker.end().catch(() => undefined);
+      }
+    });
+  });
+});
