@@ -64,8 +64,12 @@ async function main(): Promise<void> {
         continue;
       }
       const concert = await services.concerts.insert(sample);
-      const tiers = concert?.tiers.map((tier) => `${tier.name} ${tier.capacity} × ${(tier.priceCents / 100).toFixed(2)} ${tier.currency}`);
-      console.log(`concert   ${sample.title} — ${sample.artist}, ${sample.startsAt}  [${tiers?.join('; ')}]  id ${concert?.id}`);
+      const tiers = concert?.tiers.map(
+        (tier) => `${tier.name} ${tier.capacity} × ${(tier.priceCents / 100).toFixed(2)} ${tier.currency}`,
+      );
+      console.log(
+        `concert   ${sample.title} — ${sample.artist}, ${sample.startsAt}  [${tiers?.join('; ')}]  id ${concert?.id}`,
+      );
     }
   } finally {
     await services.close();

@@ -9,7 +9,8 @@ async function importsOf(dir: string): Promise<Array<{ file: string; from: strin
   for (const file of await readdir(join(FUNCTIONS, dir))) {
     if (!file.endsWith('.ts')) continue;
     const source = await readFile(join(FUNCTIONS, dir, file), 'utf8');
-    for (const match of source.matchAll(/from '([^']+)'/g)) found.push({ file: `${dir}/${file}`, from: match[1] ?? '' });
+    for (const match of source.matchAll(/from '([^']+)'/g))
+      found.push({ file: `${dir}/${file}`, from: match[1] ?? '' });
   }
   return found;
 }
@@ -22,7 +23,9 @@ describe('house rules (DESIGN.md, "ports and adapters")', () => {
   });
 
   it('keeps ports to types only', async () => {
-    const offending = (await importsOf('ports')).filter(({ from }) => !/^(\.\/|\.\.\/core\/model$)/.test(from));
+    const offending = (await importsOf('ports')).filter(
+      ({ from }) => !/^(\.\/|\.\.\/core\/model$)/.test(from),
+    );
     expect(offending).toEqual([]);
   });
 });

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { TicketingError } from '../../functions/core/errors';
 import type { Principal, Reservation } from '../../functions/core/model';
-import { cancelReservation, confirmReservation, reserveTickets } from '../../functions/core/reservations.service';
+import {
+  cancelReservation,
+  confirmReservation,
+  reserveTickets,
+} from '../../functions/core/reservations.service';
 import type { HoldOutcome, ReservationRepository } from '../../functions/ports/reservation.repository.port';
 
 const fan: Principal = { userId: 'u1', role: 'customer' };
@@ -57,7 +61,13 @@ describe('reserveTickets', () => {
     });
     const result = await reserveTickets({ reservations, settings }, fan, input, 'k1');
     expect(result.created).toBe(true);
-    expect(seen).toEqual({ userId: 'u1', ...input, idempotencyKey: 'k1', holdSeconds: 600, perUserLimit: 10 });
+    expect(seen).toEqual({
+      userId: 'u1',
+      ...input,
+      idempotencyKey: 'k1',
+      holdSeconds: 600,
+      perUserLimit: 10,
+    });
   });
 
   it.each<[HoldOutcome, string]>([
@@ -73,7 +83,9 @@ describe('reserveTickets', () => {
   });
 
   it('reports a replayed key as not created', async () => {
-    const reservations = repository({ hold: async () => ({ kind: 'existing', reservation: reservation('confirmed') }) });
+    const reservations = repository({
+      hold: async () => ({ kind: 'existing', reservation: reservation('confirmed') }),
+    });
     expect(await reserveTickets({ reservations, settings }, fan, input, 'k1')).toEqual({
       reservation: reservation('confirmed'),
       created: false,
@@ -101,7 +113,9 @@ describe('confirm and cancel', () => {
     ['cancelled', 'RESERVATION_CANCELLED'],
     ['confirmed', 'RESERVATION_CONFIRMED'],
   ] as const)('refuses to cancel a reservation that is %s', async (status, code) => {
-    const reservations = repository({ cancel: async () => ({ kind: 'refused', reservation: reservation(status) }) });
+    const reservations = repository({
+      cancel: async () => ({ kind: 'refused', reservation: reservation(status) }),
+    });
     expect(await codeOf(cancelReservation({ reservations, settings }, fan, 'r1'))).toBe(code);
   });
 

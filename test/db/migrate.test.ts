@@ -18,7 +18,9 @@ describe('migrations', () => {
       const results = await Promise.all([migrate(a!), migrate(b!)]);
       const names = (await readMigrations()).map((m) => m.name);
       expect(results.flat().sort()).toEqual(names);
-      expect(await a!.query('SELECT name FROM schema_migrations ORDER BY name')).toEqual(names.map((name) => ({ name })));
+      expect(await a!.query('SELECT name FROM schema_migrations ORDER BY name')).toEqual(
+        names.map((name) => ({ name })),
+      );
     } finally {
       await Promise.all([a!.close(), b!.close()]);
     }
@@ -27,10 +29,14 @@ describe('migrations', () => {
   it('roll back entirely when a file fails', async () => {
     const db = new PgDatabase({ connectionString: database.url, maxConnections: 1 });
     try {
-      const broken = [{ name: '999_broken.sql', sql: 'CREATE TABLE half_done (id int);\nSELECT * FROM no_such_table;\n' }];
+      const broken = [
+        { name: '999_broken.sql', sql: 'CREATE TABLE half_done (id int);\nSELECT * FROM no_such_table;\n' },
+      ];
       await expect(migrate(db, [...(await readMigrations()), ...broken])).rejects.toThrow(/no_such_table/);
       expect(await db.query("SELECT to_regclass('half_done') AS t")).toEqual([{ t: null }]);
-      expect(await db.query("SELECT count(*)::int AS n FROM schema_migrations WHERE name = '999_broken.sql'")).toEqual([{ n: 0 }]);
+      expect(
+        await db.query("SELECT count(*)::int AS n FROM schema_migrations WHERE name = '999_broken.sql'"),
+      ).toEqual([{ n: 0 }]);
     } finally {
       await db.close();
     }
@@ -38,7 +44,7 @@ describe('migrations', () => {
 
   it('split scripts into statements, keeping function bodies whole', () => {
     const statements = splitStatements(
-      "-- comment\nCREATE TABLE a (x int);\nCREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$\n  SELECT 1;\n$$;\nINSERT INTO a VALUES (1);\n",
+      '-- comment\nCREATE TABLE a (x int);\nCREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$\n  SELECT 1;\n$$;\nINSERT INTO a VALUES (1);\n',
     );
     expect(statements).toEqual([
       'CREATE TABLE a (x int);',

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiClient } from '../support/test-service';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
 import { freePort, spawnServer, waitForReady } from '../support/processes';
+import { ApiClient } from '../support/test-service';
 
 describe('the service as a process (npm start)', () => {
   it('stops at once with one line naming a bad variable', async () => {
