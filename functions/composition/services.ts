@@ -5,7 +5,6 @@ import { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
 import { JoseTokenService } from '../adapters/jose-token-service';
 import { PgDatabase } from '../adapters/pg-database';
-import { PgliteDatabase } from '../adapters/pglite-database';
 import { RateLimiterLoginThrottle } from '../adapters/rate-limiter-login-throttle';
 import { ScryptPasswordHasher } from '../adapters/scrypt-password-hasher';
 import { SqlConcertRepository } from '../adapters/sql-concert-repository';
@@ -102,6 +101,8 @@ export async function openDatabase(config: ServiceConfig, logger: Logger): Promi
   }
   await mkdir(config.dataDir, { recursive: true });
   logger.info({ dataDir: config.dataDir }, 'using the embedded PGlite database');
+  // Loaded only here, so Lambda bundles never carry the WebAssembly database.
+  const { PgliteDatabase } = await import('../adapters/pglite-database');
   return PgliteDatabase.open(join(config.dataDir, 'pglite'));
 }
 

@@ -8,7 +8,14 @@ let current: Promise<Services> | undefined;
  * kept for the container's life; the local shim and the tests install theirs with `useServices` first.
  */
 export function getServices(): Promise<Services> {
-  current ??= buildServices(loadConfig(process.env));
+  if (!current) {
+    const building = (async () => buildServices(loadConfig(process.env)))();
+    // A failed start (database down at a cold start) is retried by the next request, not kept forever.
+    building.catch(() => {
+      if (current === building) current = undefined;
+    });
+    current = building;
+  }
   return current;
 }
 
