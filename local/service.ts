@@ -4,13 +4,20 @@ import { buildServices, type Services } from '../functions/composition/services'
 import type { ServiceConfig } from '../functions/config/service-config';
 import { HTTP_ROUTES } from '../functions/handlers/http/routes';
 import { useServices } from '../functions/handlers/http/runtime';
+import { handler as wsConnect } from '../functions/handlers/ws-connect';
+import { handler as wsDisconnect } from '../functions/handlers/ws-disconnect';
+import { CLIENT_ACTIONS, handler as wsMessage } from '../functions/handlers/ws-message';
 import { createHttpApp } from './shim/http-app';
+import { LiveFanout } from './shim/live-fanout';
+import { SocketIoGateway } from './shim/socket-io-gateway';
+import { WebSocketGateway } from './shim/websocket-gateway';
 
 export interface RunningService {
   server: Server;
   port: number;
   url: string;
   services: Services;
+  fanout: LiveFanout;
   /** Stops taking connections, lets in-flight requests finish (up to `graceMs`), then closes the pools. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -19,22 +26,42 @@ export interface RunningService {
 export async function startService(config: ServiceConfig): Promise<RunningService> {
   const services = await buildServices(config, { migrate: true });
   useServices(services);
-  const server = createServer(createHttpApp(config, HTTP_ROUTES));
+  let port = config.port;
+  const websockets = new WebSocketGateway(
+    {
+      connect: wsConnect,
+      disconnect: wsDisconnect,
+      actions: Object.fromEntries(CLIENT_ACTIONS.map((action) => [action, wsMessage])),
+      fallback: wsMessage,
+    },
+    () => `127.0.0.1:${port}`,
+    (error) => services.logger.error({ err: error }, 'websocket handler failed'),
+  );
+  const server = createServer(createHttpApp(config, HTTP_ROUTES, [websockets.managementRouter()]));
   server.keepAliveTimeout = 65_000; // longer than nginx's and the ALB's idle timeouts
+  websockets.attach(server);
+  const socketIo = new SocketIoGateway(server, services, config.frontendOrigins);
+  const fanout = new LiveFanout(services, websockets, socketIo, config.realtimeCoalesceMs);
+  await fanout.start();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, resolve);
   });
-  const port = (server.address() as AddressInfo).port;
+  port = (server.address() as AddressInfo).port;
+  // The handlers answer WebSocket clients through this process's own management API.
+  services.realtime.callbackUrl ??= `http://127.0.0.1:${port}`;
   let stopping: Promise<void> | undefined;
   return {
     server,
     port,
     url: `http://127.0.0.1:${port}`,
     services,
+    fanout,
     stop: (graceMs = 10_000) => {
       stopping ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        socketIo.close();
+        await websockets.close();
         // Keep-alive sockets turn idle as their last response goes out: close each one as soon as it does.
         const sweeper = setInterval(() => server.closeIdleConnections(), 50);
         server.closeIdleConnections();
@@ -42,6 +69,7 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
         await closed;
         clearInterval(sweeper);
         clearTimeout(timer);
+        await fanout.stop();
         await services.close();
       })();
       return stopping;

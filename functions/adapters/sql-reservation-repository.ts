@@ -37,6 +37,7 @@ export class SqlReservationRepository implements ReservationRepository {
     const detail = row.detail === null ? 0 : asNumber(row.detail);
     switch (outcome) {
       case 'created':
+        return { kind: outcome, reservation: toReservation(row), tierAvailableAfter: detail };
       case 'existing':
         return { kind: outcome, reservation: toReservation(row) };
       case 'not-found':
@@ -80,20 +81,20 @@ export class SqlReservationRepository implements ReservationRepository {
   }
 
   async cancel(reservationId: string, ownerId: string | null): Promise<CancelOutcome> {
-    await this.db.query(
+    const returned = await this.db.query(
       `WITH cancelled AS (
          UPDATE reservations SET status = 'cancelled', cancelled_at = now()
           WHERE id = $1 AND ($2::uuid IS NULL OR user_id = $2::uuid) AND status = 'held' AND expires_at > now()
          RETURNING tier_id, quantity
        )
        UPDATE ticket_tiers t SET available = t.available + c.quantity, version = t.version + 1
-         FROM cancelled c WHERE t.id = c.tier_id`,
+         FROM cancelled c WHERE t.id = c.tier_id RETURNING t.id`,
       [reservationId, ownerId],
     );
     const reservation = await this.find(reservationId, ownerId);
     if (!reservation) return { kind: 'not-found' };
     return reservation.status === 'cancelled'
-      ? { kind: 'cancelled', reservation }
+      ? { kind: 'cancelled', reservation, changed: returned.length > 0 }
       : { kind: 'refused', reservation };
   }
 

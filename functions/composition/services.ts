@@ -3,18 +3,30 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
+import { ApiGatewayPusher } from '../adapters/apigw-management-pusher';
 import { JoseTokenService } from '../adapters/jose-token-service';
+import { MemoryConnectionRegistry } from '../adapters/memory-connection-registry';
+import { MemoryEventBus } from '../adapters/memory-event-bus';
 import { PgDatabase } from '../adapters/pg-database';
 import { RateLimiterLoginThrottle } from '../adapters/rate-limiter-login-throttle';
+import { RedisConnectionRegistry } from '../adapters/redis-connection-registry';
+import { RedisEventBus } from '../adapters/redis-event-bus';
+import { redisKeys } from '../adapters/redis-keys';
+import { RedisRelayStream } from '../adapters/redis-relay-stream';
 import { ScryptPasswordHasher } from '../adapters/scrypt-password-hasher';
 import { SqlConcertRepository } from '../adapters/sql-concert-repository';
 import { SqlReservationRepository } from '../adapters/sql-reservation-repository';
 import { SqlUserRepository } from '../adapters/sql-user-repository';
 import type { ServiceConfig } from '../config/service-config';
 import { type AuthDeps, ensureAdmin } from '../core/auth.service';
+import { AvailabilityPublisher } from '../core/availability-publisher';
 import type { ReservationDeps } from '../core/reservations.service';
 import { migrate } from '../db/migrate';
 import type { ConcertRepository } from '../ports/concert.repository.port';
+import type { ConnectionPusher } from '../ports/connection-pusher.port';
+import type { ConnectionRegistry } from '../ports/connection-registry.port';
+import type { EventBus } from '../ports/event-bus.port';
+import type { RelayStream } from '../ports/relay-stream.port';
 import type { SqlDatabase } from '../ports/sql-database.port';
 import type { TokenService } from '../ports/token-service.port';
 
@@ -28,6 +40,17 @@ export interface Services {
   auth: AuthDeps;
   concerts: ConcertRepository;
   reservations: ReservationDeps;
+  /** Announces committed changes; awaited by Lambda handlers (`settled`), fire-and-forget elsewhere. */
+  events: AvailabilityPublisher;
+  realtime: {
+    bus: EventBus;
+    registry: ConnectionRegistry;
+    /** Only with Redis: the relay's stream, position and lease. */
+    relayStream: RelayStream | undefined;
+    /** The management endpoint PostToConnection goes to; the local shim sets its own address here. */
+    callbackUrl: string | undefined;
+    pusherFor(endpoint: string): ConnectionPusher;
+  };
   /** Answers which dependencies respond right now. */
   readiness(): Promise<Record<string, boolean>>;
   close(): Promise<void>;
@@ -59,6 +82,15 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
       },
       redis ? { client: redis, keyPrefix: config.redisKeyPrefix } : undefined,
     );
+    const concerts = new SqlConcertRepository(db);
+    const keys = redisKeys(config.redisKeyPrefix);
+    const bus: EventBus = redis ? new RedisEventBus(redis, keys) : new MemoryEventBus();
+    const relayStream = redis ? new RedisRelayStream(redis, keys) : undefined;
+    const events = new AvailabilityPublisher(concerts, bus, {
+      coalesceMs: config.realtimeCoalesceMs,
+      onError: (error, message) => logger.warn({ err: error, failures: events.failures }, message),
+    });
+    const pushers = new Map<string, ConnectionPusher>();
     return {
       config,
       logger,
@@ -66,10 +98,31 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
       redis,
       tokens,
       auth: { users, passwords, tokens, loginThrottle },
-      concerts: new SqlConcertRepository(db),
+      concerts,
       reservations: {
         reservations: new SqlReservationRepository(db),
         settings: { holdSeconds: config.holdSeconds, perUserLimit: config.perUserLimit },
+        events,
+      },
+      events,
+      realtime: {
+        bus,
+        registry: redis ? new RedisConnectionRegistry(redis, keys) : new MemoryConnectionRegistry(),
+        relayStream,
+        callbackUrl: config.websocketCallbackUrl,
+        pusherFor: (endpoint) => {
+          let pusher = pushers.get(endpoint);
+          if (!pusher) {
+            // A plain-HTTP endpoint is the local shim, which checks no signature.
+            const local = endpoint.startsWith('http://');
+            pusher = new ApiGatewayPusher({
+              endpoint,
+              ...(local ? { region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+            });
+            pushers.set(endpoint, pusher);
+          }
+          return pusher;
+        },
       },
       readiness: async () => {
         const answers = (check: Promise<unknown>) =>
@@ -82,6 +135,8 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
         return checks;
       },
       close: async () => {
+        events.close();
+        relayStream?.close();
         await Promise.allSettled([db.close(), redis?.quit()]);
       },
     };

@@ -80,6 +80,9 @@ const schema = z
     }),
     BACKUP_DIR: optionalText,
     LOGIN_ATTEMPTS_PER_MINUTE: integer('LOGIN_ATTEMPTS_PER_MINUTE', 10, 1, 100_000),
+    REALTIME_COALESCE_MS: integer('REALTIME_COALESCE_MS', -1, 0, 5_000),
+    WEBSOCKET_CALLBACK_URL: url('WEBSOCKET_CALLBACK_URL', ['http:', 'https:']),
+    AWS_LAMBDA_FUNCTION_NAME: optionalText,
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   })
   .superRefine((env, ctx) => {
@@ -131,6 +134,10 @@ export interface ServiceConfig {
   emailFrom: string;
   backupDir: string;
   loginAttemptsPerMinute: number;
+  /** At most one concert-update per concert per this many ms; 0 publishes each change at once. */
+  realtimeCoalesceMs: number;
+  /** Where PostToConnection goes (API Gateway's management endpoint); unset: derived from the event. */
+  websocketCallbackUrl: string | undefined;
   logLevel: string;
 }
 
@@ -170,6 +177,9 @@ export function loadConfig(env: Record<string, string | undefined>): ServiceConf
     emailFrom: e.EMAIL_FROM ?? 'tickets@localhost',
     backupDir: e.BACKUP_DIR ?? './backups',
     loginAttemptsPerMinute: e.LOGIN_ATTEMPTS_PER_MINUTE,
+    // A Lambda container freezes after each response, so there it publishes before answering.
+    realtimeCoalesceMs: e.REALTIME_COALESCE_MS >= 0 ? e.REALTIME_COALESCE_MS : e.AWS_LAMBDA_FUNCTION_NAME ? 0 : 150,
+    websocketCallbackUrl: e.WEBSOCKET_CALLBACK_URL,
     logLevel: e.LOG_LEVEL ?? 'info',
   };
 }

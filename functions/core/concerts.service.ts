@@ -1,4 +1,5 @@
 import type { ConcertChange, ConcertRepository, NewConcert } from '../ports/concert.repository.port';
+import type { RealtimeEvents } from '../ports/realtime-events.port';
 import { notFound, TicketingError } from './errors';
 import type { Concert } from './model';
 
@@ -12,20 +13,24 @@ export async function getConcert(concerts: ConcertRepository, id: string): Promi
   return concert;
 }
 
-export async function createConcert(concerts: ConcertRepository, input: NewConcert): Promise<Concert> {
-  const concert = await concerts.insert(input);
+export interface ConcertAdminDeps {
+  concerts: ConcertRepository;
+  events: RealtimeEvents;
+}
+
+export async function createConcert(deps: ConcertAdminDeps, input: NewConcert): Promise<Concert> {
+  const concert = await deps.concerts.insert(input);
   if (!concert) throw duplicateTierName();
+  deps.events.notifyAdmins({ event: 'concert-created', concertId: concert.id });
   return concert;
 }
 
-export async function updateConcert(
-  concerts: ConcertRepository,
-  id: string,
-  change: ConcertChange,
-): Promise<Concert> {
-  const outcome = await concerts.update(id, change);
+export async function updateConcert(deps: ConcertAdminDeps, id: string, change: ConcertChange): Promise<Concert> {
+  const outcome = await deps.concerts.update(id, change);
   switch (outcome.kind) {
     case 'updated':
+      deps.events.concertChanged(id);
+      deps.events.notifyAdmins({ event: 'concert-updated', concertId: id });
       return outcome.concert;
     case 'not-found':
       throw notFound('Concert');

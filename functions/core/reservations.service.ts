@@ -1,3 +1,4 @@
+import type { RealtimeEvents } from '../ports/realtime-events.port';
 import type { ReservationRepository } from '../ports/reservation.repository.port';
 import { notFound, TicketingError } from './errors';
 import type { Principal, Reservation, Ticket } from './model';
@@ -11,6 +12,7 @@ export interface ReservationSettings {
 export interface ReservationDeps {
   reservations: ReservationRepository;
   settings: ReservationSettings;
+  events: RealtimeEvents;
 }
 
 export interface HoldResult {
@@ -35,8 +37,14 @@ export async function reserveTickets(
     perUserLimit: deps.settings.perUserLimit,
   });
   switch (outcome.kind) {
-    case 'created':
-      return { reservation: outcome.reservation, created: true };
+    case 'created': {
+      const { reservation } = outcome;
+      const notice = { concertId: reservation.concertId, tierId: reservation.tierId, reservationId: reservation.id };
+      deps.events.concertChanged(reservation.concertId);
+      deps.events.notifyAdmins({ event: 'new-reservation', ...notice });
+      if (outcome.tierAvailableAfter === 0) deps.events.notifyAdmins({ event: 'sold-out', ...notice });
+      return { reservation, created: true };
+    }
     case 'existing':
       return { reservation: outcome.reservation, created: false };
     case 'not-found':
@@ -78,6 +86,10 @@ export async function confirmReservation(
   const outcome = await deps.reservations.confirm(reservationId, principal.userId, codes);
   if (outcome.kind === 'not-found') throw notFound('Reservation');
   if (outcome.kind === 'refused') throw refusal(outcome.reservation, 'confirm');
+  if (existing.status === 'held') {
+    const { concertId, tierId, id } = outcome.reservation;
+    deps.events.notifyAdmins({ event: 'reservation-confirmed', concertId, tierId, reservationId: id });
+  }
   return { reservation: outcome.reservation, tickets: outcome.tickets };
 }
 
@@ -89,6 +101,11 @@ export async function cancelReservation(
   const outcome = await deps.reservations.cancel(reservationId, ownerScope(principal));
   if (outcome.kind === 'not-found') throw notFound('Reservation');
   if (outcome.kind === 'refused') throw refusal(outcome.reservation, 'cancel');
+  if (outcome.changed) {
+    const { concertId, tierId, id } = outcome.reservation;
+    deps.events.concertChanged(concertId);
+    deps.events.notifyAdmins({ event: 'reservation-cancelled', concertId, tierId, reservationId: id });
+  }
   return outcome.reservation;
 }
 

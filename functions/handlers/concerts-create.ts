@@ -4,6 +4,6 @@ import { createConcertBody } from './http/schemas';
 
 export const handler = httpHandler('concerts-create', async (request, services) => {
   await request.admin();
-  const concert = await createConcert(services.concerts, request.body(createConcertBody));
+  const concert = await createConcert(services, request.body(createConcertBody));
   return { status: 201, body: { concert } };
 });

@@ -6,7 +6,7 @@ export const handler = httpHandler('concerts-update', async (request, services) 
   await request.admin();
   const id = request.id('id', 'Concert');
   const { tiers = [], ...fields } = request.body(updateConcertBody);
-  const concert = await updateConcert(services.concerts, id, {
+  const concert = await updateConcert(services, id, {
     ...fields,
     tierChanges: tiers.flatMap((tier) => ('id' in tier ? [{ ...tier, id: tier.id.toLowerCase() }] : [])),
     newTiers: tiers.flatMap((tier) => ('id' in tier ? [] : [tier])),

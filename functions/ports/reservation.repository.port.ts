@@ -13,7 +13,7 @@ export interface HoldRequest {
 
 /** The outcome of one atomic hold attempt (one SQL statement). */
 export type HoldOutcome =
-  | { kind: 'created'; reservation: Reservation }
+  | { kind: 'created'; reservation: Reservation; tierAvailableAfter: number }
   | { kind: 'existing'; reservation: Reservation }
   | { kind: 'not-found' }
   | { kind: 'not-on-sale' }
@@ -28,7 +28,8 @@ export type ConfirmOutcome =
   | { kind: 'refused'; reservation: Reservation };
 
 export type CancelOutcome =
-  | { kind: 'cancelled'; reservation: Reservation }
+  /** `changed` is false when it had been cancelled before (a repeated DELETE). */
+  | { kind: 'cancelled'; reservation: Reservation; changed: boolean }
   | { kind: 'not-found' }
   | { kind: 'refused'; reservation: Reservation };
 

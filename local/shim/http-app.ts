@@ -1,5 +1,5 @@
 import cors from 'cors';
-import express, { type ErrorRequestHandler, type Express } from 'express';
+import express, { type ErrorRequestHandler, type Express, type Router } from 'express';
 import type { ServiceConfig } from '../../functions/config/service-config';
 import { TicketingError } from '../../functions/core/errors';
 import { toErrorResponse } from '../../functions/handlers/http/error-response';
@@ -9,7 +9,12 @@ import { toHttpApiEvent } from './http-api-event';
 import { lambdaContext } from './lambda-context';
 
 /** Express 5 in front of the very handlers Lambda deploys: each request becomes an HTTP API v2 event. */
-export function createHttpApp(config: ServiceConfig, routes: readonly HttpRouteEntry[]): Express {
+export function createHttpApp(
+  config: ServiceConfig,
+  routes: readonly HttpRouteEntry[],
+  /** Mounted before the API's body parser (the WebSocket management API reads its own bodies). */
+  routers: Router[] = [],
+): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');
@@ -25,6 +30,7 @@ export function createHttpApp(config: ServiceConfig, routes: readonly HttpRouteE
       maxAge: 600,
     }),
   );
+  for (const router of routers) app.use(router);
   app.use(express.raw({ type: () => true, limit: MAX_BODY_BYTES }));
 
   for (const route of routes) {

@@ -6,6 +6,7 @@ import {
   confirmReservation,
   reserveTickets,
 } from '../../functions/core/reservations.service';
+import type { RealtimeEvents } from '../../functions/ports/realtime-events.port';
 import type { HoldOutcome, ReservationRepository } from '../../functions/ports/reservation.repository.port';
 
 const fan: Principal = { userId: 'u1', role: 'customer' };
@@ -39,6 +40,11 @@ function repository(overrides: Partial<ReservationRepository>): ReservationRepos
 }
 
 const settings = { holdSeconds: 600, perUserLimit: 10 };
+const told: string[] = [];
+const events: RealtimeEvents = {
+  concertChanged: (concertId) => told.push(`changed ${concertId}`),
+  notifyAdmins: (notice) => told.push(`${notice.event} ${notice.reservationId ?? ''}`.trim()),
+};
 const input = { concertId: 'c1', tierId: 't1', quantity: 2 };
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
@@ -56,11 +62,13 @@ describe('reserveTickets', () => {
     const reservations = repository({
       hold: async (request) => {
         seen = request;
-        return { kind: 'created', reservation: reservation('held') };
+        return { kind: 'created', reservation: reservation('held'), tierAvailableAfter: 3 };
       },
     });
-    const result = await reserveTickets({ reservations, settings }, fan, input, 'k1');
+    told.length = 0;
+    const result = await reserveTickets({ reservations, settings, events }, fan, input, 'k1');
     expect(result.created).toBe(true);
+    expect(told).toEqual(['changed c1', 'new-reservation r1']);
     expect(seen).toEqual({
       userId: 'u1',
       ...input,
@@ -79,17 +87,28 @@ describe('reserveTickets', () => {
     [{ kind: 'insufficient', available: 1 }, 'INSUFFICIENT_AVAILABILITY'],
   ])('turns %o into %s', async (outcome, code) => {
     const reservations = repository({ hold: async () => outcome });
-    expect(await codeOf(reserveTickets({ reservations, settings }, fan, input, null))).toBe(code);
+    expect(await codeOf(reserveTickets({ reservations, settings, events }, fan, input, null))).toBe(code);
   });
 
-  it('reports a replayed key as not created', async () => {
+  it('tells admins when the hold took the last ticket of a tier', async () => {
+    const reservations = repository({
+      hold: async () => ({ kind: 'created', reservation: reservation('held'), tierAvailableAfter: 0 }),
+    });
+    told.length = 0;
+    await reserveTickets({ reservations, settings, events }, fan, input, null);
+    expect(told).toEqual(['changed c1', 'new-reservation r1', 'sold-out r1']);
+  });
+
+  it('reports a replayed key as not created, and announces nothing', async () => {
+    told.length = 0;
     const reservations = repository({
       hold: async () => ({ kind: 'existing', reservation: reservation('confirmed') }),
     });
-    expect(await reserveTickets({ reservations, settings }, fan, input, 'k1')).toEqual({
+    expect(await reserveTickets({ reservations, settings, events }, fan, input, 'k1')).toEqual({
       reservation: reservation('confirmed'),
       created: false,
     });
+    expect(told).toEqual([]);
   });
 });
 
@@ -103,7 +122,7 @@ describe('confirm and cancel', () => {
         return { kind: 'confirmed', reservation: reservation('confirmed'), tickets: [] };
       },
     });
-    await confirmReservation({ reservations, settings }, fan, 'r1');
+    await confirmReservation({ reservations, settings, events }, fan, 'r1');
     expect(codes).toHaveLength(2);
     expect(new Set(codes).size).toBe(2);
   });
@@ -116,7 +135,7 @@ describe('confirm and cancel', () => {
     const reservations = repository({
       cancel: async () => ({ kind: 'refused', reservation: reservation(status) }),
     });
-    expect(await codeOf(cancelReservation({ reservations, settings }, fan, 'r1'))).toBe(code);
+    expect(await codeOf(cancelReservation({ reservations, settings, events }, fan, 'r1'))).toBe(code);
   });
 
   it('lets an admin act on any owner, a customer only on their own', async () => {
@@ -124,11 +143,13 @@ describe('confirm and cancel', () => {
     const reservations = repository({
       cancel: async (_id, owner) => {
         owners.push(owner);
-        return { kind: 'cancelled', reservation: reservation('cancelled') };
+        return { kind: 'cancelled', reservation: reservation('cancelled'), changed: owners.length === 1 };
       },
     });
-    await cancelReservation({ reservations, settings }, fan, 'r1');
-    await cancelReservation({ reservations, settings }, admin, 'r1');
+    told.length = 0;
+    await cancelReservation({ reservations, settings, events }, fan, 'r1');
+    await cancelReservation({ reservations, settings, events }, admin, 'r1');
     expect(owners).toEqual(['u1', null]);
+    expect(told).toEqual(['changed c1', 'reservation-cancelled r1']);
   });
 });

@@ -88,7 +88,8 @@ LANGUAGE sql VOLATILE AS $$
   RETURNING t.id, t.concert_id, p.released
 $$;
 
--- What one hold attempt answers: an outcome, a number that explains a refusal, and the reservation row.
+-- What one hold attempt answers: an outcome, a number (what is left after a hold, or why it was refused),
+-- and the reservation row.
 CREATE TYPE hold_outcome AS (
   outcome text, detail integer,
   id uuid, user_id uuid, concert_id uuid, tier_id uuid, quantity integer, total_cents integer,
@@ -162,13 +163,15 @@ BEGIN
   END IF;
 
   UPDATE ticket_tiers SET available = available - p_quantity, version = version + 1
-   WHERE id = p_tier AND available >= p_quantity;
+   WHERE id = p_tier AND available >= p_quantity
+  RETURNING available INTO v_available;
   IF NOT FOUND THEN
     -- Looks sold out: give back this tier's overdue holds first, so a sale never waits for the sweeper.
     SELECT coalesce(sum(released), 0)::integer INTO v_released FROM release_overdue_holds(p_tier);
     IF v_released > 0 THEN
       UPDATE ticket_tiers SET available = available - p_quantity, version = version + 1
-       WHERE id = p_tier AND available >= p_quantity;
+       WHERE id = p_tier AND available >= p_quantity
+      RETURNING available INTO v_available;
     END IF;
     IF v_released = 0 OR NOT FOUND THEN
       SELECT t.available INTO v_available FROM ticket_tiers t WHERE t.id = p_tier;
@@ -183,6 +186,6 @@ BEGIN
   VALUES (p_user, p_concert, p_tier, p_quantity, v_price * p_quantity, v_currency, 'held',
           p_idempotency_key, now() + make_interval(secs => p_hold_seconds))
   RETURNING id INTO v_id;
-  RETURN QUERY SELECT * FROM hold_outcome('created', NULL, v_id);
+  RETURN QUERY SELECT * FROM hold_outcome('created', v_available, v_id);
 END;
 $$;

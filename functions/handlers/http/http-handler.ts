@@ -86,6 +86,9 @@ export function httpHandler(name: string, route: HttpRoute): HttpLambda {
         state.request = request;
         state.logger = services.logger;
       }
-      return jsonResponse(await route(request, services));
+      const result = await route(request, services);
+      // On Lambda the container freezes after the response: what the change announced must go out first.
+      if (services.config.realtimeCoalesceMs === 0) await services.events.settled();
+      return jsonResponse(result);
     }) as HttpLambda;
 }

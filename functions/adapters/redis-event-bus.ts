@@ -1,0 +1,46 @@
+import type { Redis } from 'ioredis';
+import type { RealtimeMessage } from '../core/realtime';
+import type { EventBus } from '../ports/event-bus.port';
+import type { RedisKeys } from './redis-keys';
+
+/**
+ * PUBLISH for the replicas that are listening now, and XADD to a capped stream for the relay, which must
+ * not lose what was published while it was not running. Both in one MULTI.
+ */
+export class RedisEventBus implements EventBus {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+    private readonly streamMaxLength = 10_000,
+  ) {}
+
+  async publish(message: RealtimeMessage): Promise<void> {
+    const payload = JSON.stringify(message);
+    const results = await this.redis
+      .multi()
+      .publish(this.keys.updatesChannel, payload)
+      .xadd(this.keys.stream, 'MAXLEN', '~', this.streamMaxLength, '*', 'm', payload)
+      .exec();
+    const failed = results?.find(([error]) => error);
+    if (!results || failed) throw failed?.[0] ?? new Error('redis transaction aborted');
+  }
+
+  async subscribe(listener: (message: RealtimeMessage) => void): Promise<() => Promise<void>> {
+    // A subscriber connection can do nothing else; it keeps retrying and re-subscribes after a reconnect.
+    const subscriber = this.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+    subscriber.on('error', () => undefined);
+    subscriber.on('message', (_channel: string, payload: string) => {
+      let message: RealtimeMessage;
+      try {
+        message = JSON.parse(payload) as RealtimeMessage;
+      } catch {
+        return;
+      }
+      listener(message);
+    });
+    await subscriber.subscribe(this.keys.updatesChannel);
+    return async () => {
+      subscriber.disconnect();
+    };
+  }
+}

@@ -1,0 +1,83 @@
+import type { ConcertRepository } from '../ports/concert.repository.port';
+import type { EventBus } from '../ports/event-bus.port';
+import type { RealtimeEvents } from '../ports/realtime-events.port';
+import { KeyedThrottle } from './keyed-throttle';
+import { type AdminNotification, adminNotification, concertUpdate, type RealtimeMessage } from './realtime';
+
+export interface PublisherOptions {
+  /**
+   * 0: publish each change before the request ends (Lambda, whose container freezes after it).
+   * >0: at most one snapshot per concert per interval, read once for a whole burst of sales.
+   */
+  coalesceMs: number;
+  onError: (error: unknown, message: string) => void;
+}
+
+/**
+ * Turns "concert X changed" into a versioned snapshot on the bus. Publishing never fails or blocks a
+ * sale: errors are counted and reported, and watchers heal on the next update or by re-joining.
+ */
+export class AvailabilityPublisher implements RealtimeEvents {
+  failures = 0;
+  published = 0;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly throttle: KeyedThrottle<null> | undefined;
+
+  constructor(
+    private readonly concerts: ConcertRepository,
+    private readonly bus: EventBus,
+    private readonly options: PublisherOptions,
+  ) {
+    if (options.coalesceMs > 0) {
+      this.throttle = new KeyedThrottle(options.coalesceMs, (concertId) => this.track(this.publishSnapshot(concertId)));
+    }
+  }
+
+  concertChanged(concertId: string): void {
+    if (this.throttle) this.throttle.push(concertId, null);
+    else this.track(this.publishSnapshot(concertId));
+  }
+
+  notifyAdmins(notice: Omit<AdminNotification, 'type' | 'at'>): void {
+    this.track(this.send(adminNotification(notice)));
+  }
+
+  /** Resolves when what was handed over so far has gone out (or failed). Lambda handlers await it. */
+  async settled(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  close(): void {
+    this.throttle?.close();
+  }
+
+  private async publishSnapshot(concertId: string): Promise<void> {
+    let concert: Awaited<ReturnType<ConcertRepository['get']>>;
+    try {
+      concert = await this.concerts.get(concertId);
+    } catch (error) {
+      this.failed(error, 'could not read availability to publish');
+      return;
+    }
+    if (concert) await this.send(concertUpdate(concert));
+  }
+
+  private async send(message: RealtimeMessage): Promise<void> {
+    try {
+      await this.bus.publish(message);
+      this.published++;
+    } catch (error) {
+      this.failed(error, `could not publish ${message.type}`);
+    }
+  }
+
+  private failed(error: unknown, message: string): void {
+    this.failures++;
+    this.options.onError(error, message);
+  }
+
+  private track(work: Promise<void>): void {
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
+  }
+}

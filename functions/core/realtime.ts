@@ -1,0 +1,56 @@
+import type { Concert } from './model';
+
+/** Server → client messages of the real-time protocol (../shared/API.md, "WebSocket"). */
+export interface ConcertUpdateMessage {
+  type: 'concert-update';
+  concertId: string;
+  availableTickets: number;
+  totalBooked: number;
+  tiers: Array<{ id: string; available: number; capacity: number }>;
+  /** Only grows per concert; a client ignores an update older than the one it holds. */
+  version: number;
+}
+
+export type AdminEvent =
+  | 'new-reservation'
+  | 'reservation-confirmed'
+  | 'reservation-cancelled'
+  | 'sold-out'
+  | 'holds-expired'
+  | 'concert-created'
+  | 'concert-updated';
+
+export interface AdminNotification {
+  type: 'admin-notification';
+  event: AdminEvent;
+  concertId: string;
+  reservationId?: string;
+  tierId?: string;
+  at: string;
+}
+
+export interface ErrorMessage {
+  type: 'error';
+  code: string;
+  message: string;
+}
+
+export type RealtimeMessage = ConcertUpdateMessage | AdminNotification;
+
+export function concertUpdate(concert: Concert): ConcertUpdateMessage {
+  return {
+    type: 'concert-update',
+    concertId: concert.id,
+    availableTickets: concert.availableTickets,
+    totalBooked: concert.totalBooked,
+    tiers: concert.tiers.map((tier) => ({ id: tier.id, available: tier.available, capacity: tier.capacity })),
+    version: concert.version,
+  };
+}
+
+export function adminNotification(
+  notice: Omit<AdminNotification, 'type' | 'at'>,
+  at: Date = new Date(),
+): AdminNotification {
+  return { type: 'admin-notification', ...notice, at: at.toISOString() };
+}

@@ -1,0 +1,79 @@
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import type { Services } from '../../composition/services';
+import { TicketingError } from '../../core/errors';
+import type { ErrorMessage } from '../../core/realtime';
+import { getServices } from '../http/runtime';
+
+/** The part of an API Gateway WebSocket event the handlers read. */
+export interface WebSocketEvent {
+  requestContext: {
+    connectionId: string;
+    routeKey: string;
+    eventType?: string;
+    domainName?: string;
+    stage?: string;
+    requestId?: string;
+  };
+  body?: string | null;
+  queryStringParameters?: Record<string, string | undefined> | null;
+  isBase64Encoded?: boolean;
+}
+
+export interface WebSocketResult {
+  statusCode: number;
+  body?: string;
+}
+
+export type WebSocketLambda = (event: WebSocketEvent, context: Context) => Promise<WebSocketResult>;
+
+export interface WebSocketCall {
+  event: WebSocketEvent;
+  services: Services;
+  connectionId: string;
+  /** Sends a message back to this connection through the management API. */
+  reply(message: unknown): Promise<void>;
+}
+
+/** The management endpoint: configured (the shim, or set by the stack), else derived from the event. */
+export function callbackEndpoint(services: Services, event: WebSocketEvent): string {
+  const { domainName, stage } = event.requestContext;
+  return services.realtime.callbackUrl ?? `https://${domainName}/${stage}`;
+}
+
+export function errorMessage(error: unknown): ErrorMessage {
+  return error instanceof TicketingError
+    ? { type: 'error', code: error.code, message: error.message }
+    : { type: 'error', code: 'INTERNAL', message: 'Something went wrong on our side' };
+}
+
+/**
+ * Wraps a WebSocket route. A refused `$connect` answers its status (API Gateway then refuses the
+ * connection); on message routes an error becomes an `error` message to the client.
+ */
+export function websocketHandler(
+  name: string,
+  route: (call: WebSocketCall) => Promise<void>,
+  options: { refuseWith?: (error: unknown) => number } = {},
+): WebSocketLambda {
+  return middy<WebSocketEvent, WebSocketResult>().handler(async (event) => {
+    const services = await getServices();
+    const connectionId = event.requestContext.connectionId;
+    const reply = async (message: unknown) => {
+      const pusher = services.realtime.pusherFor(callbackEndpoint(services, event));
+      await pusher.post(connectionId, JSON.stringify(message));
+    };
+    try {
+      await route({ event, services, connectionId, reply });
+      if (services.config.realtimeCoalesceMs === 0) await services.events.settled();
+      return { statusCode: 200 };
+    } catch (error) {
+      if (!(error instanceof TicketingError)) services.logger.error({ err: error, route: name, connectionId }, 'websocket route failed');
+      if (options.refuseWith) return { statusCode: options.refuseWith(error) };
+      await reply(errorMessage(error)).catch((pushError: unknown) =>
+        services.logger.warn({ err: pushError, connectionId }, 'could not send the error message'),
+      );
+      return { statusCode: 200 };
+    }
+  }) as WebSocketLambda;
+}

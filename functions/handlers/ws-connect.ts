@@ -1,0 +1,13 @@
+import { TicketingError } from '../core/errors';
+import { connectWatcher } from '../core/watchers.service';
+import { websocketHandler } from './websocket/websocket-handler';
+
+/** `$connect`: registers the connection; an admin passes `?token=`. A bad token refuses the connection. */
+export const handler = websocketHandler(
+  'ws-connect',
+  async ({ event, services, connectionId }) => {
+    const watcherDeps = { registry: services.realtime.registry, concerts: services.concerts, tokens: services.tokens };
+    await connectWatcher(watcherDeps, connectionId, event.queryStringParameters?.token);
+  },
+  { refuseWith: (error) => (error instanceof TicketingError && error.code === 'UNAUTHORIZED' ? 401 : 500) },
+);

@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { TicketingError } from '../core/errors';
+import { joinAdmins, joinConcert, leaveConcert } from '../core/watchers.service';
+import { websocketHandler } from './websocket/websocket-handler';
+
+const clientMessage = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('join-concert'), concertId: z.guid() }),
+  z.object({ action: z.literal('leave-concert'), concertId: z.guid() }),
+  z.object({ action: z.literal('join-admin') }),
+]);
+
+export const CLIENT_ACTIONS = ['join-concert', 'leave-concert', 'join-admin'] as const;
+
+/** Every client action route (and `$default`): join-concert answers at once with a snapshot. */
+export const handler = websocketHandler('ws-message', async ({ event, services, connectionId, reply }) => {
+  const deps = { registry: services.realtime.registry, concerts: services.concerts, tokens: services.tokens };
+  const message = parse(event.body);
+  switch (message.action) {
+    case 'join-concert':
+      await reply(await joinConcert(deps, connectionId, message.concertId.toLowerCase()));
+      return;
+    case 'leave-concert':
+      await leaveConcert(deps, connectionId, message.concertId.toLowerCase());
+      return;
+    case 'join-admin':
+      await joinAdmins(deps, connectionId);
+      return;
+  }
+});
+
+function parse(body: string | null | undefined): z.infer<typeof clientMessage> {
+  if (!body || body.length > 4096) throw new TicketingError('VALIDATION_FAILED', 'Send a JSON message of at most 4 KB');
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    throw new TicketingError('VALIDATION_FAILED', 'The message is not valid JSON');
+  }
+  const parsed = clientMessage.safeParse(json);
+  if (!parsed.success) {
+    throw new TicketingError(
+      'VALIDATION_FAILED',
+      `Expected {"action": one of ${CLIENT_ACTIONS.join(', ')}} with a concertId for concert actions`,
+    );
+  }
+  return parsed.data;
+}

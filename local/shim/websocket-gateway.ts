@@ -1,0 +1,194 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import express, { type Router } from 'express';
+import { WebSocket, WebSocketServer } from 'ws';
+import type { WebSocketEvent, WebSocketLambda } from '../../functions/handlers/websocket/websocket-handler';
+import { lambdaContext } from './lambda-context';
+
+export interface WebSocketRoutes {
+  connect: WebSocketLambda;
+  disconnect: WebSocketLambda;
+  /** Action name → handler; anything else goes to `$default`. */
+  actions: Record<string, WebSocketLambda>;
+  fallback: WebSocketLambda;
+}
+
+interface LocalConnection {
+  socket: WebSocket;
+  connectedAt: Date;
+  lastActiveAt: Date;
+  sourceIp: string;
+  userAgent: string;
+  alive: boolean;
+}
+
+const MAX_MESSAGE_BYTES = 128 * 1024; // API Gateway's WebSocket frame limit
+
+/**
+ * API Gateway's WebSocket API, locally: `/ws` upgrades become `$connect`, frames become route events,
+ * closes become `$disconnect`, all for the very handlers Lambda runs. `/@connections/{id}` is the
+ * management API, so the real SDK client posts to these sockets.
+ */
+export class WebSocketGateway {
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  private readonly connections = new Map<string, LocalConnection>();
+  private readonly heartbeat: NodeJS.Timeout;
+
+  constructor(
+    private readonly routes: WebSocketRoutes,
+    private readonly domainName: () => string,
+    private readonly onError: (error: unknown) => void,
+  ) {
+    this.heartbeat = setInterval(() => this.checkAlive(), 30_000);
+    this.heartbeat.unref();
+  }
+
+  attach(server: Server): void {
+    server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+      const url = new URL(request.url ?? '/', 'http://local');
+      if (url.pathname !== '/ws') return; // Socket.IO takes its own path
+      this.wss.handleUpgrade(request, socket, head, (ws) => void this.accept(ws, request, url));
+    });
+  }
+
+  /** Sockets held by this process (for the replica's own fan-out). */
+  socket(connectionId: string): WebSocket | undefined {
+    const connection = this.connections.get(connectionId);
+    return connection?.socket.readyState === WebSocket.OPEN ? connection.socket : undefined;
+  }
+
+  get size(): number {
+    return this.connections.size;
+  }
+
+  /** The management API. Only for this host's own processes: it is not part of the public surface. */
+  managementRouter(): Router {
+    const router = express.Router();
+    router.use('/@connections', (req, res, next) => {
+      const remote = req.socket.remoteAddress ?? '';
+      if (remote === '127.0.0.1' || remote === '::1' || remote === '::ffff:127.0.0.1') return next();
+      res.status(403).json({ message: 'Forbidden' });
+    });
+    router.post('/@connections/:id', express.raw({ type: () => true, limit: MAX_MESSAGE_BYTES }), (req, res) => {
+      const socket = this.socket(String(req.params.id));
+      if (!socket) return gone(res);
+      socket.send(Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '');
+      res.status(200).end();
+    });
+    router.get('/@connections/:id', (req, res) => {
+      const connection = this.connections.get(String(req.params.id));
+      if (!connection) return gone(res);
+      res.json({
+        ConnectedAt: connection.connectedAt.toISOString(),
+        LastActiveAt: connection.lastActiveAt.toISOString(),
+        Identity: { SourceIp: connection.sourceIp, UserAgent: connection.userAgent },
+      });
+    });
+    router.delete('/@connections/:id', (req, res) => {
+      const connection = this.connections.get(String(req.params.id));
+      if (!connection) return gone(res);
+      connection.socket.close(1000, 'closed by the server');
+      res.status(204).end();
+    });
+    return router;
+  }
+
+  /** Closes every socket with "going away" (1001) so clients reconnect elsewhere during a rolling update. */
+  async close(): Promise<void> {
+    clearInterval(this.heartbeat);
+    for (const { socket } of this.connections.values()) socket.close(1001, 'server shutting down');
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+
+  private async accept(ws: WebSocket, request: IncomingMessage, url: URL): Promise<void> {
+    const connectionId = randomBytes(12).toString('base64url');
+    const now = new Date();
+    const connection: LocalConnection = {
+      socket: ws,
+      connectedAt: now,
+      lastActiveAt: now,
+      sourceIp: request.socket.remoteAddress ?? 'unknown',
+      userAgent: String(request.headers['user-agent'] ?? ''),
+      alive: true,
+    };
+    // Frames that arrive while $connect runs wait for it, as API Gateway does.
+    const early: string[] = [];
+    let ready = false;
+    ws.on('message', (data) => {
+      const text = data.toString();
+      if (ready) void this.dispatch(connectionId, text);
+      else early.push(text);
+    });
+    ws.on('pong', () => {
+      connection.alive = true;
+    });
+    ws.on('close', () => {
+      if (!this.connections.delete(connectionId)) return;
+      void this.invoke(this.routes.disconnect, this.event(connectionId, '$disconnect', 'DISCONNECT'));
+    });
+    ws.on('error', () => ws.terminate());
+
+    const query: Record<string, string> = {};
+    for (const [name, value] of url.searchParams) query[name] = value;
+    const result = await this.invoke(this.routes.connect, {
+      ...this.event(connectionId, '$connect', 'CONNECT'),
+      queryStringParameters: Object.keys(query).length > 0 ? query : null,
+    });
+    if (result?.statusCode !== 200) {
+      ws.close(1008, result?.statusCode === 401 ? 'unauthorized' : 'connection refused');
+      return;
+    }
+    if (ws.readyState !== WebSocket.OPEN) {
+      void this.invoke(this.routes.disconnect, this.event(connectionId, '$disconnect', 'DISCONNECT'));
+      return;
+    }
+    this.connections.set(connectionId, connection);
+    ready = true;
+    for (const text of early) await this.dispatch(connectionId, text);
+  }
+
+  private async dispatch(connectionId: string, text: string): Promise<void> {
+    const connection = this.connections.get(connectionId);
+    if (connection) connection.lastActiveAt = new Date();
+    let action: unknown;
+    try {
+      action = (JSON.parse(text) as { action?: unknown }).action;
+    } catch {
+      action = undefined;
+    }
+    const routeKey = typeof action === 'string' && action in this.routes.actions ? action : '$default';
+    const handler = this.routes.actions[routeKey] ?? this.routes.fallback;
+    await this.invoke(handler, { ...this.event(connectionId, routeKey, 'MESSAGE'), body: text });
+  }
+
+  private event(connectionId: string, routeKey: string, eventType: string): WebSocketEvent {
+    return {
+      requestContext: { connectionId, routeKey, eventType, domainName: this.domainName(), stage: 'local', requestId: randomUUID() },
+      isBase64Encoded: false,
+    };
+  }
+
+  private async invoke(handler: WebSocketLambda, event: WebSocketEvent) {
+    try {
+      return await handler(event, lambdaContext(`ws-${event.requestContext.routeKey}`, event.requestContext.requestId ?? ''));
+    } catch (error) {
+      this.onError(error);
+      return undefined;
+    }
+  }
+
+  private checkAlive(): void {
+    for (const connection of this.connections.values()) {
+      if (!connection.alive) connection.socket.terminate();
+      else {
+        connection.alive = false;
+        connection.socket.ping();
+      }
+    }
+  }
+}
+
+function gone(res: express.Response): void {
+  res.status(410).set('x-amzn-errortype', 'GoneException').json({ message: 'GoneException' });
+}

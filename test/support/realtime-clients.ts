@@ -1,0 +1,75 @@
+import { io, type Socket } from 'socket.io-client';
+import WebSocket from 'ws';
+
+/** Collects every message a client receives, and waits for the one a test expects. */
+export class Inbox<T = any> {
+  readonly messages: T[] = [];
+  private waiters: Array<{ test: (m: T) => boolean; resolve: (m: T) => void }> = [];
+
+  push(message: T): void {
+    this.messages.push(message);
+    this.waiters = this.waiters.filter((waiter) => {
+      if (!waiter.test(message)) return true;
+      waiter.resolve(message);
+      return false;
+    });
+  }
+
+  next(test: (m: T) => boolean, timeoutMs = 10_000): Promise<T> {
+    const seen = this.messages.find(test);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no matching message in ${timeoutMs} ms; got ${JSON.stringify(this.messages.slice(-5))}`)), timeoutMs);
+      this.waiters.push({ test, resolve: (m) => (clearTimeout(timer), resolve(m)) });
+    });
+  }
+
+  clear(): void {
+    this.messages.length = 0;
+  }
+}
+
+export interface RawClient {
+  socket: WebSocket;
+  inbox: Inbox;
+  send(message: unknown): void;
+  close(): void;
+}
+
+/** A plain `ws` client on `/ws`, as a browser's WebSocket or an API Gateway client would be. */
+export async function rawClient(baseUrl: string, token?: string): Promise<RawClient> {
+  const url = `${baseUrl.replace(/^http/, 'ws')}/ws${token ? `?token=${encodeURIComponent(token)}` : ''}`;
+  const socket = new WebSocket(url);
+  const inbox = new Inbox();
+  socket.on('message', (data) => inbox.push(JSON.parse(data.toString())));
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('error', reject);
+  });
+  return {
+    socket,
+    inbox,
+    send: (message) => socket.send(JSON.stringify(message)),
+    close: () => socket.close(),
+  };
+}
+
+export interface SocketIoClient {
+  socket: Socket;
+  inbox: Inbox;
+  close(): void;
+}
+
+/** socket.io-client exactly as the contract's browser snippet uses it. */
+export async function socketIoClient(baseUrl: string, auth?: { token: string }): Promise<SocketIoClient> {
+  const socket = io(baseUrl, { auth, reconnection: false });
+  const inbox = new Inbox();
+  socket.on('concert-update', (m) => inbox.push(m));
+  socket.on('admin-notification', (m) => inbox.push(m));
+  socket.on('error', (m) => inbox.push(m));
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', reject);
+  });
+  return { socket, inbox, close: () => socket.close() };
+}
