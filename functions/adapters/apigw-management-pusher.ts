@@ -30,11 +30,16 @@ export class ApiGatewayPusher implements ConnectionPusher {
 
   async post(connectionId: string, data: string): Promise<'sent' | 'gone'> {
     try {
-      await this.client.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: encoder.encode(data) }));
+      await this.client.send(
+        new PostToConnectionCommand({ ConnectionId: connectionId, Data: encoder.encode(data) }),
+      );
       return 'sent';
     } catch (error) {
       // SDK v3 errors carry no statusCode: check the class and the response metadata.
-      if (error instanceof GoneException || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 410) {
+      if (
+        error instanceof GoneException ||
+        (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 410
+      ) {
         return 'gone';
       }
       throw error;

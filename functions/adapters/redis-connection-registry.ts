@@ -52,7 +52,11 @@ export class RedisConnectionRegistry implements ConnectionRegistry {
   }
 
   async joinAdmins(connectionId: string): Promise<void> {
-    await this.redis.multi().sadd(this.keys.admins, connectionId).expire(this.keys.admins, TTL_SECONDS).exec();
+    await this.redis
+      .multi()
+      .sadd(this.keys.admins, connectionId)
+      .expire(this.keys.admins, TTL_SECONDS)
+      .exec();
   }
 
   watchers(concertId: string): Promise<string[]> {

@@ -41,9 +41,15 @@ export class RedisRelayStream implements RelayStream {
       this.reader = this.redis.duplicate({ enableOfflineQueue: true });
       this.reader.on('error', () => undefined);
     }
-    const result = (await this.reader.xread('COUNT', count, 'BLOCK', blockMs, 'STREAMS', this.keys.stream, after)) as
-      | Array<[string, Array<[string, string[]]>]>
-      | null;
+    const result = (await this.reader.xread(
+      'COUNT',
+      count,
+      'BLOCK',
+      blockMs,
+      'STREAMS',
+      this.keys.stream,
+      after,
+    )) as Array<[string, Array<[string, string[]]>]> | null;
     const entries: StreamEntry[] = [];
     for (const [id, fields] of result?.[0]?.[1] ?? []) {
       const payload = fields[fields.indexOf('m') + 1];
@@ -53,7 +59,16 @@ export class RedisRelayStream implements RelayStream {
   }
 
   async commit(lease: RelayLease, position: string): Promise<boolean> {
-    return (await this.redis.eval(COMMIT, 2, this.keys.relayLease, this.keys.relayPosition, lease.token, position)) === 1;
+    return (
+      (await this.redis.eval(
+        COMMIT,
+        2,
+        this.keys.relayLease,
+        this.keys.relayPosition,
+        lease.token,
+        position,
+      )) === 1
+    );
   }
 
   close(): void {

@@ -117,7 +117,9 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
             const local = endpoint.startsWith('http://');
             pusher = new ApiGatewayPusher({
               endpoint,
-              ...(local ? { region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+              ...(local
+                ? { region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+                : {}),
             });
             pushers.set(endpoint, pusher);
           }

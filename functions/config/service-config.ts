@@ -178,7 +178,8 @@ export function loadConfig(env: Record<string, string | undefined>): ServiceConf
     backupDir: e.BACKUP_DIR ?? './backups',
     loginAttemptsPerMinute: e.LOGIN_ATTEMPTS_PER_MINUTE,
     // A Lambda container freezes after each response, so there it publishes before answering.
-    realtimeCoalesceMs: e.REALTIME_COALESCE_MS >= 0 ? e.REALTIME_COALESCE_MS : e.AWS_LAMBDA_FUNCTION_NAME ? 0 : 150,
+    realtimeCoalesceMs:
+      e.REALTIME_COALESCE_MS >= 0 ? e.REALTIME_COALESCE_MS : e.AWS_LAMBDA_FUNCTION_NAME ? 0 : 150,
     websocketCallbackUrl: e.WEBSOCKET_CALLBACK_URL,
     logLevel: e.LOG_LEVEL ?? 'info',
   };

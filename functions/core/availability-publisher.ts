@@ -29,7 +29,9 @@ export class AvailabilityPublisher implements RealtimeEvents {
     private readonly options: PublisherOptions,
   ) {
     if (options.coalesceMs > 0) {
-      this.throttle = new KeyedThrottle(options.coalesceMs, (concertId) => this.track(this.publishSnapshot(concertId)));
+      this.throttle = new KeyedThrottle(options.coalesceMs, (concertId) =>
+        this.track(this.publishSnapshot(concertId)),
+      );
     }
   }
 

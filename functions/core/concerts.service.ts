@@ -25,7 +25,11 @@ export async function createConcert(deps: ConcertAdminDeps, input: NewConcert): 
   return concert;
 }
 
-export async function updateConcert(deps: ConcertAdminDeps, id: string, change: ConcertChange): Promise<Concert> {
+export async function updateConcert(
+  deps: ConcertAdminDeps,
+  id: string,
+  change: ConcertChange,
+): Promise<Concert> {
   const outcome = await deps.concerts.update(id, change);
   switch (outcome.kind) {
     case 'updated':

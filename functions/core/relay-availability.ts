@@ -61,7 +61,12 @@ export async function relayAvailability(deps: RelayDeps, options: RelayOptions):
   return report;
 }
 
-async function deliver(deps: RelayDeps, messages: RealtimeMessage[], concurrency: number, report: RelayReport) {
+async function deliver(
+  deps: RelayDeps,
+  messages: RealtimeMessage[],
+  concurrency: number,
+  report: RelayReport,
+) {
   // Within a batch only each concert's newest snapshot matters; admin notices all go, in order.
   const latest = new Map<string, ConcertUpdateMessage>();
   const notices: RealtimeMessage[] = [];
@@ -74,7 +79,8 @@ async function deliver(deps: RelayDeps, messages: RealtimeMessage[], concurrency
   const posts: Array<[string, string]> = [];
   for (const update of latest.values()) {
     const frame = JSON.stringify(update);
-    for (const connectionId of await deps.registry.watchers(update.concertId)) posts.push([connectionId, frame]);
+    for (const connectionId of await deps.registry.watchers(update.concertId))
+      posts.push([connectionId, frame]);
   }
   if (notices.length > 0) {
     const admins = await deps.registry.admins();

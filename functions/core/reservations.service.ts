@@ -39,7 +39,11 @@ export async function reserveTickets(
   switch (outcome.kind) {
     case 'created': {
       const { reservation } = outcome;
-      const notice = { concertId: reservation.concertId, tierId: reservation.tierId, reservationId: reservation.id };
+      const notice = {
+        concertId: reservation.concertId,
+        tierId: reservation.tierId,
+        reservationId: reservation.id,
+      };
       deps.events.concertChanged(reservation.concertId);
       deps.events.notifyAdmins({ event: 'new-reservation', ...notice });
       if (outcome.tierAvailableAfter === 0) deps.events.notifyAdmins({ event: 'sold-out', ...notice });

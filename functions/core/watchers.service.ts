@@ -11,24 +11,39 @@ export interface WatcherDeps {
 }
 
 /** `$connect`: an optional token; a token that is present must be valid. */
-export async function connectWatcher(deps: WatcherDeps, connectionId: string, token: string | undefined): Promise<void> {
+export async function connectWatcher(
+  deps: WatcherDeps,
+  connectionId: string,
+  token: string | undefined,
+): Promise<void> {
   let principal = null;
   if (token) {
     principal = await deps.tokens.verify(token);
     if (!principal) throw new TicketingError('UNAUTHORIZED', 'The token is not valid');
   }
-  await deps.registry.register(connectionId, { userId: principal?.userId ?? null, admin: principal?.role === 'admin' });
+  await deps.registry.register(connectionId, {
+    userId: principal?.userId ?? null,
+    admin: principal?.role === 'admin',
+  });
 }
 
 /** `join-concert`: watch it and get its availability at once. */
-export async function joinConcert(deps: WatcherDeps, connectionId: string, concertId: string): Promise<ConcertUpdateMessage> {
+export async function joinConcert(
+  deps: WatcherDeps,
+  connectionId: string,
+  concertId: string,
+): Promise<ConcertUpdateMessage> {
   const concert = await deps.concerts.get(concertId);
   if (!concert) throw notFound('Concert');
   await deps.registry.watch(connectionId, concertId);
   return concertUpdate(concert);
 }
 
-export async function leaveConcert(deps: WatcherDeps, connectionId: string, concertId: string): Promise<void> {
+export async function leaveConcert(
+  deps: WatcherDeps,
+  connectionId: string,
+  concertId: string,
+): Promise<void> {
   await deps.registry.unwatch(connectionId, concertId);
 }
 

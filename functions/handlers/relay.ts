@@ -23,6 +23,9 @@ export const handler = middy<RelayEvent, RelayReport>().handler(async (event) =>
     { stream, registry: services.realtime.registry, pusher: services.realtime.pusherFor(endpoint) },
     { runForMs: event?.runForMs ?? 50_000 },
   );
-  services.logger.info({ relay: report }, report.leader ? 'relay run finished' : 'another relay leads; nothing to do');
+  services.logger.info(
+    { relay: report },
+    report.leader ? 'relay run finished' : 'another relay leads; nothing to do',
+  );
   return report;
 });

@@ -6,7 +6,11 @@ import { websocketHandler } from './websocket/websocket-handler';
 export const handler = websocketHandler(
   'ws-connect',
   async ({ event, services, connectionId }) => {
-    const watcherDeps = { registry: services.realtime.registry, concerts: services.concerts, tokens: services.tokens };
+    const watcherDeps = {
+      registry: services.realtime.registry,
+      concerts: services.concerts,
+      tokens: services.tokens,
+    };
     await connectWatcher(watcherDeps, connectionId, event.queryStringParameters?.token);
   },
   { refuseWith: (error) => (error instanceof TicketingError && error.code === 'UNAUTHORIZED' ? 401 : 500) },

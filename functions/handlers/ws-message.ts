@@ -29,7 +29,8 @@ export const handler = websocketHandler('ws-message', async ({ event, services, 
 });
 
 function parse(body: string | null | undefined): z.infer<typeof clientMessage> {
-  if (!body || body.length > 4096) throw new TicketingError('VALIDATION_FAILED', 'Send a JSON message of at most 4 KB');
+  if (!body || body.length > 4096)
+    throw new TicketingError('VALIDATION_FAILED', 'Send a JSON message of at most 4 KB');
   let json: unknown;
   try {
     json = JSON.parse(body);

@@ -61,14 +61,20 @@ export class LiveFanout {
       return;
     }
     this.newestSent.set(update.concertId, update.version);
-    await this.send(update, concertRoom(update.concertId), () => this.services.realtime.registry.watchers(update.concertId));
+    await this.send(update, concertRoom(update.concertId), () =>
+      this.services.realtime.registry.watchers(update.concertId),
+    );
   }
 
   private sendNotice(notice: RealtimeMessage): Promise<void> {
     return this.send(notice, ADMIN_ROOM, () => this.services.realtime.registry.admins());
   }
 
-  private async send(message: RealtimeMessage, room: string, rawWatchers: () => Promise<string[]>): Promise<void> {
+  private async send(
+    message: RealtimeMessage,
+    room: string,
+    rawWatchers: () => Promise<string[]>,
+  ): Promise<void> {
     this.stats.broadcasts++;
     this.socketIo.broadcast(room, message);
     if (this.ws.size === 0) return;
@@ -76,7 +82,10 @@ export class LiveFanout {
     try {
       ids = await rawWatchers();
     } catch (error) {
-      this.services.logger.warn({ err: error }, 'could not read the watchers; clients heal on the next update');
+      this.services.logger.warn(
+        { err: error },
+        'could not read the watchers; clients heal on the next update',
+      );
       return;
     }
     // Serialized and encoded once; every socket gets the same bytes as a text frame.

@@ -46,7 +46,8 @@ export class SocketIoGateway {
       });
       socket.on('join-admin', async (payload: unknown) => {
         const auth = socket.handshake.auth as { token?: unknown };
-        const token = typeof payload === 'string' ? payload : typeof auth?.token === 'string' ? auth.token : undefined;
+        const token =
+          typeof payload === 'string' ? payload : typeof auth?.token === 'string' ? auth.token : undefined;
         const principal = token ? await services.tokens.verify(token) : null;
         if (principal?.role === 'admin') await socket.join(ADMIN_ROOM);
         else refuse(new TicketingError('FORBIDDEN', 'join-admin needs an admin token'));

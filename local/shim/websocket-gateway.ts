@@ -70,19 +70,24 @@ export class WebSocketGateway {
       if (remote === '127.0.0.1' || remote === '::1' || remote === '::ffff:127.0.0.1') return next();
       res.status(403).json({ message: 'Forbidden' });
     });
-    router.post('/@connections/:id', express.raw({ type: () => true, limit: MAX_MESSAGE_BYTES }), (req, res) => {
-      const socket = this.socket(String(req.params.id));
-      if (!socket) return gone(res);
-      socket.send(Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '');
-      res.status(200).end();
-    });
+    router.post(
+      '/@connections/:id',
+      express.raw({ type: () => true, limit: MAX_MESSAGE_BYTES }),
+      (req, res) => {
+        const socket = this.socket(String(req.params.id));
+        if (!socket) return gone(res);
+        socket.send(Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '');
+        res.status(200).end();
+      },
+    );
     router.get('/@connections/:id', (req, res) => {
       const connection = this.connections.get(String(req.params.id));
       if (!connection) return gone(res);
+      // The wire names of API Gateway's GetConnection (the SDK maps them to ConnectedAt, …).
       res.json({
-        ConnectedAt: connection.connectedAt.toISOString(),
-        LastActiveAt: connection.lastActiveAt.toISOString(),
-        Identity: { SourceIp: connection.sourceIp, UserAgent: connection.userAgent },
+        connectedAt: connection.connectedAt.toISOString(),
+        lastActiveAt: connection.lastActiveAt.toISOString(),
+        identity: { sourceIp: connection.sourceIp, userAgent: connection.userAgent },
       });
     });
     router.delete('/@connections/:id', (req, res) => {
@@ -164,14 +169,24 @@ export class WebSocketGateway {
 
   private event(connectionId: string, routeKey: string, eventType: string): WebSocketEvent {
     return {
-      requestContext: { connectionId, routeKey, eventType, domainName: this.domainName(), stage: 'local', requestId: randomUUID() },
+      requestContext: {
+        connectionId,
+        routeKey,
+        eventType,
+        domainName: this.domainName(),
+        stage: 'local',
+        requestId: randomUUID(),
+      },
       isBase64Encoded: false,
     };
   }
 
   private async invoke(handler: WebSocketLambda, event: WebSocketEvent) {
     try {
-      return await handler(event, lambdaContext(`ws-${event.requestContext.routeKey}`, event.requestContext.requestId ?? ''));
+      return await handler(
+        event,
+        lambdaContext(`ws-${event.requestContext.routeKey}`, event.requestContext.requestId ?? ''),
+      );
     } catch (error) {
       this.onError(error);
       return undefined;

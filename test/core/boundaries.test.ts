@@ -24,7 +24,7 @@ describe('house rules (DESIGN.md, "ports and adapters")', () => {
 
   it('keeps ports to types only', async () => {
     const offending = (await importsOf('ports')).filter(
-      ({ from }) => !/^(\.\/|\.\.\/core\/model$)/.test(from),
+      ({ from }) => !/^(\.\/|\.\.\/core\/(model|realtime)$)/.test(from),
     );
     expect(offending).toEqual([]);
   });

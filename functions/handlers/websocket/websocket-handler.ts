@@ -68,7 +68,8 @@ export function websocketHandler(
       if (services.config.realtimeCoalesceMs === 0) await services.events.settled();
       return { statusCode: 200 };
     } catch (error) {
-      if (!(error instanceof TicketingError)) services.logger.error({ err: error, route: name, connectionId }, 'websocket route failed');
+      if (!(error instanceof TicketingError))
+        services.logger.error({ err: error, route: name, connectionId }, 'websocket route failed');
       if (options.refuseWith) return { statusCode: options.refuseWith(error) };
       await reply(errorMessage(error)).catch((pushError: unknown) =>
         services.logger.warn({ err: pushError, connectionId }, 'could not send the error message'),

@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rawClient, socketIoClient } from '../support/realtime-clients';
+import { startTestService, type TestService } from '../support/test-service';
+
+describe('real-time without Redis (the in-process bus and registry)', () => {
+  let t: TestService;
+
+  beforeAll(async () => {
+    t = await startTestService({ REALTIME_COALESCE_MS: '100', TICKETS_PER_USER_LIMIT: '0' });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('pushes updates, coalesced but always ending on the newest version, to ws and socket.io watchers', async () => {
+    const admin = await t.api.adminToken();
+    const fan = await t.api.register('embedded-watch@example.test');
+    const concert = await t.api.createConcert(admin, [
+      { name: 'GA', priceCents: 100, capacity: 40, maxPerOrder: 1 },
+    ]);
+    const raw = await rawClient(t.service.url);
+    const sio = await socketIoClient(t.service.url, { token: admin });
+    raw.send({ action: 'join-concert', concertId: concert.id });
+    sio.socket.emit('join-concert', concert.id);
+    sio.socket.emit('join-admin');
+    await raw.inbox.next((m) => m.type === 'concert-update');
+    await sio.inbox.next((m) => m.type === 'concert-update');
+
+    const body = { concertId: concert.id, tierId: concert.tiers[0]?.id, quantity: 1 };
+    const sales = await Promise.all(
+      Array.from({ length: 10 }, () => t.api.request('POST', '/api/reservations', { token: fan, body })),
+    );
+    expect(sales.every((r) => r.status === 201)).toBe(true);
+
+    await raw.inbox.next((m) => m.type === 'concert-update' && m.availableTickets === 30);
+    await sio.inbox.next((m) => m.type === 'concert-update' && m.availableTickets === 30);
+    const updates = raw.inbox.messages.filter((m) => m.type === 'concert-update');
+    expect(updates.length).toBeLessThan(11); // ten sales, fewer frames: coalesced
+    const reservationIds = sales.map((r) => r.body.reservation.id).sort();
+    await sio.inbox.next(() => sio.inbox.messages.filter((m) => m.event === 'new-reservation').length === 10);
+    const noticed = sio.inbox.messages
+      .filter((m) => m.event === 'new-reservation')
+      .map((m) => m.reservationId);
+    expect(noticed.sort()).toEqual(reservationIds);
+
+    sio.socket.emit('leave-concert', concert.id);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    sio.inbox.clear();
+    expect((await t.api.request('POST', '/api/reservations', { token: fan, body })).status).toBe(201);
+    await raw.inbox.next((m) => m.type === 'concert-update' && m.availableTickets === 29);
+    expect(sio.inbox.messages.filter((m) => m.type === 'concert-update')).toEqual([]);
+    raw.close();
+    sio.close();
+  });
+
+  it('answers a socket.io join-admin without an admin token with an error', async () => {
+    const fan = await t.api.register('sio-stranger@example.test');
+    const sio = await socketIoClient(t.service.url, { token: fan });
+    sio.socket.emit('join-admin');
+    expect(await sio.inbox.next((m) => m.type === 'error')).toMatchObject({ code: 'FORBIDDEN' });
+    sio.socket.emit('join-concert', 'not-an-id');
+    expect(await sio.inbox.next((m) => m.type === 'error' && m.code === 'VALIDATION_FAILED')).toBeTruthy();
+    sio.close();
+  });
+});

@@ -1,0 +1,88 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectNoOversell } from '../support/invariants';
+import { freePort } from '../support/processes';
+import { rawClient } from '../support/realtime-clients';
+import { startTestService, type TestService } from '../support/test-service';
+
+/** A Redis server of this test's own, so stopping it disturbs no other test. */
+async function startRedis(port: number): Promise<ChildProcess> {
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: 'ignore',
+    },
+  );
+  const probe = new Redis({ port, lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: null });
+  probe.on('error', () => undefined);
+  await probe.connect().catch(() => undefined);
+  await probe.ping();
+  probe.disconnect();
+  return child;
+}
+
+async function stopRedis(child: ChildProcess): Promise<void> {
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGKILL');
+  await exited;
+}
+
+describe('Redis stopped during sales', () => {
+  let redisPort: number;
+  let redis: ChildProcess;
+  let t: TestService;
+
+  beforeAll(async () => {
+    redisPort = await freePort();
+    redis = await startRedis(redisPort);
+    t = await startTestService({ REDIS_URL: `redis://127.0.0.1:${redisPort}`, TICKETS_PER_USER_LIMIT: '0' });
+  });
+  afterAll(async () => {
+    await t?.close();
+    if (redis.exitCode === null) await stopRedis(redis);
+  });
+
+  it('keeps selling while Redis is down, and a re-joined watcher sees the true availability after', async () => {
+    const admin = await t.api.adminToken();
+    const fan = await t.api.register('outage@example.test');
+    const concert = await t.api.createConcert(admin, [{ name: 'GA', priceCents: 100, capacity: 100 }]);
+    const body = { concertId: concert.id, tierId: concert.tiers[0]?.id, quantity: 2 };
+    const watcher = await rawClient(t.service.url);
+    watcher.send({ action: 'join-concert', concertId: concert.id });
+    await watcher.inbox.next((m) => m.type === 'concert-update' && m.availableTickets === 100);
+    expect((await t.api.request('GET', '/ready')).status).toBe(200);
+
+    await stopRedis(redis);
+    const failuresBefore = t.service.services.events.failures;
+    const during = await Promise.all(
+      Array.from({ length: 10 }, () => t.api.request('POST', '/api/reservations', { token: fan, body })),
+    );
+    expect(during.map((r) => r.status)).toEqual(Array(10).fill(201));
+    expect((await t.api.request('GET', '/ready')).status).toBe(503);
+    await sleep(300); // coalesced publishes run after the responses
+    expect(t.service.services.events.failures).toBeGreaterThan(failuresBefore);
+
+    redis = await startRedis(redisPort);
+    const deadline = Date.now() + 10_000;
+    while ((await t.api.request('GET', '/ready')).status !== 200 && Date.now() < deadline) await sleep(100);
+    expect((await t.api.request('GET', '/ready')).status).toBe(200);
+
+    // The registry was lost with Redis: the client re-joins, as the protocol says, and converges.
+    const rejoined = await rawClient(t.service.url);
+    rejoined.send({ action: 'join-concert', concertId: concert.id });
+    expect(await rejoined.inbox.next((m) => m.type === 'concert-update')).toMatchObject({
+      availableTickets: 80,
+      totalBooked: 20,
+    });
+
+    // And live updates flow again once the subscriber is back.
+    expect((await t.api.request('POST', '/api/reservations', { token: fan, body })).status).toBe(201);
+    await rejoined.inbox.next((m) => m.type === 'concert-update' && m.availableTickets === 78);
+    await expectNoOversell(t.service.services.db);
+    watcher.close();
+    rejoined.close();
+  });
+});

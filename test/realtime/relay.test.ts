@@ -1,0 +1,152 @@
+import {
+  ApiGatewayManagementApiClient,
+  DeleteConnectionCommand,
+  GetConnectionCommand,
+  GoneException,
+} from '@aws-sdk/client-apigatewaymanagementapi';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Concert } from '../../functions/core/model';
+import type { RelayReport } from '../../functions/core/relay-availability';
+import { handler as relay } from '../../functions/handlers/relay';
+import { type RawClient, rawClient } from '../support/realtime-clients';
+import { dropRedisPrefix, TEST_REDIS_URL, testRedisPrefix } from '../support/redis';
+import { startTestService, type TestService } from '../support/test-service';
+
+const runRelay = (runForMs = 400) => relay({ runForMs }, {} as never) as Promise<RelayReport>;
+
+describe('the relay Lambda with a real Redis Stream and the real management API client', () => {
+  const prefix = testRedisPrefix();
+  let t: TestService;
+  let admin: string;
+  let fan: string;
+  let concert: Concert;
+  let watcher: RawClient;
+
+  beforeAll(async () => {
+    t = await startTestService({
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_KEY_PREFIX: prefix,
+      REALTIME_COALESCE_MS: '0',
+      TICKETS_PER_USER_LIMIT: '0',
+    });
+    // Only the relay may deliver here: this replica's own pub/sub fan-out is switched off.
+    await t.service.fanout.stop();
+    admin = await t.api.adminToken();
+    fan = await t.api.register('relay-fan@example.test');
+    concert = await t.api.createConcert(admin, [{ name: 'GA', priceCents: 100, capacity: 50 }]);
+    watcher = await rawClient(t.service.url);
+    watcher.send({ action: 'join-concert', concertId: concert.id });
+    await watcher.inbox.next((m) => m.type === 'concert-update');
+    await runRelay(200); // start from "now": what came before this test is not its business
+  });
+  afterAll(async () => {
+    watcher?.close();
+    await t?.close();
+    await dropRedisPrefix(prefix);
+  });
+
+  const reserve = async (quantity: number) => {
+    const response = await t.api.request('POST', '/api/reservations', {
+      token: fan,
+      body: { concertId: concert.id, tierId: concert.tiers[0]?.id, quantity },
+    });
+    expect(response.status).toBe(201);
+    return response;
+  };
+
+  it('delivers, on its next run, what was published while no relay ran', async () => {
+    watcher.inbox.clear();
+    for (const quantity of [1, 2, 3]) expect((await reserve(quantity)).status).toBe(201);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(watcher.inbox.messages).toEqual([]);
+
+    const report = await runRelay();
+
+    expect(report.leader).toBe(true);
+    expect(report.events).toBeGreaterThanOrEqual(3);
+    const updates = watcher.inbox.messages.filter((m) => m.type === 'concert-update');
+    // One batch: only the newest snapshot of the concert goes out.
+    expect(updates.at(-1)).toMatchObject({ concertId: concert.id, availableTickets: 44 });
+  });
+
+  it('resumes from the stored position: a second run re-sends nothing old and loses nothing new', async () => {
+    watcher.inbox.clear();
+    expect((await runRelay(200)).delivered).toBe(0);
+    expect(watcher.inbox.messages).toEqual([]);
+    await reserve(1);
+    const report = await runRelay();
+    expect(report.delivered).toBeGreaterThanOrEqual(1);
+    expect(watcher.inbox.messages.filter((m) => m.type === 'concert-update').at(-1)).toMatchObject({
+      availableTickets: 43,
+    });
+  });
+
+  it('removes a connection that answers 410 Gone', async () => {
+    const { registry } = t.service.services.realtime;
+    await registry.register('gone-connection', { userId: null, admin: false });
+    await registry.watch('gone-connection', concert.id);
+    await reserve(1);
+
+    const report = await runRelay();
+
+    expect(report.gone).toBe(1);
+    expect(await registry.watchers(concert.id)).not.toContain('gone-connection');
+    expect(await registry.watchers(concert.id)).toHaveLength(1);
+  });
+
+  it('lets only one of two relays started together lead, so nothing is delivered twice', async () => {
+    watcher.inbox.clear();
+    await reserve(2);
+    await reserve(2);
+    const reports = await Promise.all([runRelay(), runRelay()]);
+    expect(reports.filter((r) => r.leader)).toHaveLength(1);
+    const updates = watcher.inbox.messages.filter((m) => m.type === 'concert-update');
+    expect(updates).toHaveLength(1);
+    expect(updates[0]).toMatchObject({ availableTickets: 38 });
+  });
+
+  it('delivers admin notifications to admin connections only', async () => {
+    const boss = await rawClient(t.service.url, admin);
+    try {
+      boss.send({ action: 'join-admin' });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      watcher.inbox.clear();
+      const sale = await reserve(1);
+      await runRelay();
+      expect(await boss.inbox.next((m) => m.type === 'admin-notification')).toMatchObject({
+        event: 'new-reservation',
+        reservationId: sale.body.reservation.id,
+      });
+      expect(watcher.inbox.messages.filter((m) => m.type === 'admin-notification')).toEqual([]);
+    } finally {
+      boss.close();
+    }
+  });
+
+  it('serves GET and DELETE /@connections/{id} to the SDK client, and 410 for unknown ids', async () => {
+    const client = new ApiGatewayManagementApiClient({
+      endpoint: t.service.url,
+      region: 'local',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    const extra = await rawClient(t.service.url);
+    extra.send({ action: 'join-concert', concertId: concert.id });
+    await extra.inbox.next((m) => m.type === 'concert-update');
+    const ids = await t.service.services.realtime.registry.watchers(concert.id);
+    expect(ids).toHaveLength(2);
+    const infos = await Promise.all(
+      ids.map((id) => client.send(new GetConnectionCommand({ ConnectionId: id }))),
+    );
+    for (const info of infos) expect(info.ConnectedAt).toBeInstanceOf(Date);
+
+    const closed = new Promise<number>((resolve) => extra.socket.once('close', (code) => resolve(code)));
+    // The newer of the two connections is the one this test opened: close it through the API.
+    const connectedAt = infos.map((info) => info.ConnectedAt?.getTime() ?? 0);
+    const newest = ids[connectedAt.indexOf(Math.max(...connectedAt))];
+    await client.send(new DeleteConnectionCommand({ ConnectionId: newest }));
+    expect(await closed).toBe(1000);
+    await expect(
+      client.send(new GetConnectionCommand({ ConnectionId: 'no-such-connection' })),
+    ).rejects.toBeInstanceOf(GoneException);
+  });
+});
