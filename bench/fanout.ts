@@ -60,7 +60,9 @@ async function main(): Promise<void> {
     await waitForReady(api.baseUrl);
     const adminToken = await api.login(admin.ADMIN_EMAIL, admin.ADMIN_PASSWORD);
     const sales = Math.ceil(rate * seconds);
-    const concert = await api.createConcert(adminToken, [{ name: 'Floor', priceCents: 100, capacity: sales + 10, maxPerOrder: 1 }]);
+    const concert = await api.createConcert(adminToken, [
+      { name: 'Floor', priceCents: 100, capacity: sales + 10, maxPerOrder: 1 },
+    ]);
     const capacity = sales + 10;
     const fan = await api.register('bench-fan@example.test');
 

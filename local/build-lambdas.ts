@@ -1,7 +1,7 @@
 import { cp, mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { build, type Plugin } from 'esbuild';
-import { HTTP_ROUTES } from '../functions/handlers/http/routes';
+import { LAMBDA_FUNCTIONS } from '../functions/handlers/lambda-functions';
 
 const OUT_DIR = 'dist/lambda';
 
@@ -25,9 +25,8 @@ const withoutEmbeddedDatabase: Plugin = {
  */
 export async function buildLambdas(outDir = OUT_DIR): Promise<Array<{ name: string; bytes: number }>> {
   await rm(outDir, { recursive: true, force: true });
-  const names = [...new Set(HTTP_ROUTES.map((route) => route.functionName))];
   const sizes: Array<{ name: string; bytes: number }> = [];
-  for (const name of names) {
+  for (const name of LAMBDA_FUNCTIONS) {
     const dir = join(outDir, name);
     const outfile = join(dir, 'index.mjs');
     await build({

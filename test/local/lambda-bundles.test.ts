@@ -51,8 +51,10 @@ describe('Lambda bundles (npm run build)', () => {
     await database?.drop();
   });
 
-  it('builds one bundle per HTTP function', () => {
-    expect(sizes.map((s) => s.name)).toContain('reservations-create');
+  it('builds one bundle per function: HTTP, WebSocket and the relay', () => {
+    expect(sizes.map((s) => s.name)).toEqual(
+      expect.arrayContaining(['reservations-create', 'ws-connect', 'ws-message', 'ws-disconnect', 'relay']),
+    );
     for (const { bytes } of sizes) expect(bytes).toBeGreaterThan(1000);
   });
 

@@ -1,0 +1,19 @@
+import { HTTP_ROUTES } from './http/routes';
+import { CLIENT_ACTIONS } from './ws-message';
+
+/** The WebSocket API's routes and the function serving each (API Gateway route selection: `$request.body.action`). */
+export const WEBSOCKET_ROUTES: ReadonlyArray<{ routeKey: string; functionName: string }> = [
+  { routeKey: '$connect', functionName: 'ws-connect' },
+  { routeKey: '$disconnect', functionName: 'ws-disconnect' },
+  { routeKey: '$default', functionName: 'ws-message' },
+  ...CLIENT_ACTIONS.map((action) => ({ routeKey: action, functionName: 'ws-message' })),
+];
+
+/** Every function AWS deploys; each is `functions/handlers/<name>.ts` exporting `handler`. */
+export const LAMBDA_FUNCTIONS: readonly string[] = [
+  ...new Set([
+    ...HTTP_ROUTES.map((route) => route.functionName),
+    ...WEBSOCKET_ROUTES.map((route) => route.functionName),
+    'relay',
+  ]),
+];
