@@ -47,4 +47,17 @@ export class MemoryConnectionRegistry implements ConnectionRegistry {
   async admins(): Promise<string[]> {
     return [...this.adminSet];
   }
+
+  async pruneStale(): Promise<number> {
+    let pruned = 0;
+    for (const watchers of [...this.byConcert.values(), this.adminSet]) {
+      for (const id of watchers) {
+        if (!this.connections.has(id)) {
+          watchers.delete(id);
+          pruned++;
+        }
+      }
+    }
+    return pruned;
+  }
 }

@@ -69,6 +69,37 @@ export class PgDatabase implements SqlDatabase {
     }
   }
 
+  async tryWithLock<T>(
+    key: number,
+    work: () => Promise<T>,
+  ): Promise<{ acquired: true; result: T } | { acquired: false }> {
+    // A session-level lock on a client of its own, held for the whole job; the work itself uses the pool.
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw classifyDatabaseError(error);
+    }
+    let broken: Error | undefined;
+    try {
+      const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [
+        key,
+      ]);
+      if (!rows[0]?.locked) return { acquired: false };
+      try {
+        return { acquired: true, result: await work() };
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1)', [key]).catch((error: Error) => {
+          broken = error; // a session that could not unlock is discarded, which frees the lock
+        });
+      }
+    } catch (error) {
+      throw classifyDatabaseError(error);
+    } finally {
+      client.release(broken);
+    }
+  }
+
   async close(): Promise<void> {
     await this.pool.end();
   }

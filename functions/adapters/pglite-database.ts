@@ -3,6 +3,8 @@ import type { SqlDatabase, SqlExecutor, SqlRow, SqlValue } from '../ports/sql-da
 
 /** PostgreSQL in WebAssembly, in-process: the embedded default. One session; PGlite queues callers. */
 export class PgliteDatabase implements SqlDatabase {
+  private readonly heldLocks = new Set<number>();
+
   private constructor(private readonly db: PGlite) {}
 
   /** `dataDir` undefined keeps everything in memory. */
@@ -23,6 +25,26 @@ export class PgliteDatabase implements SqlDatabase {
           (await tx.query<R>(text, params as SqlValue[])).rows,
       }),
     );
+  }
+
+  /** One process owns an embedded database, so an in-process set is the lock. */
+  async tryWithLock<T>(
+    key: number,
+    work: () => Promise<T>,
+  ): Promise<{ acquired: true; result: T } | { acquired: false }> {
+    if (this.heldLocks.has(key)) return { acquired: false };
+    this.heldLocks.add(key);
+    try {
+      return { acquired: true, result: await work() };
+    } finally {
+      this.heldLocks.delete(key);
+    }
+  }
+
+  /** The whole data directory as a gzipped tarball (`new PGlite({ loadDataDir })` restores it). */
+  async dumpDataDir(): Promise<Uint8Array> {
+    const dump = await this.db.dumpDataDir('gzip');
+    return new Uint8Array(await dump.arrayBuffer());
   }
 
   async close(): Promise<void> {

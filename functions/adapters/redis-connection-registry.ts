@@ -66,4 +66,29 @@ export class RedisConnectionRegistry implements ConnectionRegistry {
   admins(): Promise<string[]> {
     return this.redis.smembers(this.keys.admins);
   }
+
+  async pruneStale(): Promise<number> {
+    let pruned = 0;
+    const sets = [this.keys.admins];
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(
+        cursor,
+        'MATCH',
+        this.keys.concertWatchers('*'),
+        'COUNT',
+        200,
+      );
+      sets.push(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+    for (const set of sets) {
+      const members = await this.redis.smembers(set);
+      if (members.length === 0) continue;
+      const exists = await Promise.all(members.map((id) => this.redis.exists(this.keys.connection(id))));
+      const stale = members.filter((_, i) => exists[i] === 0);
+      if (stale.length > 0) pruned += await this.redis.srem(set, ...stale);
+    }
+    return pruned;
+  }
 }

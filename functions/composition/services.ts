@@ -5,28 +5,40 @@ import { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
 import { ApiGatewayPusher } from '../adapters/apigw-management-pusher';
 import { JoseTokenService } from '../adapters/jose-token-service';
+import { LogMailer } from '../adapters/log-mailer';
 import { MemoryConnectionRegistry } from '../adapters/memory-connection-registry';
 import { MemoryEventBus } from '../adapters/memory-event-bus';
 import { PgDatabase } from '../adapters/pg-database';
+import { PgDumpBackup } from '../adapters/pg-dump-backup';
+import { PgliteBackup } from '../adapters/pglite-backup';
 import { RateLimiterLoginThrottle } from '../adapters/rate-limiter-login-throttle';
 import { RedisConnectionRegistry } from '../adapters/redis-connection-registry';
 import { RedisEventBus } from '../adapters/redis-event-bus';
 import { redisKeys } from '../adapters/redis-keys';
 import { RedisRelayStream } from '../adapters/redis-relay-stream';
 import { ScryptPasswordHasher } from '../adapters/scrypt-password-hasher';
+import { SesMailer } from '../adapters/ses-mailer';
+import { SmtpMailer } from '../adapters/smtp-mailer';
 import { SqlConcertRepository } from '../adapters/sql-concert-repository';
+import { SqlMaintenanceRepository } from '../adapters/sql-maintenance-repository';
+import { SqlOutboxRepository } from '../adapters/sql-outbox-repository';
+import { SqlReportRepository } from '../adapters/sql-report-repository';
 import { SqlReservationRepository } from '../adapters/sql-reservation-repository';
 import { SqlUserRepository } from '../adapters/sql-user-repository';
 import type { ServiceConfig } from '../config/service-config';
 import { type AuthDeps, ensureAdmin } from '../core/auth.service';
 import { AvailabilityPublisher } from '../core/availability-publisher';
+import type { JobDeps } from '../core/jobs.service';
 import type { ReservationDeps } from '../core/reservations.service';
 import { migrate } from '../db/migrate';
+import type { BackupTarget } from '../ports/backup.port';
 import type { ConcertRepository } from '../ports/concert.repository.port';
 import type { ConnectionPusher } from '../ports/connection-pusher.port';
 import type { ConnectionRegistry } from '../ports/connection-registry.port';
 import type { EventBus } from '../ports/event-bus.port';
+import type { Mailer } from '../ports/mailer.port';
 import type { RelayStream } from '../ports/relay-stream.port';
+import type { ReportRepository } from '../ports/report.repository.port';
 import type { SqlDatabase } from '../ports/sql-database.port';
 import type { TokenService } from '../ports/token-service.port';
 
@@ -42,6 +54,9 @@ export interface Services {
   reservations: ReservationDeps;
   /** Announces committed changes; awaited by Lambda handlers (`settled`), fire-and-forget elsewhere. */
   events: AvailabilityPublisher;
+  reports: ReportRepository;
+  /** What the scheduled jobs need; `progress` goes to the log unless a caller (the CLI) replaces it. */
+  jobs: JobDeps;
   realtime: {
     bus: EventBus;
     registry: ConnectionRegistry;
@@ -91,6 +106,22 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
       onError: (error, message) => logger.warn({ err: error, failures: events.failures }, message),
     });
     const pushers = new Map<string, ConnectionPusher>();
+    const registry = redis ? new RedisConnectionRegistry(redis, keys) : new MemoryConnectionRegistry();
+    const reports = new SqlReportRepository(db);
+    const mailer = openMailer(config, logger);
+    const jobs: JobDeps = {
+      locks: db,
+      maintenance: new SqlMaintenanceRepository(db),
+      outbox: new SqlOutboxRepository(db),
+      reports,
+      mailer,
+      events,
+      registry,
+      backup: backupTarget(config, db),
+      timeZone: config.scheduleTimeZone,
+      now: () => new Date(),
+      progress: (message, details) => logger.info(details ?? {}, message),
+    };
     return {
       config,
       logger,
@@ -105,9 +136,11 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
         events,
       },
       events,
+      reports,
+      jobs,
       realtime: {
         bus,
-        registry: redis ? new RedisConnectionRegistry(redis, keys) : new MemoryConnectionRegistry(),
+        registry,
         relayStream,
         callbackUrl: config.websocketCallbackUrl,
         pusherFor: (endpoint) => {
@@ -138,6 +171,7 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
       },
       close: async () => {
         events.close();
+        if (mailer instanceof SmtpMailer) mailer.close();
         relayStream?.close();
         await Promise.allSettled([db.close(), redis?.quit()]);
       },
@@ -146,6 +180,35 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
     await Promise.allSettled([db.close(), redis?.quit()]);
     throw error;
   }
+}
+
+/** SMTP when SMTP_URL is set (containers), SES when SES_REGION is (AWS), else the log (embedded). */
+function openMailer(config: ServiceConfig, logger: Logger): Mailer {
+  if (config.smtpUrl) return new SmtpMailer(config.smtpUrl, config.emailFrom);
+  if (config.ses) {
+    return new SesMailer(config.emailFrom, {
+      region: config.ses.region,
+      ...(config.ses.endpoint
+        ? { endpoint: config.ses.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+        : {}),
+    });
+  }
+  return new LogMailer(logger);
+}
+
+/** pg_dump for PostgreSQL, a data-directory tarball for the embedded database. */
+function backupTarget(config: ServiceConfig, db: SqlDatabase): BackupTarget | undefined {
+  if (config.databaseUrl)
+    return new PgDumpBackup(config.databaseUrl, config.backupDir, config.backupRetention);
+  const embedded = db as Partial<{ dumpDataDir(): Promise<Uint8Array> }>;
+  if (typeof embedded.dumpDataDir === 'function') {
+    return new PgliteBackup(
+      embedded as { dumpDataDir(): Promise<Uint8Array> },
+      config.backupDir,
+      config.backupRetention,
+    );
+  }
+  return undefined;
 }
 
 export async function openDatabase(config: ServiceConfig, logger: Logger): Promise<SqlDatabase> {

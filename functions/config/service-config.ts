@@ -80,6 +80,9 @@ const schema = z
     }),
     BACKUP_DIR: optionalText,
     LOGIN_ATTEMPTS_PER_MINUTE: integer('LOGIN_ATTEMPTS_PER_MINUTE', 10, 1, 100_000),
+    BACKUP_RETENTION: integer('BACKUP_RETENTION', 7, 1, 1000),
+    SES_REGION: optionalText,
+    SES_ENDPOINT: url('SES_ENDPOINT', ['http:', 'https:']),
     REALTIME_COALESCE_MS: integer('REALTIME_COALESCE_MS', -1, 0, 5_000),
     WEBSOCKET_CALLBACK_URL: url('WEBSOCKET_CALLBACK_URL', ['http:', 'https:']),
     AWS_LAMBDA_FUNCTION_NAME: optionalText,
@@ -133,6 +136,9 @@ export interface ServiceConfig {
   smtpUrl: string | undefined;
   emailFrom: string;
   backupDir: string;
+  backupRetention: number;
+  /** Mail through SES in this region (AWS); takes precedence over nothing, yields to SMTP_URL. */
+  ses: { region: string; endpoint: string | undefined } | undefined;
   loginAttemptsPerMinute: number;
   /** At most one concert-update per concert per this many ms; 0 publishes each change at once. */
   realtimeCoalesceMs: number;
@@ -176,6 +182,8 @@ export function loadConfig(env: Record<string, string | undefined>): ServiceConf
     smtpUrl: e.SMTP_URL,
     emailFrom: e.EMAIL_FROM ?? 'tickets@localhost',
     backupDir: e.BACKUP_DIR ?? './backups',
+    backupRetention: e.BACKUP_RETENTION,
+    ses: e.SES_REGION ? { region: e.SES_REGION, endpoint: e.SES_ENDPOINT } : undefined,
     loginAttemptsPerMinute: e.LOGIN_ATTEMPTS_PER_MINUTE,
     // A Lambda container freezes after each response, so there it publishes before answering.
     realtimeCoalesceMs:

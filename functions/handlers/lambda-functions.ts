@@ -1,3 +1,4 @@
+import { SCHEDULE } from '../core/schedule';
 import { HTTP_ROUTES } from './http/routes';
 import { CLIENT_ACTIONS } from './ws-message';
 
@@ -15,5 +16,11 @@ export const LAMBDA_FUNCTIONS: readonly string[] = [
     ...HTTP_ROUTES.map((route) => route.functionName),
     ...WEBSOCKET_ROUTES.map((route) => route.functionName),
     'relay',
+    ...SCHEDULE.map((job) => jobFunctionName(job.name)),
   ]),
 ];
+
+/** The Lambda that runs a scheduled job: `functions/handlers/job-<name>.ts`. */
+export function jobFunctionName(job: string): string {
+  return `job-${job}`;
+}

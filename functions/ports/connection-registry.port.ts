@@ -8,4 +8,6 @@ export interface ConnectionRegistry {
   joinAdmins(connectionId: string): Promise<void>;
   watchers(concertId: string): Promise<string[]>;
   admins(): Promise<string[]>;
+  /** Drops entries whose connection record is gone (expired or never removed); returns how many. */
+  pruneStale(): Promise<number>;
 }

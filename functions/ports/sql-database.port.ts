@@ -11,5 +11,13 @@ export interface SqlExecutor {
 export interface SqlDatabase extends SqlExecutor {
   /** Runs `work` in one transaction on one session: committed if it resolves, rolled back if it throws. */
   transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` while holding the PostgreSQL advisory lock `key`, or returns `{ acquired: false }` at once
+   * when another session holds it. Across processes sharing the database, at most one runs at a time.
+   */
+  tryWithLock<T>(
+    key: number,
+    work: () => Promise<T>,
+  ): Promise<{ acquired: true; result: T } | { acquired: false }>;
   close(): Promise<void>;
 }

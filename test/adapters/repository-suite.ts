@@ -26,7 +26,7 @@ export function repositorySuite(driver: string, open: () => Promise<SuiteDatabas
 
     beforeAll(async () => {
       suite = await open();
-      expect(await migrate(suite.db)).toEqual(['001_core.sql']);
+      expect(await migrate(suite.db)).toEqual(['001_core.sql', '002_jobs.sql']);
       users = new SqlUserRepository(suite.db);
       concerts = new SqlConcertRepository(suite.db);
       reservations = new SqlReservationRepository(suite.db);

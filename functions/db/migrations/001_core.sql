@@ -74,18 +74,19 @@ CREATE INDEX tickets_by_user ON tickets (user_id);
 -- Gives back the tickets of holds whose time ran out (one tier, or all when p_tier is null). Used by the
 -- hot path when a tier looks sold out, by capacity changes and by the expire-holds job.
 CREATE FUNCTION release_overdue_holds(p_tier uuid)
-RETURNS TABLE (tier_id uuid, concert_id uuid, released integer)
+RETURNS TABLE (tier_id uuid, concert_id uuid, released integer, holds integer)
 LANGUAGE sql VOLATILE AS $$
   WITH expired AS (
     UPDATE reservations r SET status = 'expired', expired_at = now()
      WHERE r.status = 'held' AND r.expires_at <= now() AND (p_tier IS NULL OR r.tier_id = p_tier)
     RETURNING r.tier_id, r.quantity
   ), per_tier AS (
-    SELECT e.tier_id, sum(e.quantity)::integer AS released FROM expired e GROUP BY e.tier_id
+    SELECT e.tier_id, sum(e.quantity)::integer AS released, count(*)::integer AS holds
+      FROM expired e GROUP BY e.tier_id
   )
   UPDATE ticket_tiers t SET available = t.available + p.released, version = t.version + 1
     FROM per_tier p WHERE t.id = p.tier_id
-  RETURNING t.id, t.concert_id, p.released
+  RETURNING t.id, t.concert_id, p.released, p.holds
 $$;
 
 -- What one hold attempt answers: an outcome, a number (what is left after a hold, or why it was refused),

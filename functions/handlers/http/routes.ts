@@ -1,3 +1,4 @@
+import { handler as adminDailyReport } from '../admin-daily-report';
 import { handler as authLogin } from '../auth-login';
 import { handler as authRegister } from '../auth-register';
 import { handler as concertsCreate } from '../concerts-create';
@@ -59,4 +60,10 @@ export const HTTP_ROUTES: readonly HttpRouteEntry[] = [
   },
   { method: 'GET', path: '/api/me/reservations', functionName: 'me-reservations', handler: meReservations },
   { method: 'GET', path: '/api/me/tickets', functionName: 'me-tickets', handler: meTickets },
+  {
+    method: 'GET',
+    path: '/api/admin/reports/daily',
+    functionName: 'admin-daily-report',
+    handler: adminDailyReport,
+  },
 ];

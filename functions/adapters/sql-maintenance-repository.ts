@@ -1,0 +1,93 @@
+import type {
+  JobRunRecord,
+  MaintenanceRepository,
+  ReleasedHolds,
+  ReminderCandidate,
+} from '../ports/maintenance.repository.port';
+import type { SqlDatabase } from '../ports/sql-database.port';
+import { asIsoTime, asNumber, asString } from './sql-values';
+
+export class SqlMaintenanceRepository implements MaintenanceRepository {
+  constructor(private readonly db: SqlDatabase) {}
+
+  async releaseOverdueHolds(): Promise<ReleasedHolds[]> {
+    const rows = await this.db.query(
+      'SELECT tier_id, concert_id, released, holds FROM release_overdue_holds(NULL)',
+    );
+    return rows.map((row) => ({
+      tierId: asString(row.tier_id),
+      concertId: asString(row.concert_id),
+      tickets: asNumber(row.released),
+      holds: asNumber(row.holds),
+    }));
+  }
+
+  async reminderCandidates(from: Date, to: Date): Promise<ReminderCandidate[]> {
+    const rows = await this.db.query(
+      `SELECT u.id AS user_id, u.email, u.name, c.id AS concert_id, c.title, c.artist, c.venue, c.starts_at,
+              string_agg(t.code, ',' ORDER BY t.code) AS codes
+         FROM tickets t
+         JOIN reservations r ON r.id = t.reservation_id AND r.status = 'confirmed'
+         JOIN concerts c ON c.id = t.concert_id
+         JOIN users u ON u.id = t.user_id
+        WHERE c.starts_at >= $1::timestamptz AND c.starts_at < $2::timestamptz AND c.status <> 'cancelled'
+        GROUP BY u.id, u.email, u.name, c.id, c.title, c.artist, c.venue, c.starts_at
+        ORDER BY c.starts_at, u.email`,
+      [from.toISOString(), to.toISOString()],
+    );
+    return rows.map((row) => ({
+      userId: asString(row.user_id),
+      email: asString(row.email),
+      name: asString(row.name),
+      concertId: asString(row.concert_id),
+      title: asString(row.title),
+      artist: asString(row.artist),
+      venue: asString(row.venue),
+      startsAt: asIsoTime(row.starts_at),
+      ticketCodes: asString(row.codes).split(','),
+    }));
+  }
+
+  async adminEmails(): Promise<string[]> {
+    const rows = await this.db.query(`SELECT email FROM users WHERE role = 'admin' ORDER BY email`);
+    return rows.map((row) => asString(row.email));
+  }
+
+  async purgeStaleReservations(days: number): Promise<number> {
+    const rows = await this.db.query(
+      `DELETE FROM reservations
+        WHERE status IN ('expired', 'cancelled')
+          AND coalesce(expired_at, cancelled_at, expires_at) < now() - make_interval(days => $1)
+       RETURNING id`,
+      [days],
+    );
+    return rows.length;
+  }
+
+  async purgeHistory(days: number): Promise<{ emails: number; jobRuns: number }> {
+    const emails = await this.db.query(
+      `DELETE FROM email_outbox WHERE status IN ('sent', 'dead') AND created_at < now() - make_interval(days => $1) RETURNING id`,
+      [days],
+    );
+    const jobRuns = await this.db.query(
+      `DELETE FROM job_runs WHERE started_at < now() - make_interval(days => $1) RETURNING id`,
+      [days],
+    );
+    return { emails: emails.length, jobRuns: jobRuns.length };
+  }
+
+  async recordRun(run: JobRunRecord): Promise<void> {
+    await this.db.query(
+      `INSERT INTO job_runs (job, started_at, finished_at, outcome, counts, error)
+       VALUES ($1, $2::timestamptz, $3::timestamptz, $4, $5, $6)`,
+      [
+        run.job,
+        run.startedAt.toISOString(),
+        run.finishedAt.toISOString(),
+        run.outcome,
+        JSON.stringify(run.counts),
+        run.error ?? null,
+      ],
+    );
+  }
+}

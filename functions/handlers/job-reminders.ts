@@ -1,0 +1,3 @@
+import { jobHandler } from './jobs/job-handler';
+
+export const handler = jobHandler('reminders');
