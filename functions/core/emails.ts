@@ -15,8 +15,12 @@ export const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c)
 
 function when(iso: string, timeZone: string): string {
   return new Intl.DateTimeFormat('en-GB', {
-    dateStyle: 'full',
-    timeStyle: 'short',
+    weekday: 'long',
+    day: 'numeric',
+    month: 'long',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
     timeZone,
     timeZoneName: 'short',
   }).format(new Date(iso));
