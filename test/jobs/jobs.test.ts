@@ -86,7 +86,7 @@ describe('scheduled jobs on PostgreSQL, Redis and a real SMTP server', () => {
       { id: live, status: 'held' },
     ]);
     const [tier] = await db().query('SELECT available FROM ticket_tiers WHERE id = $1', [
-      concert.tiers[0]?.id,
+      concert.tiers[0]?.id ?? null,
     ]);
     expect(tier?.available).toBe(48);
     await t.service.services.events.settled();
@@ -147,7 +147,7 @@ describe('scheduled jobs on PostgreSQL, Redis and a real SMTP server', () => {
     const [dee] = await createCustomers(t.service, 1);
     const concert = await concertStartingIn(36 * HOUR, 'Retry Rock');
     await confirm(dee as string, await reserve(dee as string, concert, 1));
-    const [{ email }] = (await db().query(
+    const [{ email } = { email: '' }] = (await db().query(
       `SELECT u.email FROM users u JOIN reservations r ON r.user_id = u.id WHERE r.concert_id = $1`,
       [concert.id],
     )) as Array<{ email: string }>;
