@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
 import { ApiGatewayPusher } from '../adapters/apigw-management-pusher';
+import { AwsBackupVerifier } from '../adapters/aws-backup-verifier';
 import { JoseTokenService } from '../adapters/jose-token-service';
 import { LogMailer } from '../adapters/log-mailer';
 import { MemoryConnectionRegistry } from '../adapters/memory-connection-registry';
@@ -196,8 +197,15 @@ function openMailer(config: ServiceConfig, logger: Logger): Mailer {
   return new LogMailer(logger);
 }
 
-/** pg_dump for PostgreSQL, a data-directory tarball for the embedded database. */
+/** AWS: verify the plan's recovery points; PostgreSQL: pg_dump; embedded: a data-directory tarball. */
 function backupTarget(config: ServiceConfig, db: SqlDatabase): BackupTarget | undefined {
+  if (config.backupVerify) {
+    const { endpoint, ...verify } = config.backupVerify;
+    return new AwsBackupVerifier({
+      ...verify,
+      ...(endpoint ? { endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+    });
+  }
   if (config.databaseUrl)
     return new PgDumpBackup(config.databaseUrl, config.backupDir, config.backupRetention);
   const embedded = db as Partial<{ dumpDataDir(): Promise<Uint8Array> }>;

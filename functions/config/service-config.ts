@@ -81,6 +81,9 @@ const schema = z
     BACKUP_DIR: optionalText,
     LOGIN_ATTEMPTS_PER_MINUTE: integer('LOGIN_ATTEMPTS_PER_MINUTE', 10, 1, 100_000),
     BACKUP_RETENTION: integer('BACKUP_RETENTION', 7, 1, 1000),
+    BACKUP_VERIFY_RESOURCE_ARN: optionalText,
+    BACKUP_MAX_AGE_HOURS: integer('BACKUP_MAX_AGE_HOURS', 26, 1, 24 * 30),
+    AWS_BACKUP_ENDPOINT: url('AWS_BACKUP_ENDPOINT', ['http:', 'https:']),
     SES_REGION: optionalText,
     SES_ENDPOINT: url('SES_ENDPOINT', ['http:', 'https:']),
     REALTIME_COALESCE_MS: integer('REALTIME_COALESCE_MS', -1, 0, 5_000),
@@ -137,6 +140,8 @@ export interface ServiceConfig {
   emailFrom: string;
   backupDir: string;
   backupRetention: number;
+  /** AWS: verify the backup plan's recovery points of this resource instead of dumping. */
+  backupVerify: { resourceArn: string; maxAgeHours: number; endpoint: string | undefined } | undefined;
   /** Mail through SES in this region (AWS); takes precedence over nothing, yields to SMTP_URL. */
   ses: { region: string; endpoint: string | undefined } | undefined;
   loginAttemptsPerMinute: number;
@@ -183,6 +188,13 @@ export function loadConfig(env: Record<string, string | undefined>): ServiceConf
     emailFrom: e.EMAIL_FROM ?? 'tickets@localhost',
     backupDir: e.BACKUP_DIR ?? './backups',
     backupRetention: e.BACKUP_RETENTION,
+    backupVerify: e.BACKUP_VERIFY_RESOURCE_ARN
+      ? {
+          resourceArn: e.BACKUP_VERIFY_RESOURCE_ARN,
+          maxAgeHours: e.BACKUP_MAX_AGE_HOURS,
+          endpoint: e.AWS_BACKUP_ENDPOINT,
+        }
+      : undefined,
     ses: e.SES_REGION ? { region: e.SES_REGION, endpoint: e.SES_ENDPOINT } : undefined,
     loginAttemptsPerMinute: e.LOGIN_ATTEMPTS_PER_MINUTE,
     // A Lambda container freezes after each response, so there it publishes before answering.

@@ -1,0 +1,49 @@
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: IncomingMessage['headers'];
+  body: string;
+}
+
+export interface FakeEndpoint {
+  url: string;
+  requests: RecordedRequest[];
+  respond: (request: RecordedRequest) => { status: number; body: string; headers?: Record<string, string> };
+  close(): Promise<void>;
+}
+
+/**
+ * A local HTTP endpoint that answers the way an AWS service does, so the real SDK client (signing,
+ * serialization, error parsing) runs unchanged against it. Only what AWS itself is cannot run here.
+ */
+export async function startFakeAwsEndpoint(): Promise<FakeEndpoint> {
+  const endpoint: FakeEndpoint = {
+    url: '',
+    requests: [],
+    respond: () => ({ status: 500, body: '' }),
+    close: async () => undefined,
+  };
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const request = {
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString(),
+      };
+      endpoint.requests.push(request);
+      const { status, body, headers } = endpoint.respond(request);
+      res.writeHead(status, { 'x-amzn-requestid': 'local-request', ...headers });
+      res.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  endpoint.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  endpoint.close = () => new Promise((resolve) => server.close(() => resolve()));
+  return endpoint;
+}
