@@ -57,7 +57,7 @@ export class SqlMaintenanceRepository implements MaintenanceRepository {
     const rows = await this.db.query(
       `DELETE FROM reservations
         WHERE status IN ('expired', 'cancelled')
-          AND coalesce(expired_at, cancelled_at, expires_at) < now() - make_interval(days => $1)
+          AND coalesce(expired_at, cancelled_at, expires_at) < now() - make_interval(days => $1::integer)
        RETURNING id`,
       [days],
     );
@@ -66,11 +66,11 @@ export class SqlMaintenanceRepository implements MaintenanceRepository {
 
   async purgeHistory(days: number): Promise<{ emails: number; jobRuns: number }> {
     const emails = await this.db.query(
-      `DELETE FROM email_outbox WHERE status IN ('sent', 'dead') AND created_at < now() - make_interval(days => $1) RETURNING id`,
+      `DELETE FROM email_outbox WHERE status IN ('sent', 'dead') AND created_at < now() - make_interval(days => $1::integer) RETURNING id`,
       [days],
     );
     const jobRuns = await this.db.query(
-      `DELETE FROM job_runs WHERE started_at < now() - make_interval(days => $1) RETURNING id`,
+      `DELETE FROM job_runs WHERE started_at < now() - make_interval(days => $1::integer) RETURNING id`,
       [days],
     );
     return { emails: emails.length, jobRuns: jobRuns.length };

@@ -1,0 +1,180 @@
+import {
+  BeginTransactionCommand,
+  CommitTransactionCommand,
+  ExecuteStatementCommand,
+  type Field,
+  RDSDataClient,
+  RollbackTransactionCommand,
+  type SqlParameter,
+} from '@aws-sdk/client-rds-data';
+import { TicketingError } from '../core/errors';
+import type { SqlDatabase, SqlExecutor, SqlRow, SqlValue } from '../ports/sql-database.port';
+
+export interface RdsDataOptions {
+  resourceArn: string;
+  secretArn: string;
+  database: string;
+  region?: string;
+  /** Only for a local endpoint that speaks the Data API. */
+  endpoint?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+// The Data API reports PostgreSQL errors as text only; the repositories look for these SQLSTATEs.
+const SQLSTATE_BY_MESSAGE: Array<[RegExp, string]> = [
+  [/duplicate key value violates unique constraint/i, '23505'],
+  [/deadlock detected/i, '40P01'],
+  [/could not serialize access/i, '40001'],
+];
+const UNAVAILABLE = new Set([
+  'DatabaseUnavailableException',
+  'DatabaseResumingException',
+  'DatabaseNotFoundException',
+  'ServiceUnavailableError',
+  'StatementTimeoutException',
+  'InternalServerErrorException',
+  'HttpEndpointNotEnabledException',
+]);
+
+/**
+ * Aurora through the RDS Data API: one HTTPS call per statement, no connections to pool. The SQL is the
+ * same as for node-postgres: `$n` placeholders become `:pn`, strings that are UUIDs are typed as such,
+ * and rows come back as JSON (`formatRecordsAs: 'JSON'`).
+ */
+export class RdsDataDatabase implements SqlDatabase {
+  private readonly client: RDSDataClient;
+
+  constructor(private readonly options: RdsDataOptions) {
+    this.client = new RDSDataClient({
+      region: options.region ?? process.env.AWS_REGION ?? 'us-east-1',
+      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+      ...(options.credentials ? { credentials: options.credentials } : {}),
+      maxAttempts: 3,
+    });
+  }
+
+  query<T extends SqlRow = SqlRow>(text: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    return this.execute<T>(text, params, undefined);
+  }
+
+  async transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    const transactionId = await this.begin();
+    try {
+      const result = await work({
+        query: <R extends SqlRow>(text: string, params: readonly SqlValue[] = []) =>
+          this.execute<R>(text, params, transactionId),
+      });
+      await this.call(() =>
+        this.client.send(new CommitTransactionCommand({ ...this.target(), transactionId })),
+      );
+      return result;
+    } catch (error) {
+      await this.call(() =>
+        this.client.send(new RollbackTransactionCommand({ ...this.target(), transactionId })),
+      ).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** The lock lives in an open transaction (the Data API has no sessions), kept alive while the work runs. */
+  async tryWithLock<T>(
+    key: number,
+    work: () => Promise<T>,
+  ): Promise<{ acquired: true; result: T } | { acquired: false }> {
+    const transactionId = await this.begin();
+    let keepAlive: NodeJS.Timeout | undefined;
+    try {
+      const [row] = await this.execute(
+        'SELECT pg_try_advisory_xact_lock($1) AS locked',
+        [key],
+        transactionId,
+      );
+      if (row?.locked !== true) return { acquired: false };
+      // Data API transactions end after 3 minutes without a statement.
+      keepAlive = setInterval(
+        () => void this.execute('SELECT 1', [], transactionId).catch(() => undefined),
+        60_000,
+      );
+      return { acquired: true, result: await work() };
+    } finally {
+      clearInterval(keepAlive);
+      await this.call(() =>
+        this.client.send(new RollbackTransactionCommand({ ...this.target(), transactionId })),
+      ).catch(() => undefined);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.client.destroy();
+  }
+
+  private target() {
+    return { resourceArn: this.options.resourceArn, secretArn: this.options.secretArn };
+  }
+
+  private async begin(): Promise<string> {
+    const { transactionId } = await this.call(() =>
+      this.client.send(new BeginTransactionCommand({ ...this.target(), database: this.options.database })),
+    );
+    if (!transactionId) throw new Error('BeginTransaction returned no transaction id');
+    return transactionId;
+  }
+
+  private async execute<T extends SqlRow>(
+    text: string,
+    params: readonly SqlValue[],
+    transactionId: string | undefined,
+  ): Promise<T[]> {
+    const output = await this.call(() =>
+      this.client.send(
+        new ExecuteStatementCommand({
+          ...this.target(),
+          database: this.options.database,
+          sql: text.replace(/\$(\d+)/g, ':p$1'),
+          parameters: params.map((value, i) => toParameter(`p${i + 1}`, value)),
+          formatRecordsAs: 'JSON',
+          ...(transactionId ? { transactionId } : {}),
+        }),
+      ),
+    );
+    return output.formattedRecords ? (JSON.parse(output.formattedRecords) as T[]) : [];
+  }
+
+  private async call<O>(request: () => Promise<O>): Promise<O> {
+    try {
+      return await request();
+    } catch (error) {
+      throw classify(error);
+    }
+  }
+}
+
+function toParameter(name: string, value: SqlValue): SqlParameter {
+  let field: Field;
+  if (value === null) field = { isNull: true };
+  else if (typeof value === 'boolean') field = { booleanValue: value };
+  else if (typeof value === 'number')
+    field = Number.isInteger(value) ? { longValue: value } : { doubleValue: value };
+  else field = { stringValue: value };
+  return typeof value === 'string' && UUID.test(value)
+    ? { name, value: field, typeHint: 'UUID' }
+    : { name, value: field };
+}
+
+function classify(error: unknown): unknown {
+  if (!(error instanceof Error)) return error;
+  if (UNAVAILABLE.has(error.name)) {
+    return new TicketingError(
+      'SERVICE_UNAVAILABLE',
+      'The database is unavailable; try again shortly',
+      undefined,
+      { cause: error },
+    );
+  }
+  for (const [pattern, code] of SQLSTATE_BY_MESSAGE) {
+    if (pattern.test(error.message)) return Object.assign(error, { code });
+  }
+  return error;
+}
