@@ -1,23 +1,45 @@
-import { cp, mkdir, rm, stat } from 'node:fs/promises';
+import { cpSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { build, type Plugin } from 'esbuild';
+import { type BuildOptions, build, buildSync } from 'esbuild';
 import { LAMBDA_FUNCTIONS } from '../functions/handlers/lambda-functions';
 
 const OUT_DIR = 'dist/lambda';
 
-// The embedded database is for `npm start` on a laptop; a Lambda must be given a real database.
-const withoutEmbeddedDatabase: Plugin = {
-  name: 'without-embedded-database',
-  setup(build) {
-    build.onResolve({ filter: /\/pglite-database$/ }, () => ({ path: 'pglite-database', namespace: 'stub' }));
-    build.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({
-      contents: `export const PgliteDatabase = { open() {
-        throw new Error('No database configured: set DATABASE_URL (the embedded database is not in Lambda bundles)');
-      } };`,
-      loader: 'js',
-    }));
-  },
-};
+/** esbuild options for one function's bundle. */
+function bundleOptions(name: string, outfile: string): BuildOptions {
+  return {
+    entryPoints: [`functions/handlers/${name}.ts`],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    minify: true,
+    sourcemap: false,
+    legalComments: 'none',
+    external: ['pg-native'],
+    // ESM output still meets CommonJS dependencies that call require().
+    banner: {
+      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+    },
+    logLevel: 'warning',
+  };
+}
+
+function withMigrations(dir: string): void {
+  mkdirSync(join(dir, 'migrations'), { recursive: true });
+  cpSync('functions/db/migrations', join(dir, 'migrations'), { recursive: true });
+}
+
+/** One function's bundle, synchronously: the CDKTF construct builds while it synthesizes. */
+export function buildLambdaSync(name: string, outDir = OUT_DIR): { dir: string; bytes: number } {
+  const dir = join(outDir, name);
+  rmSync(dir, { recursive: true, force: true });
+  buildSync(bundleOptions(name, join(dir, 'index.mjs')));
+  withMigrations(dir);
+  return { dir, bytes: statSync(join(dir, 'index.mjs')).size };
+}
 
 /**
  * One ESM bundle per Lambda (`dist/lambda/<function>/index.mjs`), for Node 20 so it runs here and on
@@ -28,28 +50,9 @@ export async function buildLambdas(outDir = OUT_DIR): Promise<Array<{ name: stri
   const sizes: Array<{ name: string; bytes: number }> = [];
   for (const name of LAMBDA_FUNCTIONS) {
     const dir = join(outDir, name);
-    const outfile = join(dir, 'index.mjs');
-    await build({
-      entryPoints: [`functions/handlers/${name}.ts`],
-      outfile,
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'esm',
-      minify: true,
-      sourcemap: false,
-      legalComments: 'none',
-      external: ['pg-native'],
-      plugins: [withoutEmbeddedDatabase],
-      // ESM output still meets CommonJS dependencies that call require().
-      banner: {
-        js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-      },
-      logLevel: 'warning',
-    });
-    await mkdir(join(dir, 'migrations'), { recursive: true });
-    await cp('functions/db/migrations', join(dir, 'migrations'), { recursive: true });
-    sizes.push({ name, bytes: (await stat(outfile)).size });
+    await build(bundleOptions(name, join(dir, 'index.mjs')));
+    withMigrations(dir);
+    sizes.push({ name, bytes: statSync(join(dir, 'index.mjs')).size });
   }
   return sizes;
 }

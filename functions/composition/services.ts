@@ -13,11 +13,13 @@ import { PgDatabase } from '../adapters/pg-database';
 import { PgDumpBackup } from '../adapters/pg-dump-backup';
 import { PgliteBackup } from '../adapters/pglite-backup';
 import { RateLimiterLoginThrottle } from '../adapters/rate-limiter-login-throttle';
+import { RdsDataDatabase } from '../adapters/rds-data-database';
 import { RedisConnectionRegistry } from '../adapters/redis-connection-registry';
 import { RedisEventBus } from '../adapters/redis-event-bus';
 import { redisKeys } from '../adapters/redis-keys';
 import { RedisRelayStream } from '../adapters/redis-relay-stream';
 import { ScryptPasswordHasher } from '../adapters/scrypt-password-hasher';
+import { readSecret } from '../adapters/secrets-manager';
 import { SesMailer } from '../adapters/ses-mailer';
 import { SmtpMailer } from '../adapters/smtp-mailer';
 import { SqlConcertRepository } from '../adapters/sql-concert-repository';
@@ -81,14 +83,15 @@ export interface BuildOptions {
 export async function buildServices(config: ServiceConfig, options: BuildOptions = {}): Promise<Services> {
   const logger = options.logger ?? pino({ level: config.logLevel, base: { instance: config.instanceId } });
   const db = await openDatabase(config, logger);
-  const redis = config.redisUrl ? openRedis(config.redisUrl, logger) : undefined;
+  const redisUrl = await resolveRedisUrl(config);
+  const redis = redisUrl ? openRedis(redisUrl, logger) : undefined;
   try {
     if (options.migrate) {
       const applied = await migrate(db);
       if (applied.length > 0) logger.info({ applied }, 'applied database migrations');
     }
     const passwords = new ScryptPasswordHasher();
-    const tokens = new JoseTokenService(config.jwtSecret ?? (await localJwtSecret(config.dataDir)));
+    const tokens = new JoseTokenService(await signingKey(config));
     const users = new SqlUserRepository(db);
     if (config.admin) await ensureAdmin({ users, passwords }, config.admin);
     const loginThrottle = new RateLimiterLoginThrottle(
@@ -189,9 +192,7 @@ function openMailer(config: ServiceConfig, logger: Logger): Mailer {
   if (config.ses) {
     return new SesMailer(config.emailFrom, {
       region: config.ses.region,
-      ...(config.ses.endpoint
-        ? { endpoint: config.ses.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
-        : {}),
+      ...(config.ses.endpoint ? { endpoint: config.ses.endpoint, credentials: LOCAL_CREDENTIALS } : {}),
     });
   }
   return new LogMailer(logger);
@@ -203,7 +204,7 @@ function backupTarget(config: ServiceConfig, db: SqlDatabase): BackupTarget | un
     const { endpoint, ...verify } = config.backupVerify;
     return new AwsBackupVerifier({
       ...verify,
-      ...(endpoint ? { endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+      ...(endpoint ? { endpoint, credentials: LOCAL_CREDENTIALS } : {}),
     });
   }
   if (config.databaseUrl)
@@ -219,7 +220,36 @@ function backupTarget(config: ServiceConfig, db: SqlDatabase): BackupTarget | un
   return undefined;
 }
 
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+async function signingKey(config: ServiceConfig): Promise<string> {
+  if (config.jwtSecret) return config.jwtSecret;
+  if (config.jwtSecretArn) return readSecret(config.jwtSecretArn, secretsOptions(config));
+  return localJwtSecret(config.dataDir);
+}
+
+const secretsOptions = (config: ServiceConfig) =>
+  config.secretsManagerEndpoint
+    ? { endpoint: config.secretsManagerEndpoint, credentials: LOCAL_CREDENTIALS }
+    : {};
+
+/** The ElastiCache auth token is kept in Secrets Manager, never in the function's environment. */
+async function resolveRedisUrl(config: ServiceConfig): Promise<string | undefined> {
+  if (!config.redisUrl || !config.redisAuthSecretArn) return config.redisUrl;
+  const token = await readSecret(config.redisAuthSecretArn, secretsOptions(config));
+  const url = new URL(config.redisUrl);
+  url.password = token;
+  return url.toString();
+}
+
 export async function openDatabase(config: ServiceConfig, logger: Logger): Promise<SqlDatabase> {
+  if (!config.databaseUrl && config.dataApi) {
+    const { endpoint, ...target } = config.dataApi;
+    return new RdsDataDatabase({
+      ...target,
+      ...(endpoint ? { endpoint, credentials: LOCAL_CREDENTIALS } : {}),
+    });
+  }
   if (config.databaseUrl) {
     return new PgDatabase({
       connectionString: config.databaseUrl,
@@ -229,9 +259,20 @@ export async function openDatabase(config: ServiceConfig, logger: Logger): Promi
   }
   await mkdir(config.dataDir, { recursive: true });
   logger.info({ dataDir: config.dataDir }, 'using the embedded PGlite database');
-  // Loaded only here, so Lambda bundles never carry the WebAssembly database.
-  const { PgliteDatabase } = await import('../adapters/pglite-database');
-  return PgliteDatabase.open(join(config.dataDir, 'pglite'));
+  // A specifier esbuild cannot follow: Lambda bundles never carry the WebAssembly database.
+  const embeddedModule = '../adapters/pglite-database';
+  let embedded: typeof import('../adapters/pglite-database');
+  try {
+    embedded = await import(/* @vite-ignore */ embeddedModule);
+  } catch (error) {
+    throw new Error(
+      'No database configured: set DATABASE_URL or DATA_API_RESOURCE_ARN (this build has no embedded database)',
+      {
+        cause: error,
+      },
+    );
+  }
+  return embedded.PgliteDatabase.open(join(config.dataDir, 'pglite'));
 }
 
 function openRedis(url: string, logger: Logger): Redis {

@@ -57,9 +57,16 @@ const schema = z
     PORT: integer('PORT', 5000, 0, 65535),
     DATABASE_URL: url('DATABASE_URL', ['postgres:', 'postgresql:']),
     DATA_DIR: optionalText,
+    DATA_API_RESOURCE_ARN: optionalText,
+    DATA_API_SECRET_ARN: optionalText,
+    DATA_API_DATABASE: optionalText,
+    DATA_API_ENDPOINT: url('DATA_API_ENDPOINT', ['http:', 'https:']),
+    REDIS_AUTH_SECRET_ARN: optionalText,
+    SECRETS_MANAGER_ENDPOINT: url('SECRETS_MANAGER_ENDPOINT', ['http:', 'https:']),
     DB_POOL_MAX: integer('DB_POOL_MAX', 8, 1, 200),
     REDIS_URL: url('REDIS_URL', ['redis:', 'rediss:']),
     REDIS_KEY_PREFIX: optionalText,
+    JWT_SECRET_ARN: optionalText,
     JWT_SECRET: optionalText.refine((raw) => raw === undefined || raw.length >= 32, {
       message: 'JWT_SECRET must be at least 32 characters',
     }),
@@ -100,6 +107,14 @@ const schema = z
         message: `${missing} must be set together with the other admin variable`,
       });
     }
+    if (Boolean(env.DATA_API_RESOURCE_ARN) !== Boolean(env.DATA_API_SECRET_ARN)) {
+      const missing = env.DATA_API_RESOURCE_ARN ? 'DATA_API_SECRET_ARN' : 'DATA_API_RESOURCE_ARN';
+      ctx.addIssue({
+        code: 'custom',
+        path: [missing],
+        message: `${missing} must be set together with the other Data API variable`,
+      });
+    }
     if (env.NODE_ENV === 'production' && !env.JWT_SECRET) {
       ctx.addIssue({
         code: 'custom',
@@ -125,11 +140,20 @@ export interface ServiceConfig {
   port: number;
   databaseUrl: string | undefined;
   dataDir: string;
+  /** Aurora through the RDS Data API (AWS), when DATABASE_URL is not set. */
+  dataApi:
+    | { resourceArn: string; secretArn: string; database: string; endpoint: string | undefined }
+    | undefined;
+  /** AWS: the ElastiCache auth token lives in Secrets Manager; it is fetched once at cold start. */
+  redisAuthSecretArn: string | undefined;
+  secretsManagerEndpoint: string | undefined;
   dbPoolMax: number;
   redisUrl: string | undefined;
   redisKeyPrefix: string;
   /** Undefined outside production: generated once and kept in the data directory. */
   jwtSecret: string | undefined;
+  /** AWS: the signing key is read from Secrets Manager at cold start. */
+  jwtSecretArn: string | undefined;
   holdSeconds: number;
   perUserLimit: number;
   admin: { email: string; password: string } | undefined;
@@ -171,10 +195,22 @@ export function loadConfig(env: Record<string, string | undefined>): ServiceConf
     port: e.PORT,
     databaseUrl: e.DATABASE_URL,
     dataDir: e.DATA_DIR ?? './.data',
+    dataApi:
+      e.DATA_API_RESOURCE_ARN && e.DATA_API_SECRET_ARN
+        ? {
+            resourceArn: e.DATA_API_RESOURCE_ARN,
+            secretArn: e.DATA_API_SECRET_ARN,
+            database: e.DATA_API_DATABASE ?? 'tickets',
+            endpoint: e.DATA_API_ENDPOINT,
+          }
+        : undefined,
+    redisAuthSecretArn: e.REDIS_AUTH_SECRET_ARN,
+    secretsManagerEndpoint: e.SECRETS_MANAGER_ENDPOINT,
     dbPoolMax: e.DB_POOL_MAX,
     redisUrl: e.REDIS_URL,
     redisKeyPrefix: e.REDIS_KEY_PREFIX ?? 'cts:',
     jwtSecret: e.JWT_SECRET,
+    jwtSecretArn: e.JWT_SECRET_ARN,
     holdSeconds: e.HOLD_TTL_SECONDS,
     perUserLimit: e.TICKETS_PER_USER_LIMIT,
     admin:

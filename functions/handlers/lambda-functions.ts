@@ -16,6 +16,7 @@ export const LAMBDA_FUNCTIONS: readonly string[] = [
     ...HTTP_ROUTES.map((route) => route.functionName),
     ...WEBSOCKET_ROUTES.map((route) => route.functionName),
     'relay',
+    'alb-api',
     ...SCHEDULE.map((job) => jobFunctionName(job.name)),
   ]),
 ];

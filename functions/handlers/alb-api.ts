@@ -1,0 +1,90 @@
+import type { ALBEvent, ALBResult, APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { TicketingError } from '../core/errors';
+import { toErrorResponse } from './http/error-response';
+import { jsonResponse } from './http/http-handler';
+import { HTTP_ROUTES } from './http/routes';
+
+const MATCHERS = HTTP_ROUTES.map((route) => ({
+  route,
+  names: [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1] ?? ''),
+  pattern: new RegExp(`^${route.path.replace(/\{\w+\}/g, '([^/]+)')}$`),
+}));
+
+/**
+ * The Application Load Balancer's single Lambda target: it finds the contract route an ALB request is
+ * for, hands that route's own handler the API Gateway v2 event it expects, and answers in ALB's shape.
+ */
+export async function handler(event: ALBEvent, context: Context): Promise<ALBResult> {
+  const method = event.httpMethod.toUpperCase();
+  const path = event.path;
+  const samePath = MATCHERS.filter((m) => m.pattern.test(path));
+  const match = samePath.find((m) => m.route.method === method);
+  if (!match) {
+    const error = samePath.length
+      ? new TicketingError('METHOD_NOT_ALLOWED', `${method} is not allowed on ${path}`)
+      : new TicketingError('NOT_FOUND', `No route for ${method} ${path}`);
+    const { status, body, headers } = toErrorResponse(error);
+    return toAlb(jsonResponse({ status, body, headers }));
+  }
+  const values = match.pattern.exec(path)?.slice(1) ?? [];
+  const pathParameters = Object.fromEntries(
+    match.names.map((name, i) => [name, decodeURIComponent(values[i] ?? '')]),
+  );
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(event.headers ?? {}))
+    if (value !== undefined) headers[name.toLowerCase()] = value;
+  const query = new URLSearchParams(
+    Object.entries(event.queryStringParameters ?? {}).flatMap(
+      ([k, v]): Array<[string, string]> => (v === undefined ? [] : [[k, v]]),
+    ),
+  );
+  const routeKey = `${match.route.method} ${match.route.path}`;
+  const v2: APIGatewayProxyEventV2 = {
+    version: '2.0',
+    routeKey,
+    rawPath: path,
+    rawQueryString: query.toString(),
+    headers,
+    queryStringParameters: event.queryStringParameters as Record<string, string> | undefined,
+    pathParameters: match.names.length ? pathParameters : undefined,
+    requestContext: {
+      accountId: 'alb',
+      apiId: 'alb',
+      domainName: headers.host ?? 'alb',
+      domainPrefix: 'alb',
+      http: {
+        method,
+        path,
+        protocol: 'HTTP/1.1',
+        // The ALB appends the client to X-Forwarded-For: the last entry is the one it saw.
+        sourceIp: headers['x-forwarded-for']?.split(',').at(-1)?.trim() ?? 'unknown',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId: headers['x-amzn-trace-id'] ?? context.awsRequestId,
+      routeKey,
+      stage: '$default',
+      time: new Date().toUTCString(),
+      timeEpoch: Date.now(),
+    },
+    body: event.body ?? undefined,
+    isBase64Encoded: event.isBase64Encoded,
+  };
+  return toAlb(await match.route.handler(v2, context));
+}
+
+function toAlb(result: {
+  statusCode?: number;
+  headers?: Record<string, string | number | boolean>;
+  body?: string;
+}): ALBResult {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
+  const statusCode = result.statusCode ?? 200;
+  return {
+    statusCode,
+    statusDescription: String(statusCode),
+    headers,
+    body: result.body ?? '',
+    isBase64Encoded: false,
+  };
+}
