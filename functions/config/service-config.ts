@@ -115,11 +115,11 @@ const schema = z
         message: `${missing} must be set together with the other Data API variable`,
       });
     }
-    if (env.NODE_ENV === 'production' && !env.JWT_SECRET) {
+    if (env.NODE_ENV === 'production' && !env.JWT_SECRET && !env.JWT_SECRET_ARN) {
       ctx.addIssue({
         code: 'custom',
         path: ['JWT_SECRET'],
-        message: 'JWT_SECRET is required when NODE_ENV=production',
+        message: 'JWT_SECRET (or JWT_SECRET_ARN, on AWS) is required when NODE_ENV=production',
       });
     }
     if (env.FRONTEND_URL) {
