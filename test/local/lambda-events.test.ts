@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgDatabase } from '../../functions/adapters/pg-database';
 import { migrate } from '../../functions/db/migrate';
 import { buildLambdas } from '../../local/build-lambdas';
-import { type FakeEndpoint, startFakeAwsEndpoint } from '../support/fake-aws-endpoint';
+import { type FakeEndpoint, type FakeResponse, startFakeAwsEndpoint } from '../support/fake-aws-endpoint';
 import { type LocalDataApi, startLocalDataApi } from '../support/local-data-api';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
 import { dropRedisPrefix, TEST_REDIS_URL, testRedisPrefix } from '../support/redis';
@@ -94,7 +94,7 @@ describe('every bundled Lambda, invoked in this process with AWS-shaped events, 
     dataApi = await startLocalDataApi(database.url);
     aws = await startFakeAwsEndpoint();
     // One endpoint plays Secrets Manager, SES, AWS Backup and the WebSocket management API.
-    aws.respond = (request) => {
+    aws.respond = (request): FakeResponse => {
       if (request.headers['x-amz-target'] === 'secretsmanager.GetSecretValue') {
         return {
           status: 200,

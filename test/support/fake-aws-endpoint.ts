@@ -8,10 +8,16 @@ export interface RecordedRequest {
   body: string;
 }
 
+export interface FakeResponse {
+  status: number;
+  body: string;
+  headers?: Record<string, string>;
+}
+
 export interface FakeEndpoint {
   url: string;
   requests: RecordedRequest[];
-  respond: (request: RecordedRequest) => { status: number; body: string; headers?: Record<string, string> };
+  respond: (request: RecordedRequest) => FakeResponse;
   close(): Promise<void>;
 }
 
