@@ -45,6 +45,9 @@ const types = {
 
 export async function startLocalDataApi(databaseUrl: string): Promise<LocalDataApi> {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10, types, options: '-c TimeZone=UTC' });
+  // The test database is dropped WITH (FORCE) at the end: a connection cut then is expected.
+  pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const transactions = new Map<string, pg.PoolClient>();
   const api: LocalDataApi = { url: '', statements: 0, close: async () => undefined };
 
