@@ -1,4 +1,4 @@
-import { io, type Socket } from 'socket.io-client';
+import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import WebSocket from 'ws';
 
 /** Collects every message a client receives, and waits for the one a test expects. */
@@ -69,8 +69,12 @@ export interface SocketIoClient {
 }
 
 /** socket.io-client exactly as the contract's browser snippet uses it. */
-export async function socketIoClient(baseUrl: string, auth?: { token: string }): Promise<SocketIoClient> {
-  const socket = io(baseUrl, { auth, reconnection: false });
+export async function socketIoClient(
+  baseUrl: string,
+  auth?: { token: string },
+  options: Partial<ManagerOptions & SocketOptions> = {},
+): Promise<SocketIoClient> {
+  const socket = io(baseUrl, { auth, reconnection: false, ...options });
   const inbox = new Inbox();
   socket.on('concert-update', (m) => inbox.push(m));
   socket.on('admin-notification', (m) => inbox.push(m));

@@ -51,7 +51,11 @@ export interface ApiResponse<T = any> {
 
 /** Talks to the service over real HTTP, like any client of the contract. */
 export class ApiClient {
-  constructor(readonly baseUrl: string) {}
+  constructor(
+    readonly baseUrl: string,
+    /** Another fetch (undici's, with its own dispatcher) to pick the client address or trust a test CA. */
+    private readonly fetchImpl: (url: string, init: RequestInit) => Promise<Response> = fetch,
+  ) {}
 
   async request<T = any>(
     method: string,
@@ -65,7 +69,7 @@ export class ApiClient {
       body = JSON.stringify(options.body);
       headers['content-type'] = 'application/json';
     }
-    const response = await fetch(`${this.baseUrl}${path}`, { method, headers, body });
+    const response = await this.fetchImpl(`${this.baseUrl}${path}`, { method, headers, body });
     const text = await response.text();
     let parsed: unknown = text;
     try {

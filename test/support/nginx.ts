@@ -1,0 +1,80 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { renderNginxConfig } from '../../local/deploy-config';
+import { freePort } from './processes';
+
+const run = promisify(execFile);
+
+export interface TestNginx {
+  httpUrl: string;
+  httpsUrl: string;
+  configPath: string;
+  prefix: string;
+  test(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** Debian's nginx, from the project's template, on free unprivileged ports, in front of `backends`. */
+export async function startNginx(backends: string[]): Promise<TestNginx> {
+  const prefix = await mkdtemp(join(tmpdir(), 'cts-nginx-'));
+  await Promise.all(['logs', 'run'].map((dir) => mkdir(join(prefix, dir))));
+  await run('bash', ['nginx/make-dev-cert.sh', join(prefix, 'certs')]);
+  const [httpPort, httpsPort] = [await freePort(), await freePort()];
+  const configPath = join(prefix, 'nginx.conf');
+  await writeFile(
+    configPath,
+    renderNginxConfig({
+      httpPort,
+      httpsPort,
+      backends,
+      tlsCert: join(prefix, 'certs/dev.crt'),
+      tlsKey: join(prefix, 'certs/dev.key'),
+      runtimeDir: join(prefix, 'run'),
+      logDir: join(prefix, 'logs'),
+    }),
+  );
+  const test = async () => {
+    const { stderr } = await run('nginx', [
+      '-t',
+      '-p',
+      prefix,
+      '-c',
+      configPath,
+      '-e',
+      join(prefix, 'logs/error.log'),
+    ]);
+    return stderr;
+  };
+  await test();
+  const child: ChildProcess = spawn(
+    'nginx',
+    ['-p', prefix, '-c', configPath, '-e', join(prefix, 'logs/error.log'), '-g', 'daemon off;'],
+    {
+      stdio: 'ignore',
+    },
+  );
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const httpsUrl = `https://127.0.0.1:${httpsPort}`;
+  for (let i = 0; i < 100; i++) {
+    try {
+      await fetch(`http://127.0.0.1:${httpPort}/`, { redirect: 'manual' });
+      break;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  return {
+    httpUrl: `http://127.0.0.1:${httpPort}`,
+    httpsUrl,
+    configPath,
+    prefix,
+    test,
+    stop: async () => {
+      child.kill('SIGQUIT');
+      await exited;
+    },
+  };
+}
