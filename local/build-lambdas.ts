@@ -6,28 +6,34 @@ import { LAMBDA_FUNCTIONS } from '../functions/handlers/lambda-functions';
 
 const OUT_DIR = 'dist/lambda';
 
+/** What every bundle of this project shares (Lambda functions and the container's entry points). */
+export const NODE_BUNDLE: BuildOptions = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  minify: true,
+  sourcemap: false,
+  legalComments: 'none',
+  // Optional native speed-ups that ws and pg look for; absent, they fall back to JavaScript.
+  external: ['pg-native', 'bufferutil', 'utf-8-validate'],
+  // ESM output still meets CommonJS dependencies that call require().
+  banner: {
+    js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+  },
+  logLevel: 'warning',
+};
+
 /** esbuild options for one function's bundle. */
 function bundleOptions(name: string, outfile: string): BuildOptions {
   return {
+    ...NODE_BUNDLE,
     entryPoints: [`functions/handlers/${name}.ts`],
     outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    minify: true,
-    sourcemap: false,
-    legalComments: 'none',
-    external: ['pg-native'],
-    // ESM output still meets CommonJS dependencies that call require().
-    banner: {
-      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-    },
-    logLevel: 'warning',
   };
 }
 
-function withMigrations(dir: string): void {
+export function withMigrations(dir: string): void {
   mkdirSync(join(dir, 'migrations'), { recursive: true });
   cpSync('functions/db/migrations', join(dir, 'migrations'), { recursive: true });
 }
