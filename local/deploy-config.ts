@@ -14,6 +14,9 @@ export interface NginxSettings {
   tlsKey: string;
   runtimeDir: string;
   logDir: string;
+  /** Per client address; the defaults are the contract's (100/min on the API, 10/min on login). */
+  apiRate?: string;
+  loginRate?: string;
 }
 
 /** What docker-compose runs (service names match local/docker-compose.yml). */
@@ -42,6 +45,8 @@ export function renderNginxConfig(settings: NginxSettings): string {
     TLS_KEY: settings.tlsKey,
     RUNTIME_DIR: settings.runtimeDir,
     LOG_DIR: settings.logDir,
+    API_RATE: settings.apiRate ?? '100r/m',
+    LOGIN_RATE: settings.loginRate ?? '10r/m',
   };
   return template.replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
     const value = values[name];

@@ -18,7 +18,10 @@ export interface TestNginx {
 }
 
 /** Debian's nginx, from the project's template, on free unprivileged ports, in front of `backends`. */
-export async function startNginx(backends: string[]): Promise<TestNginx> {
+export async function startNginx(
+  backends: string[],
+  limits: { apiRate?: string; loginRate?: string } = {},
+): Promise<TestNginx> {
   const prefix = await mkdtemp(join(tmpdir(), 'cts-nginx-'));
   await Promise.all(['logs', 'run'].map((dir) => mkdir(join(prefix, dir))));
   await run('bash', ['nginx/make-dev-cert.sh', join(prefix, 'certs')]);
@@ -34,6 +37,7 @@ export async function startNginx(backends: string[]): Promise<TestNginx> {
       tlsKey: join(prefix, 'certs/dev.key'),
       runtimeDir: join(prefix, 'run'),
       logDir: join(prefix, 'logs'),
+      ...limits,
     }),
   );
   const test = async () => {
