@@ -7,6 +7,7 @@ import type {
   ReservationRepository,
 } from '../ports/reservation.repository.port';
 import type { SqlDatabase, SqlRow } from '../ports/sql-database.port';
+import { KeyedBatcher } from './keyed-batcher';
 import { asBoolean, asIsoTime, asNumber, asString } from './sql-values';
 
 const COLUMNS = `id, user_id, concert_id, tier_id, quantity, total_cents, currency, status, expires_at, created_at,
@@ -14,10 +15,61 @@ const COLUMNS = `id, user_id, concert_id, tier_id, quantity, total_cents, curren
 
 const DEADLOCK_DETECTED = '40P01';
 
-export class SqlReservationRepository implements ReservationRepository {
-  constructor(private readonly db: SqlDatabase) {}
+export interface ReservationRepositoryOptions {
+  /**
+   * Send concurrent holds for the same tier as one statement (`reserve_tickets_batch`): one round trip,
+   * one commit and one hand-over of the hot row per batch instead of per request. Default on.
+   */
+  batchHolds?: boolean;
+}
 
-  async hold(request: HoldRequest): Promise<HoldOutcome> {
+export class SqlReservationRepository implements ReservationRepository {
+  private readonly batcher: KeyedBatcher<HoldRequest, HoldOutcome> | undefined;
+
+  constructor(
+    private readonly db: SqlDatabase,
+    options: ReservationRepositoryOptions = {},
+  ) {
+    if (options.batchHolds ?? true) {
+      this.batcher = new KeyedBatcher((_tier, requests) =>
+        this.retryOnDeadlock(() => this.holdBatch(requests)),
+      );
+    }
+  }
+
+  hold(request: HoldRequest): Promise<HoldOutcome> {
+    return this.batcher ? this.batcher.submit(request.tierId, request) : this.holdOne(request);
+  }
+
+  private async holdBatch(requests: HoldRequest[]): Promise<HoldOutcome[]> {
+    const first = requests[0];
+    if (!first) return [];
+    const rows = await this.db.query(
+      'SELECT * FROM reserve_tickets_batch($1::json, $2::integer, $3::integer)',
+      [
+        JSON.stringify(
+          requests.map((r, n) => ({
+            n,
+            u: r.userId,
+            c: r.concertId,
+            t: r.tierId,
+            q: r.quantity,
+            k: r.idempotencyKey,
+          })),
+        ),
+        first.holdSeconds,
+        first.perUserLimit,
+      ],
+    );
+    const byOrdinal = new Map(rows.map((row) => [asNumber(row.ord), row]));
+    return requests.map((request, n) => {
+      const row = byOrdinal.get(n);
+      if (!row) throw new Error(`reserve_tickets_batch answered no row for request ${n}`);
+      return toHoldOutcome(row, request);
+    });
+  }
+
+  private async holdOne(request: HoldRequest): Promise<HoldOutcome> {
     const [row] = await this.retryOnDeadlock(() =>
       this.db.query(
         `SELECT * FROM reserve_tickets($1::uuid, $2::uuid, $3::uuid, $4::integer, $5::text, $6::integer, $7::integer)`,
@@ -33,26 +85,7 @@ export class SqlReservationRepository implements ReservationRepository {
       ),
     );
     if (!row) throw new Error('reserve_tickets returned no row');
-    const outcome = asString(row.outcome);
-    const detail = row.detail === null ? 0 : asNumber(row.detail);
-    switch (outcome) {
-      case 'created':
-        return { kind: outcome, reservation: toReservation(row), tierAvailableAfter: detail };
-      case 'existing':
-        return { kind: outcome, reservation: toReservation(row) };
-      case 'not-found':
-      case 'not-on-sale':
-      case 'sold-out':
-        return { kind: outcome };
-      case 'order-limit':
-        return { kind: outcome, maxPerOrder: detail };
-      case 'user-limit':
-        return { kind: outcome, limit: request.perUserLimit, current: detail };
-      case 'insufficient':
-        return { kind: outcome, available: detail };
-      default:
-        throw new Error(`reserve_tickets answered an unknown outcome: ${outcome}`);
-    }
+    return toHoldOutcome(row, request);
   }
 
   async confirm(reservationId: string, ownerId: string, ticketCodes: string[]): Promise<ConfirmOutcome> {
@@ -133,6 +166,29 @@ export class SqlReservationRepository implements ReservationRepository {
         if (i >= tries || (error as { code?: unknown } | null)?.code !== DEADLOCK_DETECTED) throw error;
       }
     }
+  }
+}
+
+function toHoldOutcome(row: SqlRow, request: HoldRequest): HoldOutcome {
+  const outcome = asString(row.outcome);
+  const detail = row.detail === null ? 0 : asNumber(row.detail);
+  switch (outcome) {
+    case 'created':
+      return { kind: outcome, reservation: toReservation(row), tierAvailableAfter: detail };
+    case 'existing':
+      return { kind: outcome, reservation: toReservation(row) };
+    case 'not-found':
+    case 'not-on-sale':
+    case 'sold-out':
+      return { kind: outcome };
+    case 'order-limit':
+      return { kind: outcome, maxPerOrder: detail };
+    case 'user-limit':
+      return { kind: outcome, limit: request.perUserLimit, current: detail };
+    case 'insufficient':
+      return { kind: outcome, available: detail };
+    default:
+      throw new Error(`reserve_tickets answered an unknown outcome: ${outcome}`);
   }
 }
 

@@ -26,7 +26,7 @@ export function repositorySuite(driver: string, open: () => Promise<SuiteDatabas
 
     beforeAll(async () => {
       suite = await open();
-      expect(await migrate(suite.db)).toEqual(['001_core.sql', '002_jobs.sql']);
+      expect(await migrate(suite.db)).toEqual(['001_core.sql', '002_jobs.sql', '003_hold_batches.sql']);
       users = new SqlUserRepository(suite.db);
       concerts = new SqlConcertRepository(suite.db);
       reservations = new SqlReservationRepository(suite.db);
@@ -263,13 +263,17 @@ export function repositorySuite(driver: string, open: () => Promise<SuiteDatabas
       await expectNoOversell(suite.db);
     });
 
-    it('never sells more than capacity under concurrent holds', async () => {
+    it.each([
+      ['batched per tier', true],
+      ['one statement per request', false],
+    ])('never sells more than capacity under concurrent holds (%s)', async (_label, batchHolds) => {
+      const repository = new SqlReservationRepository(suite.db, { batchHolds });
       const buyers = await Promise.all(Array.from({ length: 20 }, newUser));
       const { concertId, tierId } = await newConcert(25, 4);
       const outcomes = await Promise.all(
         buyers.flatMap((userId, i) =>
           [1, 2].map(() =>
-            reservations.hold(holdRequest({ userId, concertId, tierId, quantity: (i % 3) + 1 })),
+            repository.hold(holdRequest({ userId, concertId, tierId, quantity: (i % 3) + 1 })),
           ),
         ),
       );
@@ -278,6 +282,28 @@ export function repositorySuite(driver: string, open: () => Promise<SuiteDatabas
       expect(sold).toBeGreaterThanOrEqual(23);
       const [ledger] = (await expectNoOversell(suite.db)).filter((t) => t.tierId === tierId);
       expect(ledger?.liveHeld).toBe(sold);
+    });
+
+    it('applies a batch in arrival order, each request on its own, with the same rules', async () => {
+      const [a, b] = [await newUser(), await newUser()];
+      const { concertId, tierId } = await newConcert(3, 2);
+      const requests = [
+        holdRequest({ userId: a, concertId, tierId, quantity: 2, idempotencyKey: 'same' }),
+        holdRequest({ userId: a, concertId, tierId, quantity: 2, idempotencyKey: 'same' }),
+        holdRequest({ userId: b, concertId, tierId, quantity: 3 }),
+        holdRequest({ userId: b, concertId, tierId, quantity: 2 }),
+        holdRequest({ userId: b, concertId, tierId, quantity: 1 }),
+      ];
+      const outcomes = await Promise.all(requests.map((request) => reservations.hold(request)));
+      expect(outcomes.map((o) => o.kind)).toEqual([
+        'created',
+        'existing',
+        'order-limit',
+        'insufficient',
+        'created',
+      ]);
+      expect(outcomes[3]).toEqual({ kind: 'insufficient', available: 1 });
+      await expectNoOversell(suite.db);
     });
   });
 }

@@ -105,11 +105,11 @@ LANGUAGE sql VOLATILE AS $$
     FROM (SELECT 1) AS one LEFT JOIN reservations r ON r.id = p_id
 $$;
 
--- The hot path: one call, one statement, one round trip (node-postgres, PGlite and the Data API alike).
--- The per-user advisory lock serializes one user's attempts, so an Idempotency-Key yields one hold and the
--- per-user limit holds under concurrency; every query below takes a fresh snapshot (volatile function,
--- READ COMMITTED). The tier row itself is claimed by a conditional UPDATE: no read-then-write.
-CREATE FUNCTION reserve_tickets(
+-- The hot path. One hold attempt, for a caller that already holds the user's lock (below): checks the
+-- idempotency key, the concert, the per-order and per-user limits, then claims the tickets with a
+-- conditional UPDATE of the tier row (no read-then-write); when the tier looks sold out it first gives
+-- back the tier's overdue holds. Every query takes a fresh snapshot (volatile function, READ COMMITTED).
+CREATE FUNCTION reserve_one(
   p_user uuid, p_concert uuid, p_tier uuid, p_quantity integer, p_idempotency_key text,
   p_hold_seconds integer, p_user_limit integer)
 RETURNS SETOF hold_outcome
@@ -125,8 +125,6 @@ DECLARE
   v_available integer;
   v_id uuid;
 BEGIN
-  PERFORM pg_advisory_xact_lock(hashtextextended('reserve:' || p_user::text, 0));
-
   IF p_idempotency_key IS NOT NULL THEN
     SELECT r.id INTO v_id FROM reservations r
      WHERE r.user_id = p_user AND r.idempotency_key = p_idempotency_key;
@@ -188,5 +186,20 @@ BEGIN
           p_idempotency_key, now() + make_interval(secs => p_hold_seconds))
   RETURNING id INTO v_id;
   RETURN QUERY SELECT * FROM hold_outcome('created', v_available, v_id);
+END;
+$$;
+
+-- One request, one statement, one round trip (node-postgres, PGlite and the Data API alike). The per-user
+-- advisory lock serializes one user's attempts, so an Idempotency-Key yields one hold and the per-user
+-- limit holds under concurrency.
+CREATE FUNCTION reserve_tickets(
+  p_user uuid, p_concert uuid, p_tier uuid, p_quantity integer, p_idempotency_key text,
+  p_hold_seconds integer, p_user_limit integer)
+RETURNS SETOF hold_outcome
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+  PERFORM pg_advisory_xact_lock(hashtextextended('reserve:' || p_user::text, 0));
+  RETURN QUERY SELECT * FROM reserve_one(p_user, p_concert, p_tier, p_quantity, p_idempotency_key,
+                                         p_hold_seconds, p_user_limit);
 END;
 $$;

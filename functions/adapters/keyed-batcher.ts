@@ -1,0 +1,51 @@
+interface Waiting<Req, Res> {
+  request: Req;
+  resolve: (result: Res) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Groups concurrent requests by key into batches without a timer: the first request of a quiet key goes
+ * out at once (after the current tick, so requests arriving together share it); requests that arrive
+ * while its batch runs wait for that one call and then go together. Under load every call carries
+ * everything that queued during the previous one; no request waits longer than one call.
+ */
+export class KeyedBatcher<Req, Res> {
+  private readonly queues = new Map<string, Array<Waiting<Req, Res>>>();
+  private readonly running = new Set<string>();
+
+  constructor(
+    private readonly runBatch: (key: string, requests: Req[]) => Promise<Res[]>,
+    private readonly maxBatch = 200,
+  ) {}
+
+  submit(key: string, request: Req): Promise<Res> {
+    return new Promise<Res>((resolve, reject) => {
+      let queue = this.queues.get(key);
+      if (!queue) this.queues.set(key, (queue = []));
+      queue.push({ request, resolve, reject });
+      if (!this.running.has(key)) {
+        this.running.add(key);
+        setImmediate(() => void this.drain(key));
+      }
+    });
+  }
+
+  private async drain(key: string): Promise<void> {
+    const queue = this.queues.get(key) ?? [];
+    while (queue.length > 0) {
+      const batch = queue.splice(0, this.maxBatch);
+      try {
+        const results = await this.runBatch(
+          key,
+          batch.map((waiting) => waiting.request),
+        );
+        batch.forEach((waiting, i) => waiting.resolve(results[i] as Res));
+      } catch (error) {
+        for (const waiting of batch) waiting.reject(error);
+      }
+    }
+    this.queues.delete(key);
+    this.running.delete(key);
+  }
+}
