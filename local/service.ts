@@ -24,7 +24,7 @@ export interface RunningService {
 
 /** The whole service in this process: migrations, the configured admin, and the HTTP shim. */
 export async function startService(config: ServiceConfig): Promise<RunningService> {
-  const services = await buildServices(config, { migrate: true });
+  const services = await buildServices(config, { migrate: true, cacheConcertReads: true });
   useServices(services);
   let port = config.port;
   const websockets = new WebSocketGateway(

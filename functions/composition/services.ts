@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
 import { ApiGatewayPusher } from '../adapters/apigw-management-pusher';
 import { AwsBackupVerifier } from '../adapters/aws-backup-verifier';
+import { CachedConcertRepository } from '../adapters/cached-concert-repository';
 import { JoseTokenService } from '../adapters/jose-token-service';
 import { LogMailer } from '../adapters/log-mailer';
 import { MemoryConnectionRegistry } from '../adapters/memory-connection-registry';
@@ -53,7 +54,10 @@ export interface Services {
   redis: Redis | undefined;
   tokens: TokenService;
   auth: AuthDeps;
+  /** Concert reads for HTTP GETs: from memory in long-running processes (see cacheConcertReads). */
   concerts: ConcertRepository;
+  /** Always the database: what a joining watcher's snapshot is read from, so a re-join heals. */
+  storedConcerts: ConcertRepository;
   reservations: ReservationDeps;
   /** Announces committed changes; awaited by Lambda handlers (`settled`), fire-and-forget elsewhere. */
   events: AvailabilityPublisher;
@@ -77,6 +81,8 @@ export interface Services {
 export interface BuildOptions {
   /** Apply pending migrations before serving (the shim and CLI do; Lambdas rely on a deploy-time migrate). */
   migrate?: boolean;
+  /** Serve concert reads from memory kept fresh by the bus (long-running processes, not Lambda). */
+  cacheConcertReads?: boolean;
   logger?: Logger;
 }
 
@@ -101,11 +107,15 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
       },
       redis ? { client: redis, keyPrefix: config.redisKeyPrefix } : undefined,
     );
-    const concerts = new SqlConcertRepository(db);
+    const storedConcerts = new SqlConcertRepository(db);
     const keys = redisKeys(config.redisKeyPrefix);
     const bus: EventBus = redis ? new RedisEventBus(redis, keys) : new MemoryEventBus();
     const relayStream = redis ? new RedisRelayStream(redis, keys) : undefined;
-    const events = new AvailabilityPublisher(concerts, bus, {
+    const cache = options.cacheConcertReads ? new CachedConcertRepository(storedConcerts) : undefined;
+    await cache?.listen(bus);
+    const concerts: ConcertRepository = cache ?? storedConcerts;
+    // Snapshots for the watchers always come from the database, never from the cache they refresh.
+    const events = new AvailabilityPublisher(storedConcerts, bus, {
       coalesceMs: config.realtimeCoalesceMs,
       onError: (error, message) => logger.warn({ err: error, failures: events.failures }, message),
     });
@@ -134,6 +144,7 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
       tokens,
       auth: { users, passwords, tokens, loginThrottle },
       concerts,
+      storedConcerts,
       reservations: {
         reservations: new SqlReservationRepository(db),
         settings: { holdSeconds: config.holdSeconds, perUserLimit: config.perUserLimit },
@@ -175,6 +186,7 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
       },
       close: async () => {
         events.close();
+        await cache?.close();
         if (mailer instanceof SmtpMailer) mailer.close();
         relayStream?.close();
         await Promise.allSettled([db.close(), redis?.quit()]);

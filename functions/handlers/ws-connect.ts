@@ -8,7 +8,7 @@ export const handler = websocketHandler(
   async ({ event, services, connectionId }) => {
     const watcherDeps = {
       registry: services.realtime.registry,
-      concerts: services.concerts,
+      concerts: services.storedConcerts,
       tokens: services.tokens,
     };
     await connectWatcher(watcherDeps, connectionId, event.queryStringParameters?.token);

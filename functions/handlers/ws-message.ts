@@ -13,7 +13,11 @@ export const CLIENT_ACTIONS = ['join-concert', 'leave-concert', 'join-admin'] as
 
 /** Every client action route (and `$default`): join-concert answers at once with a snapshot. */
 export const handler = websocketHandler('ws-message', async ({ event, services, connectionId, reply }) => {
-  const deps = { registry: services.realtime.registry, concerts: services.concerts, tokens: services.tokens };
+  const deps = {
+    registry: services.realtime.registry,
+    concerts: services.storedConcerts,
+    tokens: services.tokens,
+  };
   const message = parse(event.body);
   switch (message.action) {
     case 'join-concert':

@@ -30,7 +30,7 @@ export class SocketIoGateway {
       socket.on('join-concert', async (concertId: unknown) => {
         try {
           const id = parseConcertId(concertId);
-          const concert = await getConcert(services.concerts, id);
+          const concert = await getConcert(services.storedConcerts, id);
           await socket.join(concertRoom(id));
           socket.emit('concert-update', concertUpdate(concert));
         } catch (error) {
