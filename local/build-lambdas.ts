@@ -1,6 +1,7 @@
+import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { type BuildOptions, build, buildSync } from 'esbuild';
 import { LAMBDA_FUNCTIONS } from '../functions/handlers/lambda-functions';
 
@@ -63,8 +64,22 @@ export async function buildLambdas(outDir = OUT_DIR): Promise<Array<{ name: stri
   return sizes;
 }
 
+/** How long a fresh Node takes to import a bundle: the module-load part of a cold start. */
+export function moduleLoadMs(bundle: string): number {
+  const script = `const t = performance.now(); await import(${JSON.stringify(bundle)}); process.stdout.write(String(performance.now() - t));`;
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    env: { PATH: process.env.PATH ?? '' },
+  });
+  return Number(out.toString());
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const sizes = await buildLambdas();
-  for (const { name, bytes } of sizes)
-    console.log(`${name.padEnd(24)} ${(bytes / 1024).toFixed(1).padStart(8)} KiB`);
+  console.log(`${'function'.padEnd(24)} ${'size'.padStart(10)} ${'load'.padStart(9)}`);
+  for (const { name, bytes } of sizes) {
+    const ms = moduleLoadMs(resolve(OUT_DIR, name, 'index.mjs'));
+    console.log(
+      `${name.padEnd(24)} ${`${(bytes / 1024).toFixed(0)} KiB`.padStart(10)} ${`${ms.toFixed(0)} ms`.padStart(9)}`,
+    );
+  }
 }

@@ -17,6 +17,8 @@ export interface NginxSettings {
   /** Per client address; the defaults are the contract's (100/min on the API, 10/min on login). */
   apiRate?: string;
   loginRate?: string;
+  /** Benchmarks only: one load generator is one client, which the limits would stop. */
+  withoutRateLimits?: boolean;
 }
 
 /** What docker-compose runs (service names match local/docker-compose.yml). */
@@ -45,6 +47,8 @@ export function renderNginxConfig(settings: NginxSettings): string {
     TLS_KEY: settings.tlsKey,
     RUNTIME_DIR: settings.runtimeDir,
     LOG_DIR: settings.logDir,
+    API_LIMIT: settings.withoutRateLimits ? '' : '      limit_req zone=api burst=20 nodelay;',
+    LOGIN_LIMIT: settings.withoutRateLimits ? '' : '      limit_req zone=login burst=5 nodelay;',
     API_RATE: settings.apiRate ?? '100r/m',
     LOGIN_RATE: settings.loginRate ?? '10r/m',
   };

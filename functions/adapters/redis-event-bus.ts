@@ -14,15 +14,39 @@ export class RedisEventBus implements EventBus {
     private readonly streamMaxLength = 10_000,
   ) {}
 
-  async publish(message: RealtimeMessage): Promise<void> {
-    const payload = JSON.stringify(message);
-    const results = await this.redis
-      .multi()
-      .publish(this.keys.updatesChannel, payload)
-      .xadd(this.keys.stream, 'MAXLEN', '~', this.streamMaxLength, '*', 'm', payload)
-      .exec();
-    const failed = results?.find(([error]) => error);
-    if (!results || failed) throw failed?.[0] ?? new Error('redis transaction aborted');
+  private pending: Array<{ payload: string; resolve: () => void; reject: (error: unknown) => void }> = [];
+
+  /** Messages published in the same tick share one MULTI: one round trip however busy the sale. */
+  publish(message: RealtimeMessage): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.pending.length === 0) setImmediate(() => void this.flush());
+      this.pending.push({ payload: JSON.stringify(message), resolve, reject });
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.pending;
+    this.pending = [];
+    try {
+      const tx = this.redis.multi();
+      for (const { payload } of batch) {
+        tx.publish(this.keys.updatesChannel, payload).xadd(
+          this.keys.stream,
+          'MAXLEN',
+          '~',
+          this.streamMaxLength,
+          '*',
+          'm',
+          payload,
+        );
+      }
+      const results = await tx.exec();
+      const failed = results?.find(([error]) => error);
+      if (!results || failed) throw failed?.[0] ?? new Error('redis transaction aborted');
+      for (const { resolve } of batch) resolve();
+    } catch (error) {
+      for (const { reject } of batch) reject(error);
+    }
   }
 
   async subscribe(listener: (message: RealtimeMessage) => void): Promise<() => Promise<void>> {

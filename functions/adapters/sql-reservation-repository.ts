@@ -17,10 +17,12 @@ const DEADLOCK_DETECTED = '40P01';
 
 export interface ReservationRepositoryOptions {
   /**
-   * Send concurrent holds for the same tier as one statement (`reserve_tickets_batch`): one round trip,
-   * one commit and one hand-over of the hot row per batch instead of per request. Default on.
+   * Send concurrent holds as one statement (`reserve_tickets_batch`): one round trip, one commit and one
+   * hand-over of a hot tier row per batch instead of per request. Default on.
    */
   batchHolds?: boolean;
+  /** Batches in flight at once; a tier always goes to the same lane, so its order is kept. */
+  lanes?: number;
 }
 
 export class SqlReservationRepository implements ReservationRepository {
@@ -167,6 +169,13 @@ export class SqlReservationRepository implements ReservationRepository {
       }
     }
   }
+}
+
+/** A tier's lane: stable across processes, so every replica orders a tier's requests the same way. */
+function laneOf(tierId: string, lanes: number): string {
+  let hash = 0;
+  for (let i = 0; i < tierId.length; i++) hash = (hash * 31 + tierId.charCodeAt(i)) | 0;
+  return String(Math.abs(hash) % lanes);
 }
 
 function toHoldOutcome(row: SqlRow, request: HoldRequest): HoldOutcome {

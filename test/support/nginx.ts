@@ -20,7 +20,7 @@ export interface TestNginx {
 /** Debian's nginx, from the project's template, on free unprivileged ports, in front of `backends`. */
 export async function startNginx(
   backends: string[],
-  limits: { apiRate?: string; loginRate?: string } = {},
+  limits: { apiRate?: string; loginRate?: string; withoutRateLimits?: boolean } = {},
 ): Promise<TestNginx> {
   const prefix = await mkdtemp(join(tmpdir(), 'cts-nginx-'));
   await Promise.all(['logs', 'run'].map((dir) => mkdir(join(prefix, dir))));

@@ -124,6 +124,8 @@ DECLARE
   v_released integer;
   v_available integer;
   v_id uuid;
+  v_expires_at timestamptz;
+  v_created_at timestamptz;
 BEGIN
   IF p_idempotency_key IS NOT NULL THEN
     SELECT r.id INTO v_id FROM reservations r
@@ -184,8 +186,10 @@ BEGIN
                             idempotency_key, expires_at)
   VALUES (p_user, p_concert, p_tier, p_quantity, v_price * p_quantity, v_currency, 'held',
           p_idempotency_key, now() + make_interval(secs => p_hold_seconds))
-  RETURNING id INTO v_id;
-  RETURN QUERY SELECT * FROM hold_outcome('created', v_available, v_id);
+  RETURNING id, expires_at, created_at INTO v_id, v_expires_at, v_created_at;
+  -- Answered from what was just written: no second read of the row on the hot path.
+  RETURN QUERY SELECT 'created'::text, v_available, v_id, p_user, p_concert, p_tier, p_quantity,
+                      v_price * p_quantity, v_currency, 'held'::text, v_expires_at, v_created_at, false;
 END;
 $$;
 
