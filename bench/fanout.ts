@@ -49,6 +49,7 @@ async function main(): Promise<void> {
     DATABASE_URL: database.url,
     JWT_SECRET: randomBytes(32).toString('hex'),
     TICKETS_PER_USER_LIMIT: '0',
+    HOLDS_PER_USER_LIMIT: '0',
     REALTIME_COALESCE_MS: String(coalesceMs),
     LOG_LEVEL: 'warn',
     ...(useRedis ? { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: prefix } : {}),

@@ -119,6 +119,7 @@ async function main(): Promise<void> {
     REDIS_KEY_PREFIX: prefix,
     JWT_SECRET: jwtSecret,
     TICKETS_PER_USER_LIMIT: '0',
+    HOLDS_PER_USER_LIMIT: '0',
     LOG_LEVEL: 'warn',
     // As in the image: a bounded old generation keeps RSS in check under load.
     NODE_OPTIONS: process.env.SHIM_NODE_OPTIONS ?? '--max-old-space-size=160',

@@ -49,6 +49,7 @@ async function main(): Promise<void> {
     REDIS_KEY_PREFIX: prefix,
     JWT_SECRET: randomBytes(32).toString('hex'),
     TICKETS_PER_USER_LIMIT: '0',
+    HOLDS_PER_USER_LIMIT: '0',
     LOG_LEVEL: 'warn',
     ...admin,
   };

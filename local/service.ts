@@ -39,6 +39,9 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
   );
   const server = createServer(createHttpApp(config, HTTP_ROUTES, [websockets.managementRouter()]));
   server.keepAliveTimeout = 65_000; // longer than nginx's and the ALB's idle timeouts
+  // Slow-loris guards: a request must arrive whole within these.
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 30_000;
   websockets.attach(server);
   const socketIo = new SocketIoGateway(server, services, config.frontendOrigins);
   const fanout = new LiveFanout(services, websockets, socketIo, config.realtimeCoalesceMs);

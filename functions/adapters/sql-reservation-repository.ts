@@ -47,7 +47,7 @@ export class SqlReservationRepository implements ReservationRepository {
     const first = requests[0];
     if (!first) return [];
     const rows = await this.db.query(
-      'SELECT * FROM reserve_tickets_batch($1::json, $2::integer, $3::integer)',
+      'SELECT * FROM reserve_tickets_batch($1::json, $2::integer, $3::integer, $4::integer)',
       [
         JSON.stringify(
           requests.map((r, n) => ({
@@ -61,6 +61,7 @@ export class SqlReservationRepository implements ReservationRepository {
         ),
         first.holdSeconds,
         first.perUserLimit,
+        first.activeHoldLimit,
       ],
     );
     const byOrdinal = new Map(rows.map((row) => [asNumber(row.ord), row]));
@@ -74,7 +75,7 @@ export class SqlReservationRepository implements ReservationRepository {
   private async holdOne(request: HoldRequest): Promise<HoldOutcome> {
     const [row] = await this.retryOnDeadlock(() =>
       this.db.query(
-        `SELECT * FROM reserve_tickets($1::uuid, $2::uuid, $3::uuid, $4::integer, $5::text, $6::integer, $7::integer)`,
+        `SELECT * FROM reserve_tickets($1::uuid, $2::uuid, $3::uuid, $4::integer, $5::text, $6::integer, $7::integer, $8::integer)`,
         [
           request.userId,
           request.concertId,
@@ -83,6 +84,7 @@ export class SqlReservationRepository implements ReservationRepository {
           request.idempotencyKey,
           request.holdSeconds,
           request.perUserLimit,
+          request.activeHoldLimit,
         ],
       ),
     );
@@ -194,6 +196,8 @@ function toHoldOutcome(row: SqlRow, request: HoldRequest): HoldOutcome {
       return { kind: outcome, maxPerOrder: detail };
     case 'user-limit':
       return { kind: outcome, limit: request.perUserLimit, current: detail };
+    case 'hold-limit':
+      return { kind: outcome, limit: request.activeHoldLimit, current: detail };
     case 'insufficient':
       return { kind: outcome, available: detail };
     default:

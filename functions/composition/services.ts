@@ -147,7 +147,11 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
       storedConcerts,
       reservations: {
         reservations: new SqlReservationRepository(db),
-        settings: { holdSeconds: config.holdSeconds, perUserLimit: config.perUserLimit },
+        settings: {
+          holdSeconds: config.holdSeconds,
+          perUserLimit: config.perUserLimit,
+          activeHoldLimit: config.activeHoldLimit,
+        },
         events,
       },
       events,

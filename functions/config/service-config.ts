@@ -72,6 +72,7 @@ const schema = z
     }),
     HOLD_TTL_SECONDS: integer('HOLD_TTL_SECONDS', 600, 1, 86_400),
     TICKETS_PER_USER_LIMIT: integer('TICKETS_PER_USER_LIMIT', 10, 0, 100_000),
+    HOLDS_PER_USER_LIMIT: integer('HOLDS_PER_USER_LIMIT', 10, 0, 100_000),
     ADMIN_EMAIL: optionalText.refine((raw) => raw === undefined || z.email().safeParse(raw).success, {
       message: 'ADMIN_EMAIL must be an e-mail address',
     }),
@@ -156,6 +157,8 @@ export interface ServiceConfig {
   jwtSecretArn: string | undefined;
   holdSeconds: number;
   perUserLimit: number;
+  /** Open holds one user may have at once, over all concerts; 0 = no limit. */
+  activeHoldLimit: number;
   admin: { email: string; password: string } | undefined;
   instanceId: string;
   scheduleTimeZone: string;
@@ -213,6 +216,7 @@ export function loadConfig(env: Record<string, string | undefined>): ServiceConf
     jwtSecretArn: e.JWT_SECRET_ARN,
     holdSeconds: e.HOLD_TTL_SECONDS,
     perUserLimit: e.TICKETS_PER_USER_LIMIT,
+    activeHoldLimit: e.HOLDS_PER_USER_LIMIT,
     admin:
       e.ADMIN_EMAIL && e.ADMIN_PASSWORD
         ? { email: e.ADMIN_EMAIL.toLowerCase(), password: e.ADMIN_PASSWORD }

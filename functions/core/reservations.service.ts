@@ -7,6 +7,7 @@ import { newTicketCode } from './ticket-codes';
 export interface ReservationSettings {
   holdSeconds: number;
   perUserLimit: number;
+  activeHoldLimit: number;
 }
 
 export interface ReservationDeps {
@@ -35,6 +36,7 @@ export async function reserveTickets(
     idempotencyKey,
     holdSeconds: deps.settings.holdSeconds,
     perUserLimit: deps.settings.perUserLimit,
+    activeHoldLimit: deps.settings.activeHoldLimit,
   });
   switch (outcome.kind) {
     case 'created': {
@@ -66,6 +68,16 @@ export async function reserveTickets(
         `At most ${outcome.limit} tickets per person for this concert`,
         {
           scope: 'user',
+          max: outcome.limit,
+          current: outcome.current,
+        },
+      );
+    case 'hold-limit':
+      throw new TicketingError(
+        'LIMIT_EXCEEDED',
+        `At most ${outcome.limit} open holds per person: confirm or cancel one first`,
+        {
+          scope: 'holds',
           max: outcome.limit,
           current: outcome.current,
         },

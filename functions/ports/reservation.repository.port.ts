@@ -9,6 +9,8 @@ export interface HoldRequest {
   holdSeconds: number;
   /** Most tickets (held + confirmed) the user may have for the concert; 0 = no limit. */
   perUserLimit: number;
+  /** Most holds (not yet confirmed) the user may have open at once, over all concerts; 0 = no limit. */
+  activeHoldLimit: number;
 }
 
 /** The outcome of one atomic hold attempt (one SQL statement). */
@@ -19,6 +21,7 @@ export type HoldOutcome =
   | { kind: 'not-on-sale' }
   | { kind: 'order-limit'; maxPerOrder: number }
   | { kind: 'user-limit'; limit: number; current: number }
+  | { kind: 'hold-limit'; limit: number; current: number }
   | { kind: 'sold-out' }
   | { kind: 'insufficient'; available: number };
 

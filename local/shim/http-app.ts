@@ -1,5 +1,6 @@
 import cors from 'cors';
 import express, { type ErrorRequestHandler, type Express, type Router } from 'express';
+import helmet from 'helmet';
 import type { ServiceConfig } from '../../functions/config/service-config';
 import { TicketingError } from '../../functions/core/errors';
 import { toErrorResponse } from '../../functions/handlers/http/error-response';
@@ -22,6 +23,24 @@ export function createHttpApp(
     res.setHeader('x-instance-id', config.instanceId);
     next();
   });
+  // The same security headers nginx adds, for deployments without it (HSTS only matters over TLS).
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          imgSrc: ["'self'", 'data:'],
+          connectSrc: ["'self'", 'wss:', 'ws:', 'https:'],
+          frameAncestors: ["'none'"],
+        },
+      },
+      frameguard: { action: 'deny' },
+      referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
+      crossOriginResourcePolicy: { policy: 'same-site' },
+    }),
+  );
   app.use(
     cors({
       origin: config.frontendOrigins.length > 0 ? config.frontendOrigins : false,

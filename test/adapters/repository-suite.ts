@@ -68,6 +68,7 @@ export function repositorySuite(driver: string, open: () => Promise<SuiteDatabas
       idempotencyKey: null,
       holdSeconds: 600,
       perUserLimit: 0,
+      activeHoldLimit: 0,
       ...over,
     });
     const makeOverdue = (reservationId: string) =>
@@ -171,6 +172,22 @@ export function repositorySuite(driver: string, open: () => Promise<SuiteDatabas
         kind: 'sold-out',
       });
       await expectNoOversell(suite.db);
+    });
+
+    it('caps the holds one user may have open at once, over all concerts', async () => {
+      const userId = await newUser();
+      const first = await newConcert(5);
+      const second = await newConcert(5);
+      const hold = (c: { concertId: string; tierId: string }) =>
+        reservations.hold(
+          holdRequest({ userId, concertId: c.concertId, tierId: c.tierId, activeHoldLimit: 2 }),
+        );
+      expect((await hold(first)).kind).toBe('created');
+      const open = await hold(second);
+      expect(open.kind).toBe('created');
+      expect(await hold(first)).toEqual({ kind: 'hold-limit', limit: 2, current: 2 });
+      if (open.kind === 'created') await reservations.confirm(open.reservation.id, userId, codes(1));
+      expect((await hold(second)).kind).toBe('created');
     });
 
     it('returns the same reservation for the same idempotency key', async () => {

@@ -39,7 +39,7 @@ function repository(overrides: Partial<ReservationRepository>): ReservationRepos
   };
 }
 
-const settings = { holdSeconds: 600, perUserLimit: 10 };
+const settings = { holdSeconds: 600, perUserLimit: 10, activeHoldLimit: 5 };
 const told: string[] = [];
 const events: RealtimeEvents = {
   concertChanged: (concertId) => told.push(`changed ${concertId}`),
@@ -75,6 +75,7 @@ describe('reserveTickets', () => {
       idempotencyKey: 'k1',
       holdSeconds: 600,
       perUserLimit: 10,
+      activeHoldLimit: 5,
     });
   });
 
@@ -83,6 +84,7 @@ describe('reserveTickets', () => {
     [{ kind: 'not-on-sale' }, 'CONCERT_NOT_ON_SALE'],
     [{ kind: 'order-limit', maxPerOrder: 4 }, 'LIMIT_EXCEEDED'],
     [{ kind: 'user-limit', limit: 10, current: 9 }, 'LIMIT_EXCEEDED'],
+    [{ kind: 'hold-limit', limit: 5, current: 5 }, 'LIMIT_EXCEEDED'],
     [{ kind: 'sold-out' }, 'SOLD_OUT'],
     [{ kind: 'insufficient', available: 1 }, 'INSUFFICIENT_AVAILABILITY'],
   ])('turns %o into %s', async (outcome, code) => {

@@ -31,6 +31,7 @@ describe('scheduled jobs on PostgreSQL, Redis and a real SMTP server', () => {
       SCHEDULE_TIMEZONE: 'Asia/Singapore',
       BACKUP_DIR: await mkdtemp(join(tmpdir(), 'cts-backups-')),
       TICKETS_PER_USER_LIMIT: '0',
+      HOLDS_PER_USER_LIMIT: '0',
       REALTIME_COALESCE_MS: '0',
     });
     admin = await t.api.adminToken();

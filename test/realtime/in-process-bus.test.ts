@@ -6,7 +6,11 @@ describe('real-time without Redis (the in-process bus and registry)', () => {
   let t: TestService;
 
   beforeAll(async () => {
-    t = await startTestService({ REALTIME_COALESCE_MS: '100', TICKETS_PER_USER_LIMIT: '0' });
+    t = await startTestService({
+      REALTIME_COALESCE_MS: '100',
+      TICKETS_PER_USER_LIMIT: '0',
+      HOLDS_PER_USER_LIMIT: '0',
+    });
   });
   afterAll(async () => {
     await t?.close();

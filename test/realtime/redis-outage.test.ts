@@ -38,7 +38,11 @@ describe('Redis stopped during sales', () => {
   beforeAll(async () => {
     redisPort = await freePort();
     redis = await startRedis(redisPort);
-    t = await startTestService({ REDIS_URL: `redis://127.0.0.1:${redisPort}`, TICKETS_PER_USER_LIMIT: '0' });
+    t = await startTestService({
+      REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+      TICKETS_PER_USER_LIMIT: '0',
+      HOLDS_PER_USER_LIMIT: '0',
+    });
   });
   afterAll(async () => {
     await t?.close();

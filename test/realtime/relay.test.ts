@@ -28,6 +28,7 @@ describe('the relay Lambda with a real Redis Stream and the real management API 
       REDIS_KEY_PREFIX: prefix,
       REALTIME_COALESCE_MS: '0',
       TICKETS_PER_USER_LIMIT: '0',
+      HOLDS_PER_USER_LIMIT: '0',
     });
     // Only the relay may deliver here: this replica's own pub/sub fan-out is switched off.
     await t.service.fanout.stop();

@@ -111,7 +111,7 @@ $$;
 -- back the tier's overdue holds. Every query takes a fresh snapshot (volatile function, READ COMMITTED).
 CREATE FUNCTION reserve_one(
   p_user uuid, p_concert uuid, p_tier uuid, p_quantity integer, p_idempotency_key text,
-  p_hold_seconds integer, p_user_limit integer)
+  p_hold_seconds integer, p_user_limit integer, p_active_hold_limit integer)
 RETURNS SETOF hold_outcome
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
@@ -151,6 +151,16 @@ BEGIN
   IF p_quantity > v_max_per_order THEN
     RETURN QUERY SELECT * FROM hold_outcome('order-limit', v_max_per_order, NULL);
     RETURN;
+  END IF;
+
+  -- A bot holding many concerts' tickets at once, each under its per-concert limit, is still one person.
+  IF p_active_hold_limit > 0 THEN
+    SELECT count(*)::integer INTO v_current FROM reservations r
+     WHERE r.user_id = p_user AND r.status = 'held' AND r.expires_at > now();
+    IF v_current >= p_active_hold_limit THEN
+      RETURN QUERY SELECT * FROM hold_outcome('hold-limit', v_current, NULL);
+      RETURN;
+    END IF;
   END IF;
 
   IF p_user_limit > 0 THEN
@@ -198,12 +208,12 @@ $$;
 -- limit holds under concurrency.
 CREATE FUNCTION reserve_tickets(
   p_user uuid, p_concert uuid, p_tier uuid, p_quantity integer, p_idempotency_key text,
-  p_hold_seconds integer, p_user_limit integer)
+  p_hold_seconds integer, p_user_limit integer, p_active_hold_limit integer)
 RETURNS SETOF hold_outcome
 LANGUAGE plpgsql VOLATILE AS $$
 BEGIN
   PERFORM pg_advisory_xact_lock(hashtextextended('reserve:' || p_user::text, 0));
   RETURN QUERY SELECT * FROM reserve_one(p_user, p_concert, p_tier, p_quantity, p_idempotency_key,
-                                         p_hold_seconds, p_user_limit);
+                                         p_hold_seconds, p_user_limit, p_active_hold_limit);
 END;
 $$;

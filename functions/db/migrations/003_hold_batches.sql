@@ -6,7 +6,8 @@
 -- up front and tier rows in id order, so concurrent batches cannot deadlock each other.
 -- Holds commit without waiting for the WAL flush (synchronous_commit = off): a database crash may lose
 -- the holds of the last fraction of a second, never a confirmed ticket (confirmation commits normally).
-CREATE FUNCTION reserve_tickets_batch(p_requests json, p_hold_seconds integer, p_user_limit integer)
+CREATE FUNCTION reserve_tickets_batch(
+  p_requests json, p_hold_seconds integer, p_user_limit integer, p_active_hold_limit integer)
 RETURNS TABLE (ord integer, outcome text, detail integer, id uuid, user_id uuid, concert_id uuid, tier_id uuid,
                quantity integer, total_cents integer, currency text, status text, expires_at timestamptz,
                created_at timestamptz, overdue boolean)
@@ -22,7 +23,7 @@ BEGIN
              FROM json_to_recordset(p_requests) AS x(u text) ORDER BY 1) AS keys;
   FOR r IN SELECT x.* FROM json_to_recordset(p_requests)
                         AS x(n integer, u uuid, c uuid, t uuid, q integer, k text) ORDER BY x.t, x.n LOOP
-    SELECT * INTO v FROM reserve_one(r.u, r.c, r.t, r.q, r.k, p_hold_seconds, p_user_limit);
+    SELECT * INTO v FROM reserve_one(r.u, r.c, r.t, r.q, r.k, p_hold_seconds, p_user_limit, p_active_hold_limit);
     ord := r.n; outcome := v.outcome; detail := v.detail; id := v.id; user_id := v.user_id;
     concert_id := v.concert_id; tier_id := v.tier_id; quantity := v.quantity; total_cents := v.total_cents;
     currency := v.currency; status := v.status; expires_at := v.expires_at; created_at := v.created_at;

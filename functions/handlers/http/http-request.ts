@@ -7,6 +7,24 @@ import type { Principal } from '../../core/model';
 import { pathId } from './schemas';
 
 export const MAX_BODY_BYTES = 64 * 1024;
+/** No contract body nests deeper than 4; hostile ones nest thousands deep to make parsers work. */
+export const MAX_JSON_DEPTH = 16;
+
+function depthOf(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '{' || c === '[') deepest = Math.max(deepest, ++depth);
+    else if (c === '}' || c === ']') depth--;
+  }
+  return deepest;
+}
 
 /** One API Gateway (HTTP API, payload v2) request, with the checks every route needs. */
 export class HttpRequest {
@@ -60,6 +78,9 @@ export class HttpRequest {
     const text = this.event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
     if (Buffer.byteLength(text, 'utf8') > MAX_BODY_BYTES) {
       throw new TicketingError('PAYLOAD_TOO_LARGE', `The body may be at most ${MAX_BODY_BYTES} bytes`);
+    }
+    if (depthOf(text) > MAX_JSON_DEPTH) {
+      throw new TicketingError('VALIDATION_FAILED', `The body nests deeper than ${MAX_JSON_DEPTH} levels`);
     }
     let json: unknown;
     try {
