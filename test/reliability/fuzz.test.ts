@@ -25,7 +25,12 @@ describe('fuzzing every HTTP route and WebSocket message', () => {
       body: { concertId: concert.id, tierId: concert.tiers[0]?.id, quantity: 1 },
     });
     tokens = { admin, customer, garbage: 'x.y.z', empty: '' };
-    ids = [concert.id, concert.tiers[0]?.id as string, hold.body.reservation.id, '00000000-0000-4000-8000-000000000000'];
+    ids = [
+      concert.id,
+      concert.tiers[0]?.id as string,
+      hold.body.reservation.id,
+      '00000000-0000-4000-8000-000000000000',
+    ];
   });
   afterAll(async () => {
     await t?.close();
@@ -35,11 +40,42 @@ describe('fuzzing every HTTP route and WebSocket message', () => {
     const snapshot = async () => JSON.stringify(await t.service.services.db.query(SNAPSHOT));
     const hostileText = fc.oneof(
       fc.string({ maxLength: 40 }),
-      fc.constantFrom('../../etc/passwd', '%00', "' OR 1=1 --", '<script>alert(1)</script>', '{{7*7}}', 'NaN', '-1', '1e308', '\u202e'),
+      fc.constantFrom(
+        '../../etc/passwd',
+        '%00',
+        "' OR 1=1 --",
+        '<script>alert(1)</script>',
+        '{{7*7}}',
+        'NaN',
+        '-1',
+        '1e308',
+        '\u202e',
+      ),
     );
-    const value = fc.oneof(fc.jsonValue({ maxDepth: 3 }), hostileText, fc.integer(), fc.double(), fc.constantFrom(...ids));
+    const value = fc.oneof(
+      fc.jsonValue({ maxDepth: 3 }),
+      hostileText,
+      fc.integer(),
+      fc.double(),
+      fc.constantFrom(...ids),
+    );
     const body = fc.oneof(
-      fc.dictionary(fc.constantFrom('concertId', 'tierId', 'quantity', 'email', 'password', 'name', 'title', 'tiers', 'startsAt', '__proto__', 'status'), value),
+      fc.dictionary(
+        fc.constantFrom(
+          'concertId',
+          'tierId',
+          'quantity',
+          'email',
+          'password',
+          'name',
+          'title',
+          'tiers',
+          'startsAt',
+          '__proto__',
+          'status',
+        ),
+        value,
+      ),
       fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)),
       hostileText,
       fc.constant(`${'['.repeat(5000)}${']'.repeat(5000)}`),
@@ -61,9 +97,11 @@ describe('fuzzing every HTTP route and WebSocket message', () => {
         const path = r.route.path.replace('{id}', r.id || 'x');
         const headers: Record<string, string> = {};
         if (r.contentType) headers['content-type'] = r.contentType;
-        if (r.idempotencyKey !== null) headers['idempotency-key'] = r.idempotencyKey.replace(/[^\x20-\x7e]/g, '') || 'k'; // what HTTP can carry
+        if (r.idempotencyKey !== null)
+          headers['idempotency-key'] = r.idempotencyKey.replace(/[^\x20-\x7e]/g, '') || 'k'; // what HTTP can carry
         const before = await snapshot();
-        const rawBody = r.body === null ? undefined : typeof r.body === 'string' ? r.body : JSON.stringify(r.body);
+        const rawBody =
+          r.body === null ? undefined : typeof r.body === 'string' ? r.body : JSON.stringify(r.body);
         const method = r.method ?? r.route.method;
         const response = await t.api.request(method, path, {
           ...(r.token !== 'none' ? { token: tokens[r.token] } : {}),
@@ -89,7 +127,12 @@ describe('fuzzing every HTTP route and WebSocket message', () => {
       fc.asyncProperty(
         fc.oneof(
           fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)),
-          fc.record({ action: fc.constantFrom('join-concert', 'leave-concert', 'join-admin', 'nope', ''), concertId: fc.oneof(fc.string(), fc.constantFrom(...ids)) }).map((v) => JSON.stringify(v)),
+          fc
+            .record({
+              action: fc.constantFrom('join-concert', 'leave-concert', 'join-admin', 'nope', ''),
+              concertId: fc.oneof(fc.string(), fc.constantFrom(...ids)),
+            })
+            .map((v) => JSON.stringify(v)),
           fc.string({ maxLength: 200 }),
           fc.constant('x'.repeat(10_000)),
         ),

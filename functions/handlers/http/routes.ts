@@ -21,49 +21,98 @@ export interface HttpRouteEntry {
   path: string;
   /** The deployed function's name and its module under functions/handlers/. */
   functionName: string;
+  /** Who may call it: anyone, any signed-in user (objects of others are 404), or admins only. */
+  access: 'public' | 'user' | 'admin';
   handler: HttpLambda;
 }
 
 /** Every HTTP route of the contract, and the handler that serves it on Lambda and in the shim alike. */
 export const HTTP_ROUTES: readonly HttpRouteEntry[] = [
-  { method: 'GET', path: '/health', functionName: 'health', handler: health },
-  { method: 'GET', path: '/ready', functionName: 'ready', handler: ready },
-  { method: 'POST', path: '/api/auth/register', functionName: 'auth-register', handler: authRegister },
-  { method: 'POST', path: '/api/auth/login', functionName: 'auth-login', handler: authLogin },
-  { method: 'GET', path: '/api/concerts', functionName: 'concerts-list', handler: concertsList },
-  { method: 'POST', path: '/api/concerts', functionName: 'concerts-create', handler: concertsCreate },
-  { method: 'GET', path: '/api/concerts/{id}', functionName: 'concerts-get', handler: concertsGet },
-  { method: 'PATCH', path: '/api/concerts/{id}', functionName: 'concerts-update', handler: concertsUpdate },
+  { method: 'GET', path: '/health', functionName: 'health', access: 'public', handler: health },
+  { method: 'GET', path: '/ready', functionName: 'ready', access: 'public', handler: ready },
+  {
+    method: 'POST',
+    path: '/api/auth/register',
+    functionName: 'auth-register',
+    access: 'public',
+    handler: authRegister,
+  },
+  {
+    method: 'POST',
+    path: '/api/auth/login',
+    functionName: 'auth-login',
+    access: 'public',
+    handler: authLogin,
+  },
+  {
+    method: 'GET',
+    path: '/api/concerts',
+    functionName: 'concerts-list',
+    access: 'public',
+    handler: concertsList,
+  },
+  {
+    method: 'POST',
+    path: '/api/concerts',
+    functionName: 'concerts-create',
+    access: 'admin',
+    handler: concertsCreate,
+  },
+  {
+    method: 'GET',
+    path: '/api/concerts/{id}',
+    functionName: 'concerts-get',
+    access: 'public',
+    handler: concertsGet,
+  },
+  {
+    method: 'PATCH',
+    path: '/api/concerts/{id}',
+    functionName: 'concerts-update',
+    access: 'admin',
+    handler: concertsUpdate,
+  },
   {
     method: 'POST',
     path: '/api/reservations',
     functionName: 'reservations-create',
+    access: 'user',
     handler: reservationsCreate,
   },
   {
     method: 'GET',
     path: '/api/reservations/{id}',
     functionName: 'reservations-get',
+    access: 'user',
     handler: reservationsGet,
   },
   {
     method: 'POST',
     path: '/api/reservations/{id}/confirm',
     functionName: 'reservations-confirm',
+    access: 'user',
     handler: reservationsConfirm,
   },
   {
     method: 'DELETE',
     path: '/api/reservations/{id}',
     functionName: 'reservations-cancel',
+    access: 'user',
     handler: reservationsCancel,
   },
-  { method: 'GET', path: '/api/me/reservations', functionName: 'me-reservations', handler: meReservations },
-  { method: 'GET', path: '/api/me/tickets', functionName: 'me-tickets', handler: meTickets },
+  {
+    method: 'GET',
+    path: '/api/me/reservations',
+    functionName: 'me-reservations',
+    access: 'user',
+    handler: meReservations,
+  },
+  { method: 'GET', path: '/api/me/tickets', functionName: 'me-tickets', access: 'user', handler: meTickets },
   {
     method: 'GET',
     path: '/api/admin/reports/daily',
     functionName: 'admin-daily-report',
+    access: 'admin',
     handler: adminDailyReport,
   },
 ];
