@@ -4,6 +4,7 @@ import {
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { ConnectionPusher } from '../ports/connection-pusher.port';
+import { awsClientConfig } from './aws-client-config';
 
 export interface ApiGatewayPusherOptions {
   /** `https://{api-id}.execute-api.{region}.amazonaws.com/{stage}`, or the local shim's URL. */
@@ -22,8 +23,7 @@ export class ApiGatewayPusher implements ConnectionPusher {
   constructor(options: ApiGatewayPusherOptions) {
     this.client = new ApiGatewayManagementApiClient({
       endpoint: options.endpoint,
-      region: options.region ?? process.env.AWS_REGION ?? 'us-east-1',
-      ...(options.credentials ? { credentials: options.credentials } : {}),
+      ...awsClientConfig(options),
       maxAttempts: 2,
     });
   }

@@ -1,6 +1,7 @@
 import { BackupClient, ListRecoveryPointsByResourceCommand } from '@aws-sdk/client-backup';
 import { TicketingError } from '../core/errors';
 import type { BackupResult, BackupTarget } from '../ports/backup.port';
+import { awsClientConfig } from './aws-client-config';
 
 export interface AwsBackupVerifierOptions {
   /** The Aurora cluster's ARN, as the stack's AWS Backup plan protects it. */
@@ -21,9 +22,7 @@ export class AwsBackupVerifier implements BackupTarget {
 
   constructor(private readonly options: AwsBackupVerifierOptions) {
     this.client = new BackupClient({
-      region: options.region ?? process.env.AWS_REGION ?? 'us-east-1',
-      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-      ...(options.credentials ? { credentials: options.credentials } : {}),
+      ...awsClientConfig(options),
     });
   }
 

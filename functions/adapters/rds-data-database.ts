@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-rds-data';
 import { TicketingError } from '../core/errors';
 import type { SqlDatabase, SqlExecutor, SqlRow, SqlValue } from '../ports/sql-database.port';
+import { awsClientConfig } from './aws-client-config';
 
 export interface RdsDataOptions {
   resourceArn: string;
@@ -48,9 +49,7 @@ export class RdsDataDatabase implements SqlDatabase {
 
   constructor(private readonly options: RdsDataOptions) {
     this.client = new RDSDataClient({
-      region: options.region ?? process.env.AWS_REGION ?? 'us-east-1',
-      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-      ...(options.credentials ? { credentials: options.credentials } : {}),
+      ...awsClientConfig(options),
       maxAttempts: 3,
     });
   }

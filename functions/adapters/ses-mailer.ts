@@ -1,5 +1,6 @@
 import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
 import type { Email, Mailer } from '../ports/mailer.port';
+import { awsClientConfig } from './aws-client-config';
 
 /** Mail through Amazon SES (AWS). `endpoint` only for a local stand-in that speaks the SES API. */
 export class SesMailer implements Mailer {
@@ -14,9 +15,7 @@ export class SesMailer implements Mailer {
     } = {},
   ) {
     this.client = new SESClient({
-      region: options.region ?? process.env.AWS_REGION ?? 'us-east-1',
-      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-      ...(options.credentials ? { credentials: options.credentials } : {}),
+      ...awsClientConfig(options),
     });
   }
 

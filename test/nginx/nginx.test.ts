@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Concert } from '../../functions/core/model';
-import { startNginx, type TestNginx } from '../support/nginx';
+import { clientFrom, startNginx, type TestNginx } from '../support/nginx';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
 import { freePort, type ServiceProcess, spawnServer, waitForReady } from '../support/processes';
 import { rawClient, socketIoClient } from '../support/realtime-clients';
@@ -11,15 +11,6 @@ import { ApiClient } from '../support/test-service';
 
 // The certificate is self-signed for this run only.
 process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
-
-/** A client with its own source address on loopback: nginx rate-limits per client address. */
-function clientFrom(address: string, baseUrl: string): ApiClient {
-  const dispatcher = new Agent({ localAddress: address, connect: { rejectUnauthorized: false } });
-  return new ApiClient(
-    baseUrl,
-    (url, init) => undiciFetch(url, { ...(init as object), dispatcher }) as unknown as Promise<Response>,
-  );
-}
 
 let nextAddress = 10;
 const freshClient = (baseUrl: string) => clientFrom(`127.0.0.${nextAddress++}`, baseUrl);

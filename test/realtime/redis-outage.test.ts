@@ -1,28 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectNoOversell } from '../support/invariants';
 import { freePort } from '../support/processes';
 import { rawClient } from '../support/realtime-clients';
+import { startPrivateRedis } from '../support/redis';
 import { startTestService, type TestService } from '../support/test-service';
-
-/** A Redis server of this test's own, so stopping it disturbs no other test. */
-async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    {
-      stdio: 'ignore',
-    },
-  );
-  const probe = new Redis({ port, lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: null });
-  probe.on('error', () => undefined);
-  await probe.connect().catch(() => undefined);
-  await probe.ping();
-  probe.disconnect();
-  return child;
-}
 
 async function stopRedis(child: ChildProcess): Promise<void> {
   const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -37,7 +20,7 @@ describe('Redis stopped during sales', () => {
 
   beforeAll(async () => {
     redisPort = await freePort();
-    redis = await startRedis(redisPort);
+    redis = await startPrivateRedis(redisPort);
     t = await startTestService({
       REDIS_URL: `redis://127.0.0.1:${redisPort}`,
       TICKETS_PER_USER_LIMIT: '0',
@@ -69,7 +52,7 @@ describe('Redis stopped during sales', () => {
     await sleep(300); // coalesced publishes run after the responses
     expect(t.service.services.events.failures).toBeGreaterThan(failuresBefore);
 
-    redis = await startRedis(redisPort);
+    redis = await startPrivateRedis(redisPort);
     const deadline = Date.now() + 10_000;
     while ((await t.api.request('GET', '/ready')).status !== 200 && Date.now() < deadline) await sleep(100);
     expect((await t.api.request('GET', '/ready')).status).toBe(200);

@@ -1,22 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectNoOversell } from '../support/invariants';
-import { startNginx, type TestNginx } from '../support/nginx';
+import { clientFrom, startNginx, type TestNginx } from '../support/nginx';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
 import { freePort, type ServiceProcess, spawnServer, waitForReady } from '../support/processes';
 import { dropRedisPrefix, TEST_REDIS_URL, testRedisPrefix } from '../support/redis';
 import { ApiClient } from '../support/test-service';
 
 process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
-const clientFrom = (address: string, baseUrl: string) => {
-  const dispatcher = new Agent({ localAddress: address, connect: { rejectUnauthorized: false } });
-  return new ApiClient(
-    baseUrl,
-    (url, init) => undiciFetch(url, { ...(init as object), dispatcher }) as unknown as Promise<Response>,
-  );
-};
 
 describe('a backend SIGKILLed during a reservation storm behind nginx', () => {
   const prefix = testRedisPrefix();

@@ -1,31 +1,14 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RelayReport } from '../../functions/core/relay-availability';
 import { handler as relay } from '../../functions/handlers/relay';
 import { expectNoOversell } from '../support/invariants';
 import { freePort } from '../support/processes';
 import { rawClient } from '../support/realtime-clients';
+import { startPrivateRedis } from '../support/redis';
 import { startTestService, type TestService } from '../support/test-service';
-
-/** A Redis of this test's own that keeps its data across a restart (as a replicated ElastiCache does). */
-async function startRedis(port: number, dir: string): Promise<ChildProcess> {
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--dir', dir],
-    {
-      stdio: 'ignore',
-    },
-  );
-  const probe = new Redis({ port, lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: null });
-  probe.on('error', () => undefined);
-  await probe.connect().catch(() => undefined);
-  await probe.ping();
-  probe.disconnect();
-  return child;
-}
 
 const runRelay = () => relay({ runForMs: 300 }, {} as never) as Promise<RelayReport>;
 
@@ -38,7 +21,7 @@ describe('the relay across a Redis restart during sales', () => {
   beforeAll(async () => {
     port = await freePort();
     dir = await mkdtemp(`${tmpdir()}/cts-redis-`);
-    redis = await startRedis(port, dir);
+    redis = await startPrivateRedis(port, dir);
     t = await startTestService({
       REDIS_URL: `redis://127.0.0.1:${port}`,
       REALTIME_COALESCE_MS: '0',
@@ -76,7 +59,7 @@ describe('the relay across a Redis restart during sales', () => {
     expect(during.map((r) => r.status)).toEqual([201, 201, 201, 201, 201]);
     await expect(runRelay()).rejects.toThrow();
 
-    redis = await startRedis(port, dir);
+    redis = await startPrivateRedis(port, dir);
     await new Promise((resolve) => setTimeout(resolve, 500)); // the service's client reconnects
     watcher.inbox.clear();
     const resumed = await runRelay();

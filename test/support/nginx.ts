@@ -3,8 +3,10 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { renderNginxConfig } from '../../local/deploy-config';
 import { freePort } from './processes';
+import { ApiClient } from './test-service';
 
 const run = promisify(execFile);
 
@@ -81,4 +83,16 @@ export async function startNginx(
       await exited;
     },
   };
+}
+
+/**
+ * A client with its own source address on loopback (127.0.0.x), trusting the test certificate: nginx
+ * rate-limits per client address, so each simulated person gets one.
+ */
+export function clientFrom(address: string, baseUrl: string): ApiClient {
+  const dispatcher = new Agent({ localAddress: address, connect: { rejectUnauthorized: false } });
+  return new ApiClient(
+    baseUrl,
+    (url, init) => undiciFetch(url, { ...(init as object), dispatcher }) as unknown as Promise<Response>,
+  );
 }

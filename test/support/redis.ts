@@ -1,3 +1,4 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 
@@ -21,4 +22,25 @@ export async function dropRedisPrefix(prefix: string, url = TEST_REDIS_URL): Pro
   } finally {
     redis.disconnect();
   }
+}
+
+/**
+ * A Redis server of a test's own (so stopping it disturbs no other test), started from Debian's
+ * redis-server. With `dataDir` it keeps its data across a restart, as a replicated ElastiCache does.
+ */
+export async function startPrivateRedis(port: number, dataDir?: string): Promise<ChildProcess> {
+  const persistence = dataDir ? ['--appendonly', 'yes', '--dir', dataDir] : ['--appendonly', 'no'];
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence],
+    {
+      stdio: 'ignore',
+    },
+  );
+  const probe = new Redis({ port, lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: null });
+  probe.on('error', () => undefined);
+  await probe.connect().catch(() => undefined);
+  await probe.ping();
+  probe.disconnect();
+  return child;
 }
