@@ -1,6 +1,7 @@
 import cors from 'cors';
 import express, { type ErrorRequestHandler, type Express, type Router } from 'express';
 import helmet from 'helmet';
+import { absolutePath as swaggerUiDist } from 'swagger-ui-dist';
 import type { ServiceConfig } from '../../functions/config/service-config';
 import { TicketingError } from '../../functions/core/errors';
 import { toErrorResponse } from '../../functions/handlers/http/error-response';
@@ -50,6 +51,18 @@ export function createHttpApp(
     }),
   );
   for (const router of routers) app.use(router);
+  // The interactive viewer of /api/openapi.json, served from the swagger-ui-dist package (no CDN).
+  app.get('/api/docs', (req, res, next) =>
+    req.originalUrl === '/api/docs' ? res.redirect(301, '/api/docs/') : next(),
+  );
+  app.get('/api/docs/swagger-initializer.js', (_req, res) => {
+    res
+      .type('application/javascript')
+      .send(
+        "window.onload = () => { window.ui = SwaggerUIBundle({ url: '/api/openapi.json', dom_id: '#swagger-ui' }); };",
+      );
+  });
+  app.use('/api/docs', express.static(swaggerUiDist(), { index: 'index.html' }));
   app.use(express.raw({ type: () => true, limit: MAX_BODY_BYTES }));
 
   for (const route of routes) {

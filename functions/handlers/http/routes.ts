@@ -1,4 +1,6 @@
+import type { z } from 'zod';
 import { handler as adminDailyReport } from '../admin-daily-report';
+import { handler as apiOpenapi } from '../api-openapi';
 import { handler as authLogin } from '../auth-login';
 import { handler as authRegister } from '../auth-register';
 import { handler as concertsCreate } from '../concerts-create';
@@ -14,6 +16,13 @@ import { handler as reservationsConfirm } from '../reservations-confirm';
 import { handler as reservationsCreate } from '../reservations-create';
 import { handler as reservationsGet } from '../reservations-get';
 import type { HttpLambda } from './http-handler';
+import {
+  createConcertBody,
+  createReservationBody,
+  loginBody,
+  registerBody,
+  updateConcertBody,
+} from './schemas';
 
 export interface HttpRouteEntry {
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -23,18 +32,37 @@ export interface HttpRouteEntry {
   functionName: string;
   /** Who may call it: anyone, any signed-in user (objects of others are 404), or admins only. */
   access: 'public' | 'user' | 'admin';
+  /** The schema its handler validates the body with: the OpenAPI document is generated from it. */
+  body?: z.ZodType;
+  summary: string;
   handler: HttpLambda;
 }
 
 /** Every HTTP route of the contract, and the handler that serves it on Lambda and in the shim alike. */
 export const HTTP_ROUTES: readonly HttpRouteEntry[] = [
-  { method: 'GET', path: '/health', functionName: 'health', access: 'public', handler: health },
-  { method: 'GET', path: '/ready', functionName: 'ready', access: 'public', handler: ready },
+  {
+    method: 'GET',
+    path: '/health',
+    functionName: 'health',
+    access: 'public',
+    summary: 'Process alive',
+    handler: health,
+  },
+  {
+    method: 'GET',
+    path: '/ready',
+    functionName: 'ready',
+    access: 'public',
+    summary: 'Database (and Redis) answer',
+    handler: ready,
+  },
   {
     method: 'POST',
     path: '/api/auth/register',
     functionName: 'auth-register',
     access: 'public',
+    summary: 'Create an account',
+    body: registerBody,
     handler: authRegister,
   },
   {
@@ -42,6 +70,8 @@ export const HTTP_ROUTES: readonly HttpRouteEntry[] = [
     path: '/api/auth/login',
     functionName: 'auth-login',
     access: 'public',
+    summary: 'Log in',
+    body: loginBody,
     handler: authLogin,
   },
   {
@@ -49,6 +79,7 @@ export const HTTP_ROUTES: readonly HttpRouteEntry[] = [
     path: '/api/concerts',
     functionName: 'concerts-list',
     access: 'public',
+    summary: 'All concerts with live availability',
     handler: concertsList,
   },
   {
@@ -56,6 +87,8 @@ export const HTTP_ROUTES: readonly HttpRouteEntry[] = [
     path: '/api/concerts',
     functionName: 'concerts-create',
     access: 'admin',
+    summary: 'Create a concert with tiers',
+    body: createConcertBody,
     handler: concertsCreate,
   },
   {
@@ -63,6 +96,7 @@ export const HTTP_ROUTES: readonly HttpRouteEntry[] = [
     path: '/api/concerts/{id}',
     functionName: 'concerts-get',
     access: 'public',
+    summary: 'One concert',
     handler: concertsGet,
   },
   {
@@ -70,6 +104,8 @@ export const HTTP_ROUTES: readonly HttpRouteEntry[] = [
     path: '/api/concerts/{id}',
     functionName: 'concerts-update',
     access: 'admin',
+    summary: 'Change a concert or its tiers',
+    body: updateConcertBody,
     handler: concertsUpdate,
   },
   {
@@ -77,6 +113,8 @@ export const HTTP_ROUTES: readonly HttpRouteEntry[] = [
     path: '/api/reservations',
     functionName: 'reservations-create',
     access: 'user',
+    summary: 'Hold tickets (Idempotency-Key optional)',
+    body: createReservationBody,
     handler: reservationsCreate,
   },
   {
@@ -84,6 +122,7 @@ export const HTTP_ROUTES: readonly HttpRouteEntry[] = [
     path: '/api/reservations/{id}',
     functionName: 'reservations-get',
     access: 'user',
+    summary: 'One reservation (owner or admin)',
     handler: reservationsGet,
   },
   {
@@ -91,6 +130,7 @@ export const HTTP_ROUTES: readonly HttpRouteEntry[] = [
     path: '/api/reservations/{id}/confirm',
     functionName: 'reservations-confirm',
     access: 'user',
+    summary: 'Confirm a hold into tickets',
     handler: reservationsConfirm,
   },
   {
@@ -98,6 +138,7 @@ export const HTTP_ROUTES: readonly HttpRouteEntry[] = [
     path: '/api/reservations/{id}',
     functionName: 'reservations-cancel',
     access: 'user',
+    summary: 'Cancel a hold',
     handler: reservationsCancel,
   },
   {
@@ -105,14 +146,31 @@ export const HTTP_ROUTES: readonly HttpRouteEntry[] = [
     path: '/api/me/reservations',
     functionName: 'me-reservations',
     access: 'user',
+    summary: 'My reservations',
     handler: meReservations,
   },
-  { method: 'GET', path: '/api/me/tickets', functionName: 'me-tickets', access: 'user', handler: meTickets },
+  {
+    method: 'GET',
+    path: '/api/me/tickets',
+    functionName: 'me-tickets',
+    access: 'user',
+    summary: 'My tickets',
+    handler: meTickets,
+  },
+  {
+    method: 'GET',
+    path: '/api/openapi.json',
+    functionName: 'api-openapi',
+    access: 'public',
+    summary: 'This document (OpenAPI 3.1)',
+    handler: apiOpenapi,
+  },
   {
     method: 'GET',
     path: '/api/admin/reports/daily',
     functionName: 'admin-daily-report',
     access: 'admin',
+    summary: 'The daily sales report for ?date=YYYY-MM-DD',
     handler: adminDailyReport,
   },
 ];
