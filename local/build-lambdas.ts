@@ -17,7 +17,8 @@ export const NODE_BUNDLE: BuildOptions = {
   sourcemap: false,
   legalComments: 'none',
   // Optional native speed-ups that ws and pg look for; absent, they fall back to JavaScript.
-  external: ['pg-native', 'bufferutil', 'utf-8-validate'],
+  // swagger-ui-dist is static files found on disk at run time (the image copies the package).
+  external: ['pg-native', 'bufferutil', 'utf-8-validate', 'swagger-ui-dist'],
   // ESM output still meets CommonJS dependencies that call require().
   banner: {
     js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",

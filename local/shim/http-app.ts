@@ -1,7 +1,8 @@
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import cors from 'cors';
 import express, { type ErrorRequestHandler, type Express, type Router } from 'express';
 import helmet from 'helmet';
-import { absolutePath as swaggerUiDist } from 'swagger-ui-dist';
 import type { ServiceConfig } from '../../functions/config/service-config';
 import { TicketingError } from '../../functions/core/errors';
 import { toErrorResponse } from '../../functions/handlers/http/error-response';
@@ -62,7 +63,8 @@ export function createHttpApp(
         "window.onload = () => { window.ui = SwaggerUIBundle({ url: '/api/openapi.json', dom_id: '#swagger-ui' }); };",
       );
   });
-  app.use('/api/docs', express.static(swaggerUiDist(), { index: 'index.html' }));
+  const viewer = swaggerUiDirectory();
+  if (viewer) app.use('/api/docs', express.static(viewer, { index: 'index.html' }));
   app.use(express.raw({ type: () => true, limit: MAX_BODY_BYTES }));
 
   for (const route of routes) {
@@ -110,6 +112,15 @@ export function createHttpApp(
     }
   }) as ErrorRequestHandler);
   return app;
+}
+
+/** Where swagger-ui-dist's files are; undefined when it is not installed (then there is no viewer). */
+function swaggerUiDirectory(): string | undefined {
+  try {
+    return dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
+  } catch {
+    return undefined;
+  }
 }
 
 function sendError(res: express.Response, error: unknown): void {
