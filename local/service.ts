@@ -9,6 +9,7 @@ import { handler as wsDisconnect } from '../functions/handlers/ws-disconnect';
 import { CLIENT_ACTIONS, handler as wsMessage } from '../functions/handlers/ws-message';
 import { createHttpApp } from './shim/http-app';
 import { LiveFanout } from './shim/live-fanout';
+import { metricsRouter } from './shim/metrics-router';
 import { SocketIoGateway } from './shim/socket-io-gateway';
 import { WebSocketGateway } from './shim/websocket-gateway';
 
@@ -27,6 +28,7 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
   const services = await buildServices(config, { migrate: true, cacheConcertReads: true });
   useServices(services);
   let port = config.port;
+  let socketIo: SocketIoGateway | undefined;
   const websockets = new WebSocketGateway(
     {
       connect: wsConnect,
@@ -37,13 +39,21 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
     () => `127.0.0.1:${port}`,
     (error) => services.logger.error({ err: error }, 'websocket handler failed'),
   );
-  const server = createServer(createHttpApp(config, HTTP_ROUTES, [websockets.managementRouter()]));
+  const server = createServer(
+    createHttpApp(config, HTTP_ROUTES, [
+      websockets.managementRouter(),
+      metricsRouter(services, () => ({
+        ws: websockets.size,
+        'socket.io': socketIo?.io.engine.clientsCount ?? 0,
+      })),
+    ]),
+  );
   server.keepAliveTimeout = 65_000; // longer than nginx's and the ALB's idle timeouts
   // Slow-loris guards: a request must arrive whole within these.
   server.headersTimeout = 20_000;
   server.requestTimeout = 30_000;
   websockets.attach(server);
-  const socketIo = new SocketIoGateway(server, services, config.frontendOrigins);
+  socketIo = new SocketIoGateway(server, services, config.frontendOrigins);
   const fanout = new LiveFanout(services, websockets, socketIo, config.realtimeCoalesceMs);
   await fanout.start();
   await new Promise<void>((resolve, reject) => {
@@ -63,7 +73,7 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
     stop: (graceMs = 10_000) => {
       stopping ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        socketIo.close();
+        socketIo?.close();
         await websockets.close();
         // Keep-alive sockets turn idle as their last response goes out: close each one as soon as it does.
         const sweeper = setInterval(() => server.closeIdleConnections(), 50);

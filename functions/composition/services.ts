@@ -13,6 +13,7 @@ import { MemoryEventBus } from '../adapters/memory-event-bus';
 import { PgDatabase } from '../adapters/pg-database';
 import { PgDumpBackup } from '../adapters/pg-dump-backup';
 import { PgliteBackup } from '../adapters/pglite-backup';
+import { PrometheusMetrics } from '../adapters/prometheus-metrics';
 import { RateLimiterLoginThrottle } from '../adapters/rate-limiter-login-throttle';
 import { RdsDataDatabase } from '../adapters/rds-data-database';
 import { RedisConnectionRegistry } from '../adapters/redis-connection-registry';
@@ -61,6 +62,8 @@ export interface Services {
   reservations: ReservationDeps;
   /** Announces committed changes; awaited by Lambda handlers (`settled`), fire-and-forget elsewhere. */
   events: AvailabilityPublisher;
+  /** Prometheus counters and histograms of this process (served at /metrics by the shim). */
+  metrics: PrometheusMetrics;
   reports: ReportRepository;
   /** What the scheduled jobs need; `progress` goes to the log unless a caller (the CLI) replaces it. */
   jobs: JobDeps;
@@ -123,13 +126,15 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
     const registry = redis ? new RedisConnectionRegistry(redis, keys) : new MemoryConnectionRegistry();
     const reports = new SqlReportRepository(db);
     const mailer = openMailer(config, logger);
+    const metrics = new PrometheusMetrics();
+    const announced = metrics.countingEvents(events);
     const jobs: JobDeps = {
       locks: db,
       maintenance: new SqlMaintenanceRepository(db),
       outbox: new SqlOutboxRepository(db),
       reports,
       mailer,
-      events,
+      events: announced,
       registry,
       backup: backupTarget(config, db),
       timeZone: config.scheduleTimeZone,
@@ -152,9 +157,10 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
           perUserLimit: config.perUserLimit,
           activeHoldLimit: config.activeHoldLimit,
         },
-        events,
+        events: announced,
       },
       events,
+      metrics,
       reports,
       jobs,
       realtime: {

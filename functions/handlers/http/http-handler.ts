@@ -24,6 +24,7 @@ interface InFlight {
   started: number;
   request?: HttpRequest;
   logger?: Logger;
+  services?: Services;
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
@@ -56,6 +57,9 @@ export function httpHandler(name: string, route: HttpRoute): HttpLambda {
       userId: state?.request?.principal?.userId,
       errorCode: error instanceof TicketingError ? error.code : error ? 'INTERNAL' : undefined,
     };
+    const metrics = state?.services?.metrics;
+    metrics?.httpRequests.inc({ route: name, method: line.method ?? '', status });
+    if (state) metrics?.httpDuration.observe({ route: name }, (performance.now() - state.started) / 1000);
     const logger = state?.logger;
     if (status >= 500) {
       const err = error instanceof TicketingError ? (error.cause ?? error) : error;
@@ -85,6 +89,7 @@ export function httpHandler(name: string, route: HttpRoute): HttpLambda {
       if (state) {
         state.request = request;
         state.logger = services.logger;
+        state.services = services;
       }
       const result = await route(request, services);
       // On Lambda the container freezes after the response: what the change announced must go out first.

@@ -1,0 +1,62 @@
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rawClient } from '../support/realtime-clients';
+import { startTestService, type TestService } from '../support/test-service';
+
+type Family = {
+  name: string;
+  metrics: Array<{ labels?: Record<string, string>; value?: string; count?: string }>;
+};
+
+describe('GET /metrics', () => {
+  let t: TestService;
+  beforeAll(async () => {
+    t = await startTestService();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  let lastText = '';
+  const scrape = async (): Promise<Family[]> => {
+    const response = await fetch(`${t.service.url}/metrics`);
+    expect(response.headers.get('content-type')).toMatch(/text\/plain/);
+    lastText = await response.text();
+    return parsePrometheusTextFormat(lastText) as Family[];
+  };
+  const value = (families: Family[], name: string, labels: Record<string, string>) =>
+    Number(
+      families
+        .find((f) => f.name === name)
+        ?.metrics.find((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v))?.value ?? 0,
+    );
+
+  it('parses as Prometheus text, and the counters move with the actions', async () => {
+    const admin = await t.api.adminToken();
+    const fan = await t.api.register('metrics@example.test');
+    const concert = await t.api.createConcert(admin, [{ name: 'GA', priceCents: 100, capacity: 1 }]);
+    const before = await scrape();
+
+    const hold = await t.api.request('POST', '/api/reservations', {
+      token: fan,
+      body: { concertId: concert.id, tierId: concert.tiers[0]?.id, quantity: 1 },
+    });
+    await t.api.request('POST', `/api/reservations/${hold.body.reservation.id}/confirm`, { token: fan });
+    await t.api.request('GET', '/api/concerts/not-an-id');
+    const socket = await rawClient(t.service.url);
+    const after = await scrape();
+    socket.close();
+
+    const delta = (name: string, labels: Record<string, string>) =>
+      value(after, name, labels) - value(before, name, labels);
+    expect(delta('ticketing_events_total', { event: 'new-reservation' })).toBe(1);
+    expect(delta('ticketing_events_total', { event: 'sold-out' })).toBe(1);
+    expect(delta('ticketing_events_total', { event: 'reservation-confirmed' })).toBe(1);
+    expect(delta('http_requests_total', { route: 'reservations-create', status: '201' })).toBe(1);
+    expect(delta('http_requests_total', { route: 'concerts-get', status: '404' })).toBe(1);
+    expect(value(after, 'websocket_connections', { transport: 'ws' })).toBe(1);
+    expect(after.find((f) => f.name === 'http_request_duration_seconds')).toBeDefined();
+    expect(lastText).toMatch(/^http_request_duration_seconds_count\{route="reservations-create"\} 1$/m);
+    expect(after.some((f) => f.name === 'process_resident_memory_bytes')).toBe(true);
+  });
+});
