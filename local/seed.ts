@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { buildServices } from '../functions/composition/services';
+import { buildServices, type Services } from '../functions/composition/services';
 import { loadConfig } from '../functions/config/service-config';
 import { ensureAdmin } from '../functions/core/auth.service';
 import type { NewConcert } from '../functions/ports/concert.repository.port';
@@ -46,34 +46,45 @@ const SAMPLE_CONCERTS: NewConcert[] = [
   },
 ];
 
-/** `npm run seed`: an admin and a few concerts, so a newcomer can click around at once. Safe to run again. */
+/** An admin and a few concerts, so a newcomer can click around at once. Safe to run again. */
+export async function seedSampleData(
+  services: Services,
+  print: (line: string) => void = console.log,
+): Promise<void> {
+  const { config } = services;
+  if (config.production && !config.admin) {
+    throw new Error('In production, set ADMIN_EMAIL and ADMIN_PASSWORD instead of using the sample admin');
+  }
+  const admin = config.admin ?? DEFAULT_ADMIN;
+  await ensureAdmin(services.auth, admin);
+  print(`admin     ${admin.email}${config.admin ? '' : `  password: ${admin.password}`}`);
+  const existing = new Set((await services.concerts.list()).map((concert) => concert.title));
+  for (const sample of SAMPLE_CONCERTS) {
+    if (existing.has(sample.title)) {
+      print(`concert   ${sample.title} (already there)`);
+      continue;
+    }
+    const concert = await services.concerts.insert(sample);
+    const tiers = concert?.tiers.map(
+      (tier) => `${tier.name} ${tier.capacity} × ${(tier.priceCents / 100).toFixed(2)} ${tier.currency}`,
+    );
+    print(
+      `concert   ${sample.title} — ${sample.artist}, ${sample.startsAt}  [${tiers?.join('; ')}]  id ${concert?.id}`,
+    );
+  }
+}
+
+/** `npm run seed` */
 async function main(): Promise<void> {
-  const config = loadConfig(process.env);
-  const services = await buildServices(config, { migrate: true, logger: pino({ level: 'warn' }) });
+  const services = await buildServices(loadConfig(process.env), {
+    migrate: true,
+    logger: pino({ level: 'warn' }),
+  });
   try {
-    if (config.production && !config.admin) {
-      throw new Error('In production, set ADMIN_EMAIL and ADMIN_PASSWORD instead of using the sample admin');
-    }
-    const admin = config.admin ?? DEFAULT_ADMIN;
-    await ensureAdmin(services.auth, admin);
-    console.log(`admin     ${admin.email}${config.admin ? '' : `  password: ${admin.password}`}`);
-    const existing = new Set((await services.concerts.list()).map((concert) => concert.title));
-    for (const sample of SAMPLE_CONCERTS) {
-      if (existing.has(sample.title)) {
-        console.log(`concert   ${sample.title} (already there)`);
-        continue;
-      }
-      const concert = await services.concerts.insert(sample);
-      const tiers = concert?.tiers.map(
-        (tier) => `${tier.name} ${tier.capacity} × ${(tier.priceCents / 100).toFixed(2)} ${tier.currency}`,
-      );
-      console.log(
-        `concert   ${sample.title} — ${sample.artist}, ${sample.startsAt}  [${tiers?.join('; ')}]  id ${concert?.id}`,
-      );
-    }
+    await seedSampleData(services);
   } finally {
     await services.close();
   }
 }
 
-main().catch(exitWithError);
+if (import.meta.url === `file://${process.argv[1]}`) main().catch(exitWithError);

@@ -1,0 +1,112 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { parse } from 'csv-parse/sync';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PgDatabase } from '../../functions/adapters/pg-database';
+import { SqlReservationRepository } from '../../functions/adapters/sql-reservation-repository';
+import { newTicketCode } from '../../functions/core/ticket-codes';
+import { createTestDatabase, type TestDatabase } from '../support/postgres';
+
+const run = promisify(execFile);
+
+describe('npx concert-tickets (the operator CLI) against PostgreSQL', () => {
+  let database: TestDatabase;
+  let restored: TestDatabase;
+  let backups: string;
+  const cli = async (args: string[], url = database.url) => {
+    const { stdout, stderr } = await run(process.execPath, ['bin/concert-tickets.mjs', ...args], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        DATABASE_URL: url,
+        LOG_LEVEL: 'silent',
+        JWT_SECRET: 'j'.repeat(40),
+        BACKUP_DIR: backups,
+      },
+    });
+    return { stdout, stderr };
+  };
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    restored = await createTestDatabase();
+    backups = await mkdtemp(join(tmpdir(), 'cts-cli-backups-'));
+  });
+  afterAll(async () => {
+    await database?.drop();
+    await restored?.drop();
+  });
+
+  it('has --help on every command', async () => {
+    for (const command of [
+      'migrate',
+      'seed',
+      'create-admin',
+      'job',
+      'availability',
+      'export-tickets',
+      'restore',
+    ]) {
+      const { stdout } = await cli([command, '--help']);
+      expect(stdout, command).toMatch(new RegExp(`Usage: concert-tickets ${command}`));
+    }
+  });
+
+  it('migrates, creates an admin, seeds, shows availability, exports tickets, runs a job, and restores a backup', async () => {
+    expect((await cli(['migrate'])).stdout).toMatch(/applied 001_core\.sql/);
+    expect((await cli(['migrate'])).stdout).toMatch(/up to date/);
+    expect(
+      (await cli(['create-admin', '--email', 'Ops@Example.test', '--password', 'ops-password'])).stdout,
+    ).toMatch(/admin ops@example\.test/);
+    const seeded = (await cli(['seed'])).stdout;
+    expect(seeded).toMatch(/concert {3}Midnight Echoes/);
+    const concertId = /Flash Sale Live .* id ([0-9a-f-]{36})/.exec(seeded)?.[1] as string;
+
+    const db = new PgDatabase({ connectionString: database.url, maxConnections: 2 });
+    try {
+      const [user] = await db.query(`SELECT id FROM users WHERE email = 'ops@example.test'`);
+      const [tier] = await db.query('SELECT id FROM ticket_tiers WHERE concert_id = $1', [concertId]);
+      const reservations = new SqlReservationRepository(db, { batchHolds: false });
+      const hold = await reservations.hold({
+        userId: String(user?.id),
+        concertId,
+        tierId: String(tier?.id),
+        quantity: 3,
+        idempotencyKey: null,
+        holdSeconds: 600,
+        perUserLimit: 0,
+        activeHoldLimit: 0,
+      });
+      if (hold.kind !== 'created') throw new Error(hold.kind);
+      await reservations.confirm(hold.reservation.id, String(user?.id), [
+        newTicketCode(),
+        newTicketCode(),
+        newTicketCode(),
+      ]);
+    } finally {
+      await db.close();
+    }
+
+    expect((await cli(['availability', concertId])).stdout).toMatch(/Floor\s+97 of 100 left/);
+    const out = join(backups, 'tickets.csv');
+    expect((await cli(['export-tickets', concertId, '--out', out])).stderr).toMatch(/wrote 3 tickets/);
+    const rows = parse(await readFile(out, 'utf8'), { columns: true }) as Array<Record<string, string>>;
+    expect(rows).toHaveLength(3);
+    expect(rows[0]).toMatchObject({ tier: 'Floor', holder: 'ops@example.test' });
+    expect(rows[0]?.code).toMatch(/^[0-9A-Z]{4}(-[0-9A-Z]{4}){3}$/);
+
+    expect((await cli(['job', 'expire-holds'])).stdout).toMatch(/"outcome":"succeeded"/);
+    expect((await cli(['job', 'backup'])).stdout).toMatch(/"outcome":"succeeded"/);
+    const [dump] = (await readdir(backups)).filter((name) => name.endsWith('.dump'));
+    expect((await cli(['restore', join(backups, dump as string)], restored.url)).stdout).toMatch(/restored/);
+    const copy = new PgDatabase({ connectionString: restored.url, maxConnections: 1 });
+    try {
+      expect(await copy.query('SELECT count(*)::int AS n FROM tickets')).toEqual([{ n: 3 }]);
+    } finally {
+      await copy.close();
+    }
+    await expect(cli(['availability', 'not-an-id'])).rejects.toThrow(/not a concert id/);
+  });
+});
