@@ -1,6 +1,6 @@
 import { listMyReservations } from '../core/reservations.service';
 import { httpHandler } from './http/http-handler';
-import { publicReservation } from './reservations-create';
+import { publicReservation } from './http/public-reservation';
 
 export const handler = httpHandler('me-reservations', async (request, services) => {
   const reservations = await listMyReservations(services.reservations, await request.user());

@@ -1,6 +1,6 @@
 import { confirmReservation } from '../core/reservations.service';
 import { httpHandler } from './http/http-handler';
-import { publicReservation } from './reservations-create';
+import { publicReservation } from './http/public-reservation';
 
 export const handler = httpHandler('reservations-confirm', async (request, services) => {
   const principal = await request.user();

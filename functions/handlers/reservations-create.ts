@@ -1,5 +1,6 @@
 import { reserveTickets } from '../core/reservations.service';
 import { httpHandler } from './http/http-handler';
+import { publicReservation } from './http/public-reservation';
 import { createReservationBody, idempotencyKey } from './http/schemas';
 
 export const handler = httpHandler('reservations-create', async (request, services) => {
@@ -16,11 +17,3 @@ export const handler = httpHandler('reservations-create', async (request, servic
   );
   return { status: created ? 201 : 200, body: { reservation: publicReservation(reservation) } };
 });
-
-/** The contract's reservation shape (the owner id stays inside). */
-export function publicReservation<R extends { userId: string }>({
-  userId: _owner,
-  ...rest
-}: R): Omit<R, 'userId'> {
-  return rest;
-}
