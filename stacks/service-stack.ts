@@ -13,6 +13,7 @@ import { Functions, type PolicyStatement } from './functions';
 import { HttpApi } from './http-api';
 import { LoadBalancer } from './load-balancer';
 import { Mail } from './mail';
+import { Monitoring } from './monitoring';
 import { Network } from './network';
 import { Schedules } from './schedules';
 import { WebSocketApi } from './websocket-api';
@@ -169,6 +170,18 @@ export class ServiceStack extends TerraformStack {
       prefix,
       timeZone: settings.scheduleTimeZone,
       functions: this.functions,
+    });
+
+    new Monitoring(this, 'monitoring', {
+      prefix,
+      region: settings.region,
+      httpApiId: this.httpApi.api.id,
+      clusterIdentifier: this.database.cluster.clusterIdentifier,
+      redisNodeId: `${this.cache.replicationGroup.replicationGroupId}-001`,
+      deadLetterQueueNames: [this.functions.deadLetterQueue.name, this.schedules.deadLetterQueue.name],
+      relayFunctionName: this.functions.get('relay').fn.functionName,
+      reserveFunctionName: this.functions.get('reservations-create').fn.functionName,
+      ...(process.env.ALARM_EMAIL ? { alarmEmail: process.env.ALARM_EMAIL } : {}),
     });
 
     new TerraformOutput(this, 'api_url', {

@@ -224,6 +224,24 @@ describe('the AWS stack (CDKTF, synthesized offline)', () => {
     });
   });
 
+  it('alarms on 5xx, relay failures, dead letters, Aurora CPU and Redis memory, and draws a dashboard', () => {
+    const alarms = prod.all('aws_cloudwatch_metric_alarm');
+    const metrics = alarms.map((a) => `${a.namespace}/${a.metric_name}`);
+    expect(metrics).toEqual(
+      expect.arrayContaining([
+        'AWS/ApiGateway/5xx',
+        'AWS/Lambda/Errors',
+        'AWS/SQS/ApproximateNumberOfMessagesVisible',
+        'AWS/RDS/CPUUtilization',
+        'AWS/ElastiCache/DatabaseMemoryUsagePercentage',
+      ]),
+    );
+    expect(alarms.filter((a) => a.metric_name === 'ApproximateNumberOfMessagesVisible')).toHaveLength(2);
+    for (const alarm of alarms) expect(alarm.alarm_actions[0]).toMatch(/aws_sns_topic/);
+    const [dashboard] = prod.all('aws_cloudwatch_dashboard');
+    expect(JSON.parse(dashboard?.dashboard_body).widgets.length).toBeGreaterThanOrEqual(5);
+  });
+
   it('verifies the sender with SES, and outputs the API URL, the WebSocket URL and the ALB name', () => {
     expect(prod.all('aws_ses_email_identity')[0]).toMatchObject({ email: ENVIRONMENTS.prod.emailFrom });
     expect(Object.keys(prod.json.output)).toEqual(
