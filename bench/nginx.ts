@@ -6,15 +6,14 @@
  *
  *   npm run bench:nginx -- [--seconds 10] [--connections 50]
  */
-import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { startNginx } from '../test/support/nginx';
 import { createTestDatabase } from '../test/support/postgres';
-import { freePort, spawnServer, waitForReady } from '../test/support/processes';
-import { dropRedisPrefix, TEST_REDIS_URL, testRedisPrefix } from '../test/support/redis';
+import { freePort, replicaEnv, spawnServer, waitForReady } from '../test/support/processes';
+import { dropRedisPrefix, testRedisPrefix } from '../test/support/redis';
 import { ApiClient } from '../test/support/test-service';
 
 process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
@@ -43,16 +42,12 @@ async function main(): Promise<void> {
   const database = await createTestDatabase();
   const prefix = testRedisPrefix();
   const admin = { ADMIN_EMAIL: 'bench@example.test', ADMIN_PASSWORD: 'bench-password' };
-  const env = {
-    DATABASE_URL: database.url,
-    REDIS_URL: TEST_REDIS_URL,
-    REDIS_KEY_PREFIX: prefix,
-    JWT_SECRET: randomBytes(32).toString('hex'),
+  const env = replicaEnv(database.url, prefix, {
     TICKETS_PER_USER_LIMIT: '0',
     HOLDS_PER_USER_LIMIT: '0',
     LOG_LEVEL: 'warn',
     ...admin,
-  };
+  });
   const ports = [await freePort(), await freePort()];
   const backends = ports.map((port, i) =>
     spawnServer({ ...env, PORT: String(port), INSTANCE_ID: `backend-${i + 1}` }),

@@ -1,12 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Concert } from '../../functions/core/model';
 import { clientFrom, startNginx, type TestNginx } from '../support/nginx';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
-import { freePort, type ServiceProcess, spawnServer, waitForReady } from '../support/processes';
+import { freePort, replicaEnv, type ServiceProcess, spawnServer, waitForReady } from '../support/processes';
 import { rawClient, socketIoClient } from '../support/realtime-clients';
-import { dropRedisPrefix, TEST_REDIS_URL, testRedisPrefix } from '../support/redis';
+import { dropRedisPrefix, testRedisPrefix } from '../support/redis';
 import { ApiClient } from '../support/test-service';
 
 // The certificate is self-signed for this run only.
@@ -42,17 +41,13 @@ describe('Debian nginx from the project config, in front of two backends', () =>
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    env = {
-      DATABASE_URL: database.url,
-      REDIS_URL: TEST_REDIS_URL,
-      REDIS_KEY_PREFIX: prefix,
-      JWT_SECRET: randomBytes(32).toString('hex'),
+    env = replicaEnv(database.url, prefix, {
       TICKETS_PER_USER_LIMIT: '0',
       HOLDS_PER_USER_LIMIT: '0',
       REALTIME_COALESCE_MS: '100',
       LOGIN_ATTEMPTS_PER_MINUTE: '1000',
       ...admin,
-    };
+    });
     ports.push(await freePort(), await freePort());
     await startBackend(0);
     await startBackend(1);

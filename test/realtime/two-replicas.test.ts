@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
-import { freePort, type ServiceProcess, spawnServer, waitForReady } from '../support/processes';
+import { freePort, replicaEnv, type ServiceProcess, spawnServer, waitForReady } from '../support/processes';
 import { type RawClient, rawClient, type SocketIoClient, socketIoClient } from '../support/realtime-clients';
-import { dropRedisPrefix, TEST_REDIS_URL, testRedisPrefix } from '../support/redis';
+import { dropRedisPrefix, testRedisPrefix } from '../support/redis';
 import { ApiClient } from '../support/test-service';
 
 describe('two shim processes sharing PostgreSQL and Redis', () => {
@@ -16,15 +15,11 @@ describe('two shim processes sharing PostgreSQL and Redis', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    const shared = {
-      DATABASE_URL: database.url,
-      REDIS_URL: TEST_REDIS_URL,
-      REDIS_KEY_PREFIX: prefix,
-      JWT_SECRET: randomBytes(32).toString('hex'),
+    const shared = replicaEnv(database.url, prefix, {
       ADMIN_EMAIL: 'boss@example.test',
       ADMIN_PASSWORD: 'boss-password',
       REALTIME_COALESCE_MS: '100',
-    };
+    });
     const [p1, p2] = [await freePort(), await freePort()];
     processes.push(spawnServer({ ...shared, PORT: String(p1), INSTANCE_ID: 'replica-1' }));
     await waitForReady(`http://127.0.0.1:${p1}`);

@@ -1,11 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectNoOversell } from '../support/invariants';
 import { clientFrom, startNginx, type TestNginx } from '../support/nginx';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
-import { freePort, type ServiceProcess, spawnServer, waitForReady } from '../support/processes';
-import { dropRedisPrefix, TEST_REDIS_URL, testRedisPrefix } from '../support/redis';
+import { freePort, replicaEnv, type ServiceProcess, spawnServer, waitForReady } from '../support/processes';
+import { dropRedisPrefix, testRedisPrefix } from '../support/redis';
 import { ApiClient } from '../support/test-service';
 
 process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
@@ -18,16 +17,12 @@ describe('a backend SIGKILLed during a reservation storm behind nginx', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    const env = {
-      DATABASE_URL: database.url,
-      REDIS_URL: TEST_REDIS_URL,
-      REDIS_KEY_PREFIX: prefix,
-      JWT_SECRET: randomBytes(32).toString('hex'),
+    const env = replicaEnv(database.url, prefix, {
       ADMIN_EMAIL: 'boss@example.test',
       ADMIN_PASSWORD: 'boss-password',
       TICKETS_PER_USER_LIMIT: '0',
       HOLDS_PER_USER_LIMIT: '0',
-    };
+    });
     const ports = [await freePort(), await freePort()];
     for (const [i, port] of ports.entries()) {
       backends.push(spawnServer({ ...env, PORT: String(port), INSTANCE_ID: `backend-${i + 1}` }));

@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { TEST_REDIS_URL } from './redis';
 
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -46,4 +48,19 @@ export async function waitForReady(baseUrl: string, timeoutMs = 30_000): Promise
     await sleep(100);
   }
   throw new Error(`${baseUrl} did not become ready in ${timeoutMs} ms`);
+}
+
+/** The environment replicas that share one database and one Redis prefix need (one signing key for all). */
+export function replicaEnv(
+  databaseUrl: string,
+  redisKeyPrefix: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: TEST_REDIS_URL,
+    REDIS_KEY_PREFIX: redisKeyPrefix,
+    JWT_SECRET: randomBytes(32).toString('hex'),
+    ...extra,
+  };
 }
