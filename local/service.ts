@@ -11,6 +11,7 @@ import { createHttpApp } from './shim/http-app';
 import { LiveFanout } from './shim/live-fanout';
 import { metricsRouter } from './shim/metrics-router';
 import { SocketIoGateway } from './shim/socket-io-gateway';
+import { webPageRouter } from './shim/web-page';
 import { WebSocketGateway } from './shim/websocket-gateway';
 
 export interface RunningService {
@@ -23,8 +24,16 @@ export interface RunningService {
   stop(graceMs?: number): Promise<void>;
 }
 
+export interface StartOptions {
+  /** The built web page to serve at `/` (web/dist); without it the service is the API alone. */
+  webRoot?: string;
+}
+
 /** The whole service in this process: migrations, the configured admin, and the HTTP shim. */
-export async function startService(config: ServiceConfig): Promise<RunningService> {
+export async function startService(
+  config: ServiceConfig,
+  options: StartOptions = {},
+): Promise<RunningService> {
   const services = await buildServices(config, { migrate: true, cacheConcertReads: true });
   useServices(services);
   let port = config.port;
@@ -46,6 +55,7 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
         ws: websockets.size,
         'socket.io': socketIo?.io.engine.clientsCount ?? 0,
       })),
+      ...(options.webRoot ? [webPageRouter(options.webRoot)] : []),
     ]),
   );
   server.keepAliveTimeout = 65_000; // longer than nginx's and the ALB's idle timeouts

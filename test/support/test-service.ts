@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../functions/config/service-config';
 import type { Concert, Principal } from '../../functions/core/model';
-import { type RunningService, startService } from '../../local/service';
+import { type RunningService, type StartOptions, startService } from '../../local/service';
 import { createTestDatabase, type TestDatabase } from './postgres';
 
 export const TEST_ADMIN = { email: 'admin@example.test', password: 'admin-password-1' };
@@ -17,7 +17,10 @@ export interface TestService {
 }
 
 /** The service in this process on a fresh PostgreSQL database, listening on a free port. */
-export async function startTestService(env: Record<string, string> = {}): Promise<TestService> {
+export async function startTestService(
+  env: Record<string, string> = {},
+  options: StartOptions = {},
+): Promise<TestService> {
   const database = await createTestDatabase();
   const dataDir = await mkdtemp(join(tmpdir(), 'cts-test-'));
   const config = loadConfig({
@@ -31,7 +34,7 @@ export async function startTestService(env: Record<string, string> = {}): Promis
     LOG_LEVEL: 'silent',
     ...env,
   });
-  const service = await startService(config);
+  const service = await startService(config, options);
   return {
     service,
     database,

@@ -1,0 +1,88 @@
+import type {
+  ConcertResponse,
+  ConcertsResponse,
+  ConfirmationResponse,
+  CreateConcertRequest,
+  CreateReservationRequest,
+  DailyReportResponse,
+  ErrorCode,
+  ErrorResponse,
+  LoginRequest,
+  RegisterRequest,
+  ReservationResponse,
+  ReservationsResponse,
+  SessionResponse,
+  TicketsResponse,
+  UpdateConcertRequest,
+} from './contract';
+
+/** A refusal from the service, or a network failure (code `NETWORK`), with the contract's stable code. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+
+  constructor(
+    readonly code: ErrorCode | 'NETWORK',
+    message: string,
+    readonly status: number,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+/** The public HTTP contract (../shared/API.md), one method per route the page uses. */
+export class ApiClient {
+  constructor(private readonly token: () => string | null) {}
+
+  register = (body: RegisterRequest) => this.call<SessionResponse>('POST', '/api/auth/register', body);
+  login = (body: LoginRequest) => this.call<SessionResponse>('POST', '/api/auth/login', body);
+
+  listConcerts = () => this.call<ConcertsResponse>('GET', '/api/concerts');
+  getConcert = (id: string) => this.call<ConcertResponse>('GET', `/api/concerts/${encodeURIComponent(id)}`);
+  createConcert = (body: CreateConcertRequest) => this.call<ConcertResponse>('POST', '/api/concerts', body);
+  updateConcert = (id: string, body: UpdateConcertRequest) =>
+    this.call<ConcertResponse>('PATCH', `/api/concerts/${encodeURIComponent(id)}`, body);
+
+  /** The key makes a retried click (or a retried request) the same hold, never a second one. */
+  reserve = (body: CreateReservationRequest, idempotencyKey: string) =>
+    this.call<ReservationResponse>('POST', '/api/reservations', body, { 'idempotency-key': idempotencyKey });
+  confirm = (id: string) =>
+    this.call<ConfirmationResponse>('POST', `/api/reservations/${encodeURIComponent(id)}/confirm`);
+  cancel = (id: string) =>
+    this.call<ReservationResponse>('DELETE', `/api/reservations/${encodeURIComponent(id)}`);
+  myReservations = () => this.call<ReservationsResponse>('GET', '/api/me/reservations');
+  myTickets = () => this.call<TicketsResponse>('GET', '/api/me/tickets');
+
+  dailyReport = (date: string) =>
+    this.call<DailyReportResponse>('GET', `/api/admin/reports/daily?date=${encodeURIComponent(date)}`);
+
+  private async call<T>(method: Method, path: string, body?: unknown, extra: Record<string, string> = {}) {
+    const headers: Record<string, string> = { accept: 'application/json', ...extra };
+    const token = this.token();
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let response: Response;
+    try {
+      response = await fetch(path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch {
+      throw new ApiError(
+        'NETWORK',
+        'The service could not be reached. Check your connection and try again.',
+        0,
+      );
+    }
+    const payload: unknown = await response.json().catch(() => undefined);
+    if (response.ok) return payload as T;
+    const error = (payload as Partial<ErrorResponse> | undefined)?.error;
+    if (error && typeof error.code === 'string') {
+      throw new ApiError(error.code, error.message, response.status, error.details);
+    }
+    throw new ApiError('INTERNAL', `The service answered ${response.status}.`, response.status);
+  }
+}

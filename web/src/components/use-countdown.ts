@@ -1,0 +1,18 @@
+import { useEffect, useState } from 'react';
+
+/** Whole seconds left until `deadline` (ISO), ticking every second; 0 once it has passed. */
+export function useCountdown(deadline: string): number {
+  const left = () => Math.max(0, Math.ceil((Date.parse(deadline) - Date.now()) / 1000));
+  const [seconds, setSeconds] = useState(left);
+  useEffect(() => {
+    setSeconds(left());
+    const timer = setInterval(() => {
+      const next = left();
+      setSeconds(next);
+      if (next === 0) clearInterval(timer);
+    }, 1000);
+    return () => clearInterval(timer);
+    // `left` reads only `deadline`.
+  }, [deadline]);
+  return seconds;
+}

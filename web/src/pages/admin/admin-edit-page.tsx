@@ -1,0 +1,42 @@
+import { Link, useParams } from 'react-router';
+import { Loading, Notice } from '../../components/status';
+import { useLoad } from '../../components/use-load';
+import { useSession } from '../../session/session';
+import { AdminOnly } from './admin-only';
+import { ConcertForm } from './concert-form';
+
+/** Edit one concert and its tiers. */
+export function AdminEditPage() {
+  return (
+    <AdminOnly>
+      <EditConcert />
+    </AdminOnly>
+  );
+}
+
+function EditConcert() {
+  const { id = '' } = useParams();
+  const { api } = useSession();
+  const { data: concert, error } = useLoad(async () => (await api.getConcert(id)).concert, [api, id]);
+  return (
+    <section aria-labelledby="edit-heading">
+      <p>
+        <Link to="/admin">← Organiser console</Link>
+      </p>
+      <h1 id="edit-heading">Edit {concert?.title ?? 'concert'}</h1>
+      <Notice kind="error">{error}</Notice>
+      {!concert && !error && <Loading what="the concert" />}
+      {concert && (
+        <ConcertForm
+          key={concert.id}
+          concert={concert}
+          submitLabel="Save changes"
+          onUpdate={async (request) => {
+            const { concert: saved } = await api.updateConcert(concert.id, request);
+            return `Saved “${saved.title}”.`;
+          }}
+        />
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,47 @@
+import type { AdminEvent } from '../../api/contract';
+import { LinkBadge, Notice } from '../../components/status';
+import { useAdminFeed } from '../../realtime/use-admin-feed';
+import { useSession } from '../../session/session';
+
+const EVENT_TEXT: Record<AdminEvent, string> = {
+  'new-reservation': 'New reservation',
+  'reservation-confirmed': 'Reservation confirmed',
+  'reservation-cancelled': 'Reservation cancelled',
+  'sold-out': 'Sold out',
+  'holds-expired': 'Holds expired',
+  'concert-created': 'Concert created',
+  'concert-updated': 'Concert updated',
+};
+
+/** The live feed of admin notifications, newest first. */
+export function AdminFeed({ titles }: { titles: Map<string, string> }) {
+  const { token } = useSession();
+  const { notices, link, error } = useAdminFeed(token);
+  return (
+    <section className="panel feed" aria-labelledby="feed-heading">
+      <div className="heading-row">
+        <h2 id="feed-heading">Live notifications</h2>
+        <LinkBadge state={link} />
+      </div>
+      <Notice kind="error">{error}</Notice>
+      {notices.length === 0 && (
+        <p className="muted">Nothing yet: notifications appear here as they happen.</p>
+      )}
+      <ol className="feed-list" aria-live="polite" aria-relevant="additions">
+        {notices.map((notice) => (
+          <li
+            key={`${notice.at}-${notice.event}-${notice.reservationId ?? notice.concertId}`}
+            data-testid="notification"
+            data-event={notice.event}
+          >
+            <strong>{EVENT_TEXT[notice.event] ?? notice.event}</strong> ·{' '}
+            {titles.get(notice.concertId) ?? 'a concert'}{' '}
+            <time className="muted" dateTime={notice.at}>
+              {new Date(notice.at).toLocaleTimeString()}
+            </time>
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+}

@@ -1,0 +1,103 @@
+import { type FormEvent, useState } from 'react';
+import { Link } from 'react-router';
+import { ApiError } from '../../api/api-client';
+import type { DailyReport } from '../../api/contract';
+import { describeError } from '../../api/error-messages';
+import { formatMoney } from '../../components/format';
+import { Notice } from '../../components/status';
+import { useSession } from '../../session/session';
+import { AdminOnly } from './admin-only';
+import { SalesChart } from './sales-chart';
+
+/** The daily report for a chosen date: a chart of sales per concert and the figures. */
+export function AdminReportPage() {
+  return (
+    <AdminOnly>
+      <ReportViewer />
+    </AdminOnly>
+  );
+}
+
+const today = () => new Date().toISOString().slice(0, 10);
+
+function ReportViewer() {
+  const { api } = useSession();
+  const [date, setDate] = useState(today);
+  const [report, setReport] = useState<DailyReport | null>(null);
+  const [message, setMessage] = useState<string>();
+  const [busy, setBusy] = useState(false);
+
+  async function load(event: FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    setMessage(undefined);
+    try {
+      setReport((await api.dailyReport(date)).report);
+    } catch (cause) {
+      setReport(null);
+      setMessage(
+        cause instanceof ApiError && cause.code === 'NOT_FOUND'
+          ? `No report for ${date} yet. The daily-report job makes it (npm run job -- daily-report).`
+          : describeError(cause),
+      );
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section aria-labelledby="report-heading">
+      <p>
+        <Link to="/admin">← Organiser console</Link>
+      </p>
+      <h1 id="report-heading">Daily sales report</h1>
+      <form className="panel inline-form" onSubmit={load}>
+        <label htmlFor="report-date">Date</label>
+        <input id="report-date" type="date" required value={date} onChange={(e) => setDate(e.target.value)} />
+        <button type="submit" disabled={busy}>
+          {busy ? 'Loading…' : 'Show report'}
+        </button>
+      </form>
+      <Notice kind="error">{message}</Notice>
+      {report && (
+        <div className="panel">
+          <h2>
+            {report.date} <span className="muted">({report.timeZone})</span>
+          </h2>
+          {report.concerts.length === 0 ? (
+            <p>No sales that day.</p>
+          ) : (
+            <>
+              <SalesChart concerts={report.concerts} />
+              <table className="table">
+                <thead>
+                  <tr>
+                    <th scope="col">Concert</th>
+                    <th scope="col">Sold that day</th>
+                    <th scope="col">Sold to date</th>
+                    <th scope="col">Revenue that day</th>
+                    <th scope="col">Sell-through</th>
+                    <th scope="col">Expired holds</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {report.concerts.map((row) => (
+                    <tr key={row.concertId}>
+                      <th scope="row">{row.title}</th>
+                      <td>{row.soldToday}</td>
+                      <td>{row.soldToDate}</td>
+                      <td>{formatMoney(row.revenueTodayCents, row.currency)}</td>
+                      <td>{Math.round(row.sellThrough * 100)}%</td>
+                      <td>{row.expiredHolds}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </>
+          )}
+          <p className="muted">Generated {new Date(report.generatedAt).toLocaleString()}</p>
+        </div>
+      )}
+    </section>
+  );
+}

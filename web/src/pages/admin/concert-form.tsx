@@ -1,0 +1,264 @@
+import { type FormEvent, useState } from 'react';
+import type { Concert, ConcertStatus, CreateConcertRequest, UpdateConcertRequest } from '../../api/contract';
+import { describeError } from '../../api/error-messages';
+import { Notice } from '../../components/status';
+
+interface TierDraft {
+  id?: string;
+  name: string;
+  price: string;
+  currency: string;
+  capacity: string;
+  maxPerOrder: string;
+}
+
+interface Draft {
+  title: string;
+  artist: string;
+  venue: string;
+  startsAt: string;
+  status: ConcertStatus;
+  tiers: TierDraft[];
+}
+
+const pad = (value: number) => String(value).padStart(2, '0');
+/** An ISO instant as the local `YYYY-MM-DDTHH:mm` a datetime-local input shows. */
+const toLocalInput = (iso: string) => {
+  const date = new Date(iso);
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+};
+
+const emptyTier = (): TierDraft => ({
+  name: '',
+  price: '',
+  currency: 'USD',
+  capacity: '',
+  maxPerOrder: '10',
+});
+
+function draftOf(concert?: Concert): Draft {
+  if (!concert) {
+    return { title: '', artist: '', venue: '', startsAt: '', status: 'on-sale', tiers: [emptyTier()] };
+  }
+  return {
+    title: concert.title,
+    artist: concert.artist,
+    venue: concert.venue,
+    startsAt: toLocalInput(concert.startsAt),
+    status: concert.status,
+    tiers: concert.tiers.map((tier) => ({
+      id: tier.id,
+      name: tier.name,
+      price: (tier.priceCents / 100).toFixed(2),
+      currency: tier.currency,
+      capacity: String(tier.capacity),
+      maxPerOrder: String(tier.maxPerOrder),
+    })),
+  };
+}
+
+const tierNumbers = (tier: TierDraft) => ({
+  name: tier.name,
+  priceCents: Math.round(Number(tier.price) * 100),
+  capacity: Number(tier.capacity),
+  maxPerOrder: Number(tier.maxPerOrder),
+});
+
+/** The body the API takes, from what the organiser typed (prices in currency units become cents). */
+function fieldsOf(draft: Draft) {
+  return {
+    title: draft.title,
+    artist: draft.artist,
+    venue: draft.venue,
+    startsAt: new Date(draft.startsAt).toISOString(),
+    status: draft.status,
+  };
+}
+
+const createRequestOf = (draft: Draft): CreateConcertRequest => ({
+  ...fieldsOf(draft),
+  tiers: draft.tiers.map((tier) => ({ ...tierNumbers(tier), currency: tier.currency.toUpperCase() })),
+});
+
+/** Existing tiers go by id (their currency is fixed); new ones in full. */
+const updateRequestOf = (draft: Draft): UpdateConcertRequest => ({
+  ...fieldsOf(draft),
+  tiers: draft.tiers.map((tier) =>
+    tier.id
+      ? { id: tier.id, ...tierNumbers(tier) }
+      : { ...tierNumbers(tier), currency: tier.currency.toUpperCase() },
+  ),
+});
+
+type Props =
+  | { concert?: undefined; submitLabel: string; onCreate(request: CreateConcertRequest): Promise<string> }
+  | { concert: Concert; submitLabel: string; onUpdate(request: UpdateConcertRequest): Promise<string> };
+
+/** Create or edit a concert and its tiers. Tiers can be added, never removed (tickets may exist). */
+export function ConcertForm(props: Props) {
+  const { concert, submitLabel } = props;
+  const [draft, setDraft] = useState<Draft>(() => draftOf(concert));
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  const [done, setDone] = useState<string>();
+  const set = <K extends keyof Draft>(key: K, value: Draft[K]) =>
+    setDraft((current) => ({ ...current, [key]: value }));
+  const setTier = (index: number, key: keyof TierDraft, value: string) =>
+    setDraft((current) => ({
+      ...current,
+      tiers: current.tiers.map((tier, at) => (at === index ? { ...tier, [key]: value } : tier)),
+    }));
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    setDone(undefined);
+    try {
+      if (props.concert) {
+        setDone(await props.onUpdate(updateRequestOf(draft)));
+      } else {
+        setDone(await props.onCreate(createRequestOf(draft)));
+        setDraft(draftOf());
+      }
+    } catch (cause) {
+      setError(describeError(cause));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const prefix = concert ? `edit-${concert.id}` : 'new';
+  return (
+    <form className="panel concert-form" onSubmit={submit} aria-label={submitLabel}>
+      <div className="grid">
+        {(['title', 'artist', 'venue'] as const).map((field) => (
+          <div key={field}>
+            <label htmlFor={`${prefix}-${field}`}>{field[0]?.toUpperCase() + field.slice(1)}</label>
+            <input
+              id={`${prefix}-${field}`}
+              required
+              maxLength={200}
+              value={draft[field]}
+              onChange={(e) => set(field, e.target.value)}
+            />
+          </div>
+        ))}
+        <div>
+          <label htmlFor={`${prefix}-starts`}>Starts at</label>
+          <input
+            id={`${prefix}-starts`}
+            type="datetime-local"
+            required
+            value={draft.startsAt}
+            onChange={(e) => set('startsAt', e.target.value)}
+          />
+        </div>
+        <div>
+          <label htmlFor={`${prefix}-status`}>Sale status</label>
+          <select
+            id={`${prefix}-status`}
+            value={draft.status}
+            onChange={(e) => set('status', e.target.value as ConcertStatus)}
+          >
+            <option value="on-sale">On sale</option>
+            <option value="paused">Paused</option>
+            <option value="cancelled">Cancelled</option>
+          </select>
+        </div>
+      </div>
+      {draft.tiers.map((tier, index) => (
+        <fieldset key={tier.id ?? `new-${index}`} className="grid tier-fields">
+          <legend>Tier {index + 1}</legend>
+          <div>
+            <label htmlFor={`${prefix}-tier-${index}-name`}>Name</label>
+            <input
+              id={`${prefix}-tier-${index}-name`}
+              required
+              maxLength={100}
+              value={tier.name}
+              onChange={(e) => setTier(index, 'name', e.target.value)}
+            />
+          </div>
+          <div>
+            <label htmlFor={`${prefix}-tier-${index}-price`}>Price</label>
+            <input
+              id={`${prefix}-tier-${index}-price`}
+              required
+              type="number"
+              min="0"
+              step="0.01"
+              value={tier.price}
+              onChange={(e) => setTier(index, 'price', e.target.value)}
+            />
+          </div>
+          <div>
+            <label htmlFor={`${prefix}-tier-${index}-currency`}>Currency</label>
+            <input
+              id={`${prefix}-tier-${index}-currency`}
+              required
+              pattern="[A-Za-z]{3}"
+              maxLength={3}
+              disabled={Boolean(tier.id)}
+              value={tier.currency}
+              onChange={(e) => setTier(index, 'currency', e.target.value)}
+            />
+          </div>
+          <div>
+            <label htmlFor={`${prefix}-tier-${index}-capacity`}>Capacity</label>
+            <input
+              id={`${prefix}-tier-${index}-capacity`}
+              required
+              type="number"
+              min="0"
+              step="1"
+              value={tier.capacity}
+              onChange={(e) => setTier(index, 'capacity', e.target.value)}
+            />
+          </div>
+          <div>
+            <label htmlFor={`${prefix}-tier-${index}-max`}>Most per order</label>
+            <input
+              id={`${prefix}-tier-${index}-max`}
+              required
+              type="number"
+              min="1"
+              max="100"
+              step="1"
+              value={tier.maxPerOrder}
+              onChange={(e) => setTier(index, 'maxPerOrder', e.target.value)}
+            />
+          </div>
+          {!tier.id && draft.tiers.length > 1 && (
+            <button
+              type="button"
+              className="secondary"
+              onClick={() =>
+                set(
+                  'tiers',
+                  draft.tiers.filter((_, at) => at !== index),
+                )
+              }
+            >
+              Remove tier {index + 1}
+            </button>
+          )}
+        </fieldset>
+      ))}
+      <div className="actions">
+        <button
+          type="button"
+          className="secondary"
+          onClick={() => set('tiers', [...draft.tiers, emptyTier()])}
+        >
+          Add a tier
+        </button>
+        <button type="submit" disabled={busy}>
+          {busy ? 'Saving…' : submitLabel}
+        </button>
+      </div>
+      <Notice kind="error">{error}</Notice>
+      <Notice kind="success">{done}</Notice>
+    </form>
+  );
+}

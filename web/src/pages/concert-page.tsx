@@ -1,0 +1,156 @@
+import { type FormEvent, useEffect, useState } from 'react';
+import { Link, useLocation, useParams } from 'react-router';
+import type { Concert, PublicReservation } from '../api/contract';
+import { describeError, errorCodeOf } from '../api/error-messages';
+import { formatDateTime, formatMoney, newRequestKey } from '../components/format';
+import { LinkBadge, Loading, Notice } from '../components/status';
+import { useLoad } from '../components/use-load';
+import { useLiveConcerts } from '../realtime/use-live-concerts';
+import { useSession } from '../session/session';
+import { ReservationPanel } from './reservation-panel';
+
+/** One concert: live availability per tier, reserve, and the fan's holds with their countdown. */
+export function ConcertPage() {
+  const { id = '' } = useParams();
+  const { api, user } = useSession();
+  const { data, error } = useLoad(async () => [(await api.getConcert(id)).concert], [api, id]);
+  const { concerts, link } = useLiveConcerts(data);
+  const concert = concerts?.[0];
+  const [holds, setHolds] = useState<PublicReservation[]>([]);
+
+  // A reload keeps the fan's current holds on screen.
+  useEffect(() => {
+    if (!user) return setHolds([]);
+    let current = true;
+    api.myReservations().then(
+      ({ reservations }) => {
+        if (!current) return;
+        const now = Date.now();
+        setHolds(
+          reservations.filter(
+            (hold) => hold.concertId === id && hold.status === 'held' && Date.parse(hold.expiresAt) > now,
+          ),
+        );
+      },
+      () => {},
+    );
+    return () => {
+      current = false;
+    };
+  }, [api, user, id]);
+
+  if (error) return <Notice kind="error">{error}</Notice>;
+  if (!concert) return <Loading what="the concert" />;
+  return (
+    <article aria-labelledby="concert-heading">
+      <p>
+        <Link to="/">← All concerts</Link>
+      </p>
+      <div className="heading-row">
+        <h1 id="concert-heading">{concert.title}</h1>
+        <LinkBadge state={link} />
+      </div>
+      <p className="muted">
+        {concert.artist} · {concert.venue} · {formatDateTime(concert.startsAt)}
+      </p>
+      <p className="availability" data-testid="concert-available">
+        {concert.availableTickets === 0 ? (
+          <strong className="sold-out">Sold out</strong>
+        ) : (
+          `${concert.availableTickets} tickets left`
+        )}
+      </p>
+      {holds.map((hold) => (
+        <ReservationPanel
+          key={hold.id}
+          reservation={hold}
+          concert={concert}
+          onDone={(done) => setHolds((current) => current.map((item) => (item.id === done.id ? done : item)))}
+        />
+      ))}
+      <ReserveForm concert={concert} onHeld={(hold) => setHolds((current) => [hold, ...current])} />
+    </article>
+  );
+}
+
+function ReserveForm({ concert, onHeld }: { concert: Concert; onHeld(hold: PublicReservation): void }) {
+  const { api, user } = useSession();
+  const location = useLocation();
+  const firstOpen = concert.tiers.find((tier) => tier.available > 0);
+  const [tierId, setTierId] = useState(firstOpen?.id ?? concert.tiers[0]?.id ?? '');
+  const [quantity, setQuantity] = useState(1);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  const tier = concert.tiers.find((candidate) => candidate.id === tierId);
+  const most = tier ? Math.max(1, Math.min(tier.maxPerOrder, tier.available)) : 1;
+  const onSale = concert.status === 'on-sale';
+  // A retry after a lost answer reuses the key, so it is the same hold; any answer starts a new one.
+  const [requestKey, setRequestKey] = useState(newRequestKey);
+
+  async function reserve(event: FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      const { reservation } = await api.reserve({ concertId: concert.id, tierId, quantity }, requestKey);
+      setRequestKey(newRequestKey());
+      onHeld(reservation);
+    } catch (cause) {
+      if (errorCodeOf(cause) !== 'NETWORK') setRequestKey(newRequestKey());
+      setError(describeError(cause));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form className="panel" onSubmit={reserve} aria-labelledby="reserve-heading">
+      <h2 id="reserve-heading">Reserve tickets</h2>
+      {!onSale && <Notice kind="info">This concert is not on sale right now.</Notice>}
+      <fieldset>
+        <legend>Tier</legend>
+        {concert.tiers.map((option) => (
+          <label key={option.id} className="tier-option" data-testid="tier-option" data-tier-id={option.id}>
+            <input
+              type="radio"
+              name="tier"
+              value={option.id}
+              checked={tierId === option.id}
+              onChange={() => setTierId(option.id)}
+            />
+            <span className="tier-name">{option.name}</span>
+            <span>{formatMoney(option.priceCents, option.currency)}</span>
+            <span className="tier-available" data-testid="tier-available">
+              {option.available === 0 ? (
+                <strong className="sold-out">Sold out</strong>
+              ) : (
+                `${option.available} left`
+              )}
+            </span>
+          </label>
+        ))}
+      </fieldset>
+      <label htmlFor="quantity">Quantity (at most {most})</label>
+      <input
+        id="quantity"
+        type="number"
+        inputMode="numeric"
+        min={1}
+        max={most}
+        value={quantity}
+        onChange={(event) => setQuantity(Math.max(1, Math.trunc(Number(event.target.value)) || 1))}
+      />
+      {user ? (
+        <button type="submit" disabled={busy || !onSale || !tier || tier.available === 0}>
+          {tier?.available === 0 ? 'Sold out' : busy ? 'Reserving…' : 'Reserve'}
+        </button>
+      ) : (
+        <p>
+          <Link to={`/login?next=${encodeURIComponent(location.pathname)}`}>Log in</Link> or{' '}
+          <Link to={`/signup?next=${encodeURIComponent(location.pathname)}`}>sign up</Link> to reserve.
+        </p>
+      )}
+      <Notice kind="error">{error}</Notice>
+    </form>
+  );
+}
