@@ -13,7 +13,7 @@ import { runJob } from '../functions/core/jobs.service';
 import { isJobName, SCHEDULE } from '../functions/core/schedule';
 import { migrate } from '../functions/db/migrate';
 import { exitWithError } from './cli-errors';
-import { seedSampleData } from './seed';
+import { seedSampleData } from './sample-data';
 
 const run = promisify(execFile);
 const say = (line: string) => console.log(line);

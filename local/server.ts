@@ -1,20 +1,24 @@
 import { resolve } from 'node:path';
 import { loadConfig } from '../functions/config/service-config';
 import { exitWithError } from './cli-errors';
-import { seedSampleData } from './seed';
+import { seedSampleData } from './sample-data';
 import { startService } from './service';
 import { builtWebRoot } from './shim/web-page';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const webRoot = builtWebRoot(resolve(process.env.WEB_ROOT ?? 'web/dist'));
-  const service = await startService(config, { webRoot });
+  const service = await startService(config, {
+    webRoot,
+    // The embedded database is this process's alone: a newcomer's first start gets the sample admin and
+    // concerts, so the page has something to click.
+    prepare: async (services) => {
+      if (config.databaseUrl || (await services.concerts.list()).length > 0) return;
+      await seedSampleData(services, (line) => services.logger.info(`sample data: ${line}`));
+    },
+  });
   const { logger } = service.services;
   if (!webRoot) logger.warn('the web page is not built (npm run build:web): serving the API alone');
-  // The embedded database is one process's: a newcomer's first start gets the sample admin and concerts.
-  if (!config.databaseUrl && (await service.services.concerts.list()).length === 0) {
-    await seedSampleData(service.services, (line) => logger.info(`sample data: ${line}`));
-  }
   logger.info(
     {
       port: service.port,

@@ -27,6 +27,8 @@ export interface RunningService {
 export interface StartOptions {
   /** The built web page to serve at `/` (web/dist); without it the service is the API alone. */
   webRoot?: string;
+  /** Runs once the services are up and before the port opens (the embedded first start seeds here). */
+  prepare?: (services: Services) => Promise<void>;
 }
 
 /** The whole service in this process: migrations, the configured admin, and the HTTP shim. */
@@ -36,6 +38,7 @@ export async function startService(
 ): Promise<RunningService> {
   const services = await buildServices(config, { migrate: true, cacheConcertReads: true });
   useServices(services);
+  await options.prepare?.(services);
   let port = config.port;
   let socketIo: SocketIoGateway | undefined;
   const websockets = new WebSocketGateway(

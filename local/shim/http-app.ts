@@ -36,6 +36,9 @@ export function createHttpApp(
           imgSrc: ["'self'", 'data:'],
           connectSrc: ["'self'", 'wss:', 'ws:', 'https:'],
           frameAncestors: ["'none'"],
+          // The shim speaks plain HTTP (TLS ends at nginx or the load balancer): upgrading would break
+          // the page and its ws:// socket for anyone reaching it by a LAN address.
+          upgradeInsecureRequests: null,
         },
       },
       frameguard: { action: 'deny' },

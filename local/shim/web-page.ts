@@ -18,7 +18,8 @@ export function webPageRouter(root: string): Router {
   );
   router.use(express.static(root, { index: false, maxAge: 0 }));
   router.get(SERVICE_PATHS, (req, res, next) => {
-    if (!req.accepts('html')) return next();
+    // Browsers navigating ask for text/html by name; API clients (Accept: */* or JSON) get the API's 404.
+    if (!req.headers.accept?.includes('text/html')) return next();
     res.sendFile(index, { headers: { 'cache-control': 'no-cache' } }, (error) => error && next(error));
   });
   return router;

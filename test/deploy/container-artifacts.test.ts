@@ -1,7 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
@@ -148,6 +148,8 @@ describe('nginx, compose and the image', () => {
     expect(dockerfile).toMatch(/^USER app$/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK /m);
     expect(dockerfile).toMatch(/CMD \["node", "dist\/local\/server\.mjs"\]/);
+    expect(dockerfile).toMatch(/RUN .*npm run build:web/);
+    expect(dockerfile).toMatch(/^COPY --from=build .*\/app\/web\/dist \.\/web\/dist$/m);
     expect(SERVER_ENTRIES).toEqual(expect.arrayContaining(['server', 'job', 'scheduler-main']));
   });
 
@@ -173,12 +175,15 @@ describe('nginx, compose and the image', () => {
         NODE_ENV: 'production',
       };
       const server = spawn(process.execPath, [join(out, 'server.mjs')], {
-        env: { ...env, PORT: String(port) },
+        // The image's layout: the page's build where WEB_ROOT points (./web/dist in the image).
+        env: { ...env, PORT: String(port), WEB_ROOT: resolve('web/dist') },
         stdio: 'ignore',
       });
       const exited = new Promise((resolve) => server.once('exit', resolve));
       try {
         await waitForReady(`http://127.0.0.1:${port}`);
+        const page = await fetch(`http://127.0.0.1:${port}/`, { headers: { accept: 'text/html' } });
+        expect(await page.text()).toContain('<script type="module" crossorigin src="/assets/');
         const { stdout } = await run(process.execPath, [join(out, 'job.mjs'), 'expire-holds'], { env });
         expect(stdout).toMatch(/"outcome":"succeeded"/);
       } finally {

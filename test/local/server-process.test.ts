@@ -35,6 +35,19 @@ describe('the service as a process (npm start)', () => {
       const health = await api.request('GET', '/health');
       expect(health.body).toEqual({ status: 'ok' });
       expect(health.headers.get('x-instance-id')).toBe('embedded-1');
+      // A newcomer's first start: the sample concerts, and the web page at `/` (any page address).
+      const concerts = await api.request('GET', '/api/concerts');
+      expect(concerts.body.concerts.map((concert: { title: string }) => concert.title).sort()).toEqual([
+        'Flash Sale Live',
+        'Midnight Echoes',
+        'Strings at Sunset',
+      ]);
+      for (const path of ['/', '/concerts/some-id']) {
+        const page = await fetch(`${api.baseUrl}${path}`, { headers: { accept: 'text/html' } });
+        expect(page.status).toBe(200);
+        expect(await page.text()).toContain('<div id="root"></div>');
+      }
+      expect((await api.request('GET', '/no-such-thing')).status).toBe(404);
       const token = await api.register('embedded@example.test');
       first.child.kill('SIGTERM');
       expect(await first.exited).toBe(0);
