@@ -1,5 +1,5 @@
 import type { Concert } from '../core/model';
-import type { ConcertUpdateMessage, RealtimeMessage } from '../core/realtime';
+import { applyConcertUpdate, type RealtimeMessage } from '../core/realtime';
 import type { ConcertChange, ConcertRepository, NewConcert } from '../ports/concert.repository.port';
 import type { EventBus } from '../ports/event-bus.port';
 
@@ -70,11 +70,9 @@ export class CachedConcertRepository implements ConcertRepository {
   private apply(message: RealtimeMessage): void {
     if (message.type === 'concert-update') {
       const entry = this.byId.get(message.concertId);
-      if (entry && entry.value.version < message.version) entry.value = patch(entry.value, message);
+      if (entry) entry.value = applyConcertUpdate(entry.value, message);
       if (this.everything) {
-        this.everything.value = this.everything.value.map((c) =>
-          c.id === message.concertId && c.version < message.version ? patch(c, message) : c,
-        );
+        this.everything.value = this.everything.value.map((c) => applyConcertUpdate(c, message));
       }
     } else if (message.event === 'concert-created' || message.event === 'concert-updated') {
       this.forget(message.concertId);
@@ -89,18 +87,4 @@ export class CachedConcertRepository implements ConcertRepository {
   private fresh(entry: Entry<unknown>): boolean {
     return Date.now() - entry.loadedAt < this.maxAgeMs;
   }
-}
-
-function patch(concert: Concert, update: ConcertUpdateMessage): Concert {
-  const tiers = new Map(update.tiers.map((tier) => [tier.id, tier]));
-  return {
-    ...concert,
-    availableTickets: update.availableTickets,
-    totalBooked: update.totalBooked,
-    version: update.version,
-    tiers: concert.tiers.map((tier) => {
-      const fresh = tiers.get(tier.id);
-      return fresh ? { ...tier, available: fresh.available, capacity: fresh.capacity } : tier;
-    }),
-  };
 }

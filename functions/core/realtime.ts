@@ -54,3 +54,23 @@ export function adminNotification(
 ): AdminNotification {
   return { type: 'admin-notification', ...notice, at: at.toISOString() };
 }
+
+/**
+ * A concert as a newer update says it is now (counts per tier and in total); the same object when the
+ * update is for another concert or not newer than what is held, since versions only grow.
+ * The read cache and the web page both keep their copies with it.
+ */
+export function applyConcertUpdate(concert: Concert, update: ConcertUpdateMessage): Concert {
+  if (update.concertId !== concert.id || update.version <= concert.version) return concert;
+  const tiers = new Map(update.tiers.map((tier) => [tier.id, tier]));
+  return {
+    ...concert,
+    availableTickets: update.availableTickets,
+    totalBooked: update.totalBooked,
+    version: update.version,
+    tiers: concert.tiers.map((tier) => {
+      const fresh = tiers.get(tier.id);
+      return fresh ? { ...tier, available: fresh.available, capacity: fresh.capacity } : tier;
+    }),
+  };
+}

@@ -1,7 +1,7 @@
 import { type FormEvent, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
-import { describeError } from '../api/error-messages';
 import { Notice } from '../components/status';
+import { useAction } from '../components/use-action';
 import { useSession } from '../session/session';
 
 /** Log in, or sign up (`mode`), then go back where the fan came from. */
@@ -13,25 +13,17 @@ export function AuthPage({ mode }: { mode: 'login' | 'signup' }) {
   const [name, setName] = useState('');
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string>();
+  const { busy, error, run } = useAction();
   const signingUp = mode === 'signup';
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      const session = signingUp
-        ? await api.register({ name, email, password })
-        : await api.login({ email, password });
-      signIn(session);
-      navigate(session.user.role === 'admin' && next === '/' ? '/admin' : next);
-    } catch (cause) {
-      setError(describeError(cause));
-    } finally {
-      setBusy(false);
-    }
+    const session = await run(() =>
+      signingUp ? api.register({ name, email, password }) : api.login({ email, password }),
+    );
+    if (!session) return;
+    signIn(session);
+    navigate(session.user.role === 'admin' && next === '/' ? '/admin' : next);
   }
 
   const title = signingUp ? 'Sign up' : 'Log in';

@@ -1,9 +1,10 @@
 import { type FormEvent, useEffect, useState } from 'react';
 import { Link, useLocation, useParams } from 'react-router';
 import type { Concert, PublicReservation } from '../api/contract';
-import { describeError, errorCodeOf } from '../api/error-messages';
+import { errorCodeOf } from '../api/error-messages';
 import { formatDateTime, formatMoney, newRequestKey } from '../components/format';
 import { LinkBadge, Loading, Notice } from '../components/status';
+import { useAction } from '../components/use-action';
 import { useLoad } from '../components/use-load';
 import { useLiveConcerts } from '../realtime/use-live-concerts';
 import { useSession } from '../session/session';
@@ -79,8 +80,7 @@ function ReserveForm({ concert, onHeld }: { concert: Concert; onHeld(hold: Publi
   const firstOpen = concert.tiers.find((tier) => tier.available > 0);
   const [tierId, setTierId] = useState(firstOpen?.id ?? concert.tiers[0]?.id ?? '');
   const [quantity, setQuantity] = useState(1);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string>();
+  const { busy, error, run } = useAction();
   const tier = concert.tiers.find((candidate) => candidate.id === tierId);
   const most = tier ? Math.max(1, Math.min(tier.maxPerOrder, tier.available)) : 1;
   const onSale = concert.status === 'on-sale';
@@ -89,18 +89,17 @@ function ReserveForm({ concert, onHeld }: { concert: Concert; onHeld(hold: Publi
 
   async function reserve(event: FormEvent) {
     event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      const { reservation } = await api.reserve({ concertId: concert.id, tierId, quantity }, requestKey);
-      setRequestKey(newRequestKey());
-      onHeld(reservation);
-    } catch (cause) {
-      if (errorCodeOf(cause) !== 'NETWORK') setRequestKey(newRequestKey());
-      setError(describeError(cause));
-    } finally {
-      setBusy(false);
-    }
+    const held = await run(
+      () => api.reserve({ concertId: concert.id, tierId, quantity }, requestKey),
+      (cause) => {
+        // A retry after a lost answer reuses the key (the same hold); any answer starts a new one.
+        if (errorCodeOf(cause) !== 'NETWORK') setRequestKey(newRequestKey());
+        return undefined;
+      },
+    );
+    if (!held) return;
+    setRequestKey(newRequestKey());
+    onHeld(held.reservation);
   }
 
   return (

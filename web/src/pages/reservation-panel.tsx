@@ -1,9 +1,9 @@
 import { useState } from 'react';
 import { Link } from 'react-router';
 import type { Concert, IssuedTicket, PublicReservation } from '../api/contract';
-import { describeError } from '../api/error-messages';
 import { formatClock, formatMoney } from '../components/format';
 import { Notice } from '../components/status';
+import { useAction } from '../components/use-action';
 import { useCountdown } from '../components/use-countdown';
 import { useSession } from '../session/session';
 
@@ -18,28 +18,21 @@ export function ReservationPanel({ reservation, concert, onDone }: Props) {
   const { api } = useSession();
   const seconds = useCountdown(reservation.expiresAt);
   const [tickets, setTickets] = useState<IssuedTicket[]>();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string>();
+  const { busy, error, run } = useAction();
   const tier = concert.tiers.find((candidate) => candidate.id === reservation.tierId);
   const held = reservation.status === 'held';
   const expired = reservation.status === 'expired' || (held && seconds === 0);
 
   async function act(action: 'confirm' | 'cancel') {
-    setBusy(true);
-    setError(undefined);
-    try {
-      if (action === 'confirm') {
-        const confirmed = await api.confirm(reservation.id);
-        setTickets(confirmed.tickets);
-        onDone(confirmed.reservation);
-      } else {
-        onDone((await api.cancel(reservation.id)).reservation);
-      }
-    } catch (cause) {
-      setError(describeError(cause));
-    } finally {
-      setBusy(false);
+    if (action === 'cancel') {
+      const cancelled = await run(() => api.cancel(reservation.id));
+      if (cancelled) onDone(cancelled.reservation);
+      return;
     }
+    const confirmed = await run(() => api.confirm(reservation.id));
+    if (!confirmed) return;
+    setTickets(confirmed.tickets);
+    onDone(confirmed.reservation);
   }
 
   return (

@@ -1,21 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
-import type { Concert, ConcertUpdateMessage } from '../api/contract';
+import { applyConcertUpdate } from '../../../functions/core/realtime';
+import type { Concert } from '../api/contract';
 import { type LinkState, LiveSocket } from './live-socket';
-
-/** Applies an update to a concert unless it is older than what the page holds (versions only grow). */
-export function applyUpdate(concert: Concert, update: ConcertUpdateMessage): Concert {
-  if (update.concertId !== concert.id || update.version < concert.version) return concert;
-  return {
-    ...concert,
-    version: update.version,
-    availableTickets: update.availableTickets,
-    totalBooked: update.totalBooked,
-    tiers: concert.tiers.map((tier) => {
-      const live = update.tiers.find((candidate) => candidate.id === tier.id);
-      return live ? { ...tier, available: live.available, capacity: live.capacity } : tier;
-    }),
-  };
-}
 
 /** Concerts as loaded over HTTP, kept current by the WebSocket: counts change without a reload. */
 export function useLiveConcerts(loaded: Concert[] | null): { concerts: Concert[] | null; link: LinkState } {
@@ -28,7 +14,7 @@ export function useLiveConcerts(loaded: Concert[] | null): { concerts: Concert[]
   useEffect(() => {
     const live = new LiveSocket((message) => {
       if (message.type !== 'concert-update') return;
-      setConcerts((current) => current?.map((concert) => applyUpdate(concert, message)) ?? current);
+      setConcerts((current) => current?.map((concert) => applyConcertUpdate(concert, message)) ?? current);
     }, setLink);
     socket.current = live;
     return () => live.close();

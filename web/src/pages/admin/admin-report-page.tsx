@@ -1,10 +1,10 @@
 import { type FormEvent, useState } from 'react';
 import { Link } from 'react-router';
-import { ApiError } from '../../api/api-client';
 import type { DailyReport } from '../../api/contract';
-import { describeError } from '../../api/error-messages';
+import { errorCodeOf } from '../../api/error-messages';
 import { formatMoney } from '../../components/format';
 import { Notice } from '../../components/status';
+import { useAction } from '../../components/use-action';
 import { useSession } from '../../session/session';
 import { AdminOnly } from './admin-only';
 import { SalesChart } from './sales-chart';
@@ -24,25 +24,20 @@ function ReportViewer() {
   const { api } = useSession();
   const [date, setDate] = useState(today);
   const [report, setReport] = useState<DailyReport | null>(null);
-  const [message, setMessage] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
 
   async function load(event: FormEvent) {
     event.preventDefault();
-    setBusy(true);
-    setMessage(undefined);
-    try {
-      setReport((await api.dailyReport(date)).report);
-    } catch (cause) {
-      setReport(null);
-      setMessage(
-        cause instanceof ApiError && cause.code === 'NOT_FOUND'
+    const answer = await run(
+      () => api.dailyReport(date),
+      (cause) => {
+        setReport(null);
+        return errorCodeOf(cause) === 'NOT_FOUND'
           ? `No report for ${date} yet. The daily-report job makes it (npm run job -- daily-report).`
-          : describeError(cause),
-      );
-    } finally {
-      setBusy(false);
-    }
+          : undefined;
+      },
+    );
+    if (answer) setReport(answer.report);
   }
 
   return (
@@ -58,7 +53,7 @@ function ReportViewer() {
           {busy ? 'Loading…' : 'Show report'}
         </button>
       </form>
-      <Notice kind="error">{message}</Notice>
+      <Notice kind="error">{error}</Notice>
       {report && (
         <div className="panel">
           <h2>

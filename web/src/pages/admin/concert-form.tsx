@@ -1,7 +1,7 @@
 import { type FormEvent, useState } from 'react';
 import type { Concert, ConcertStatus, CreateConcertRequest, UpdateConcertRequest } from '../../api/contract';
-import { describeError } from '../../api/error-messages';
 import { Notice } from '../../components/status';
+import { useAction } from '../../components/use-action';
 
 interface TierDraft {
   id?: string;
@@ -27,6 +27,15 @@ const toLocalInput = (iso: string) => {
   const date = new Date(iso);
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
 };
+
+/** The inputs of one tier, in order; the browser checks these bounds before the API does. */
+const TIER_FIELDS: Array<{ key: Exclude<keyof TierDraft, 'id'> } & Record<string, string>> = [
+  { key: 'name', label: 'Name', maxLength: '100' },
+  { key: 'price', label: 'Price', type: 'number', min: '0', step: '0.01' },
+  { key: 'currency', label: 'Currency', pattern: '[A-Za-z]{3}', maxLength: '3' },
+  { key: 'capacity', label: 'Capacity', type: 'number', min: '0', step: '1' },
+  { key: 'maxPerOrder', label: 'Most per order', type: 'number', min: '1', max: '100', step: '1' },
+];
 
 const emptyTier = (): TierDraft => ({
   name: '',
@@ -98,8 +107,7 @@ type Props =
 export function ConcertForm(props: Props) {
   const { concert, submitLabel } = props;
   const [draft, setDraft] = useState<Draft>(() => draftOf(concert));
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string>();
+  const { busy, error, run } = useAction();
   const [done, setDone] = useState<string>();
   const set = <K extends keyof Draft>(key: K, value: Draft[K]) =>
     setDraft((current) => ({ ...current, [key]: value }));
@@ -111,21 +119,13 @@ export function ConcertForm(props: Props) {
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    setBusy(true);
-    setError(undefined);
     setDone(undefined);
-    try {
-      if (props.concert) {
-        setDone(await props.onUpdate(updateRequestOf(draft)));
-      } else {
-        setDone(await props.onCreate(createRequestOf(draft)));
-        setDraft(draftOf());
-      }
-    } catch (cause) {
-      setError(describeError(cause));
-    } finally {
-      setBusy(false);
-    }
+    const saved = await run(() =>
+      props.concert ? props.onUpdate(updateRequestOf(draft)) : props.onCreate(createRequestOf(draft)),
+    );
+    if (saved === undefined) return;
+    setDone(saved);
+    if (!props.concert) setDraft(draftOf());
   }
 
   const prefix = concert ? `edit-${concert.id}` : 'new';
@@ -170,65 +170,20 @@ export function ConcertForm(props: Props) {
       {draft.tiers.map((tier, index) => (
         <fieldset key={tier.id ?? `new-${index}`} className="grid tier-fields">
           <legend>Tier {index + 1}</legend>
-          <div>
-            <label htmlFor={`${prefix}-tier-${index}-name`}>Name</label>
-            <input
-              id={`${prefix}-tier-${index}-name`}
-              required
-              maxLength={100}
-              value={tier.name}
-              onChange={(e) => setTier(index, 'name', e.target.value)}
-            />
-          </div>
-          <div>
-            <label htmlFor={`${prefix}-tier-${index}-price`}>Price</label>
-            <input
-              id={`${prefix}-tier-${index}-price`}
-              required
-              type="number"
-              min="0"
-              step="0.01"
-              value={tier.price}
-              onChange={(e) => setTier(index, 'price', e.target.value)}
-            />
-          </div>
-          <div>
-            <label htmlFor={`${prefix}-tier-${index}-currency`}>Currency</label>
-            <input
-              id={`${prefix}-tier-${index}-currency`}
-              required
-              pattern="[A-Za-z]{3}"
-              maxLength={3}
-              disabled={Boolean(tier.id)}
-              value={tier.currency}
-              onChange={(e) => setTier(index, 'currency', e.target.value)}
-            />
-          </div>
-          <div>
-            <label htmlFor={`${prefix}-tier-${index}-capacity`}>Capacity</label>
-            <input
-              id={`${prefix}-tier-${index}-capacity`}
-              required
-              type="number"
-              min="0"
-              step="1"
-              value={tier.capacity}
-              onChange={(e) => setTier(index, 'capacity', e.target.value)}
-            />
-          </div>
-          <div>
-            <label htmlFor={`${prefix}-tier-${index}-max`}>Most per order</label>
-            <input
-              id={`${prefix}-tier-${index}-max`}
-              required
-              type="number"
-              min="1"
-              max="100"
-              step="1"
-              value={tier.maxPerOrder}
-              onChange={(e) => setTier(index, 'maxPerOrder', e.target.value)}
-            />
-          </div>
+          {TIER_FIELDS.map(({ key, label, ...attributes }) => (
+            <div key={key}>
+              <label htmlFor={`${prefix}-tier-${index}-${key}`}>{label}</label>
+              <input
+                id={`${prefix}-tier-${index}-${key}`}
+                required
+                {...attributes}
+                // A tier's currency is fixed once it exists (its sales are in it).
+                disabled={key === 'currency' && Boolean(tier.id)}
+                value={tier[key]}
+                onChange={(e) => setTier(index, key, e.target.value)}
+              />
+            </div>
+          ))}
           {!tier.id && draft.tiers.length > 1 && (
             <button
               type="button"

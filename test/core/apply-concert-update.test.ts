@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Concert } from '../../functions/core/model';
-import { concertUpdate } from '../../functions/core/realtime';
-import { applyUpdate } from '../../web/src/realtime/use-live-concerts';
+import { applyConcertUpdate as applyUpdate, concertUpdate } from '../../functions/core/realtime';
 
 const concert: Concert = {
   id: 'c1',
@@ -45,7 +44,7 @@ const changed = (version: number, gaAvailable: number): Concert => ({
   tiers: concert.tiers.map((tier) => (tier.id === 't1' ? { ...tier, available: gaAvailable } : tier)),
 });
 
-describe('the page applying a concert-update (web/src/realtime)', () => {
+describe('applyConcertUpdate (the read cache and the web page keep their copies with it)', () => {
   it('takes a newer snapshot: counts per tier and in total, names and prices kept', () => {
     const next = applyUpdate(concert, concertUpdate(changed(6, 5)));
     expect(next).toMatchObject({ version: 6, availableTickets: 7, totalBooked: 3 });
@@ -55,9 +54,10 @@ describe('the page applying a concert-update (web/src/realtime)', () => {
     ]);
   });
 
-  it('ignores an update older than the one it holds, and one for another concert', () => {
+  it('ignores an update not newer than the one it holds, and one for another concert', () => {
     const held = applyUpdate(concert, concertUpdate(changed(9, 1)));
     expect(applyUpdate(held, concertUpdate(changed(7, 6)))).toBe(held);
+    expect(applyUpdate(held, concertUpdate(changed(9, 6)))).toBe(held);
     expect(applyUpdate(held, { ...concertUpdate(changed(12, 0)), concertId: 'other' })).toBe(held);
   });
 });
