@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { RealtimeMessage } from '../core/realtime';
-import type { EventBus } from '../ports/event-bus.port';
+import type { EventBus, EventTrace } from '../ports/event-bus.port';
 import type { RedisKeys } from './redis-keys';
 
 /**
@@ -14,13 +14,23 @@ export class RedisEventBus implements EventBus {
     private readonly streamMaxLength = 10_000,
   ) {}
 
-  private pending: Array<{ payload: string; resolve: () => void; reject: (error: unknown) => void }> = [];
+  private pending: Array<{
+    payload: string;
+    trace: string | undefined;
+    resolve: () => void;
+    reject: (error: unknown) => void;
+  }> = [];
 
   /** Messages published in the same tick share one MULTI: one round trip however busy the sale. */
-  publish(message: RealtimeMessage): Promise<void> {
+  publish(message: RealtimeMessage, trace?: EventTrace): Promise<void> {
     return new Promise((resolve, reject) => {
       if (this.pending.length === 0) setImmediate(() => void this.flush());
-      this.pending.push({ payload: JSON.stringify(message), resolve, reject });
+      this.pending.push({
+        payload: JSON.stringify(message),
+        trace: trace && JSON.stringify(trace),
+        resolve,
+        reject,
+      });
     });
   }
 
@@ -29,16 +39,11 @@ export class RedisEventBus implements EventBus {
     this.pending = [];
     try {
       const tx = this.redis.multi();
-      for (const { payload } of batch) {
-        tx.publish(this.keys.updatesChannel, payload).xadd(
-          this.keys.stream,
-          'MAXLEN',
-          '~',
-          this.streamMaxLength,
-          '*',
-          'm',
-          payload,
-        );
+      for (const { payload, trace } of batch) {
+        // Pub/sub has one payload: the trace rides in an envelope. The stream has fields: `t` beside `m`.
+        tx.publish(this.keys.updatesChannel, trace ? `{"m":${payload},"t":${trace}}` : payload);
+        const fields = trace ? ['m', payload, 't', trace] : ['m', payload];
+        tx.xadd(this.keys.stream, 'MAXLEN', '~', this.streamMaxLength, '*', ...fields);
       }
       const results = await tx.exec();
       const failed = results?.find(([error]) => error);
@@ -49,18 +54,21 @@ export class RedisEventBus implements EventBus {
     }
   }
 
-  async subscribe(listener: (message: RealtimeMessage) => void): Promise<() => Promise<void>> {
+  async subscribe(
+    listener: (message: RealtimeMessage, trace?: EventTrace) => void,
+  ): Promise<() => Promise<void>> {
     // A subscriber connection can do nothing else; it keeps retrying and re-subscribes after a reconnect.
     const subscriber = this.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
     subscriber.on('error', () => undefined);
     subscriber.on('message', (_channel: string, payload: string) => {
-      let message: RealtimeMessage;
+      let parsed: RealtimeMessage | { m: RealtimeMessage; t: EventTrace };
       try {
-        message = JSON.parse(payload) as RealtimeMessage;
+        parsed = JSON.parse(payload);
       } catch {
         return;
       }
-      listener(message);
+      if ('m' in parsed) listener(parsed.m, parsed.t);
+      else listener(parsed);
     });
     await subscriber.subscribe(this.keys.updatesChannel);
     return async () => {

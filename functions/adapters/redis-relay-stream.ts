@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { RealtimeMessage } from '../core/realtime';
+import type { EventTrace } from '../ports/event-bus.port';
 import type { RelayLease, RelayStream, StreamEntry } from '../ports/relay-stream.port';
 import type { RedisKeys } from './redis-keys';
 
@@ -51,9 +52,10 @@ export class RedisRelayStream implements RelayStream {
       after,
     )) as Array<[string, Array<[string, string[]]>]> | null;
     const entries: StreamEntry[] = [];
-    for (const [id, fields] of result?.[0]?.[1] ?? []) {
-      const payload = fields[fields.indexOf('m') + 1];
-      entries.push({ id, message: parseMessage(payload) });
+    for (const [id, list] of result?.[0]?.[1] ?? []) {
+      const fields = new Map<string, string>();
+      for (let i = 0; i + 1 < list.length; i += 2) fields.set(list[i] as string, list[i + 1] as string);
+      entries.push({ id, message: parseMessage(fields.get('m')), trace: parseTrace(fields.get('t')) });
     }
     return entries;
   }
@@ -84,5 +86,15 @@ function parseMessage(payload: string | undefined): RealtimeMessage | null {
     return message.type === 'concert-update' || message.type === 'admin-notification' ? message : null;
   } catch {
     return null;
+  }
+}
+
+function parseTrace(payload: string | undefined): EventTrace | undefined {
+  if (payload === undefined) return undefined;
+  try {
+    const trace = JSON.parse(payload) as EventTrace;
+    return Array.isArray(trace.requestIds) && typeof trace.publishedAt === 'number' ? trace : undefined;
+  } catch {
+    return undefined;
   }
 }

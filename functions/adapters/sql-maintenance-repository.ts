@@ -1,5 +1,6 @@
 import type {
   JobRunRecord,
+  JobRunSummary,
   MaintenanceRepository,
   ReleasedHolds,
   ReminderCandidate,
@@ -89,5 +90,18 @@ export class SqlMaintenanceRepository implements MaintenanceRepository {
         run.error ?? null,
       ],
     );
+  }
+
+  async runSummary(): Promise<JobRunSummary[]> {
+    const rows = await this.db.query(
+      `SELECT job, outcome, count(*) AS runs, max(finished_at) AS last
+         FROM job_runs GROUP BY job, outcome ORDER BY job, outcome`,
+    );
+    return rows.map((row) => ({
+      job: asString(row.job),
+      outcome: asString(row.outcome),
+      runs: asNumber(row.runs),
+      lastFinishedAt: asIsoTime(row.last),
+    }));
   }
 }

@@ -6,6 +6,7 @@ import pino, { type Logger } from 'pino';
 import { ApiGatewayPusher } from '../adapters/apigw-management-pusher';
 import { AwsBackupVerifier } from '../adapters/aws-backup-verifier';
 import { CachedConcertRepository } from '../adapters/cached-concert-repository';
+import { EmfMetrics } from '../adapters/emf-metrics';
 import { JoseTokenService } from '../adapters/jose-token-service';
 import { LogMailer } from '../adapters/log-mailer';
 import { MemoryConnectionRegistry } from '../adapters/memory-connection-registry';
@@ -20,6 +21,7 @@ import { RedisConnectionRegistry } from '../adapters/redis-connection-registry';
 import { RedisEventBus } from '../adapters/redis-event-bus';
 import { redisKeys } from '../adapters/redis-keys';
 import { RedisRelayStream } from '../adapters/redis-relay-stream';
+import { currentRequestId } from '../adapters/request-context';
 import { ScryptPasswordHasher } from '../adapters/scrypt-password-hasher';
 import { readSecret } from '../adapters/secrets-manager';
 import { SesMailer } from '../adapters/ses-mailer';
@@ -34,6 +36,7 @@ import type { ServiceConfig } from '../config/service-config';
 import { type AuthDeps, ensureAdmin } from '../core/auth.service';
 import { AvailabilityPublisher } from '../core/availability-publisher';
 import type { JobDeps } from '../core/jobs.service';
+import { eventSummary } from '../core/realtime';
 import type { ReservationDeps } from '../core/reservations.service';
 import { migrate } from '../db/migrate';
 import type { BackupTarget } from '../ports/backup.port';
@@ -42,8 +45,11 @@ import type { ConnectionPusher } from '../ports/connection-pusher.port';
 import type { ConnectionRegistry } from '../ports/connection-registry.port';
 import type { EventBus } from '../ports/event-bus.port';
 import type { Mailer } from '../ports/mailer.port';
+import type { JobRunRecord, MaintenanceRepository } from '../ports/maintenance.repository.port';
+import type { RealtimeEvents } from '../ports/realtime-events.port';
 import type { RelayStream } from '../ports/relay-stream.port';
 import type { ReportRepository } from '../ports/report.repository.port';
+import type { ServiceMetrics } from '../ports/service-metrics.port';
 import type { SqlDatabase } from '../ports/sql-database.port';
 import type { TokenService } from '../ports/token-service.port';
 
@@ -62,8 +68,8 @@ export interface Services {
   reservations: ReservationDeps;
   /** Announces committed changes; awaited by Lambda handlers (`settled`), fire-and-forget elsewhere. */
   events: AvailabilityPublisher;
-  /** Prometheus counters and histograms of this process (served at /metrics by the shim). */
-  metrics: PrometheusMetrics;
+  /** Prometheus counters and histograms of this process (served at /metrics by the shim), or EMF on Lambda. */
+  metrics: ServiceMetrics;
   reports: ReportRepository;
   /** What the scheduled jobs need; `progress` goes to the log unless a caller (the CLI) replaces it. */
   jobs: JobDeps;
@@ -121,16 +127,19 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
     const events = new AvailabilityPublisher(storedConcerts, bus, {
       coalesceMs: config.realtimeCoalesceMs,
       onError: (error, message) => logger.warn({ err: error, failures: events.failures }, message),
+      currentRequestId,
+      onPublished: (message, trace) => logger.debug({ event: eventSummary(message), ...trace }, 'published'),
     });
     const pushers = new Map<string, ConnectionPusher>();
     const registry = redis ? new RedisConnectionRegistry(redis, keys) : new MemoryConnectionRegistry();
     const reports = new SqlReportRepository(db);
     const mailer = openMailer(config, logger);
-    const metrics = new PrometheusMetrics();
-    const announced = metrics.countingEvents(events);
+    const metrics: ServiceMetrics =
+      config.metricsFormat === 'emf' ? new EmfMetrics() : new PrometheusMetrics();
+    const announced = countingEvents(metrics, events);
     const jobs: JobDeps = {
       locks: db,
-      maintenance: new SqlMaintenanceRepository(db),
+      maintenance: countingJobRuns(metrics, new SqlMaintenanceRepository(db)),
       outbox: new SqlOutboxRepository(db),
       reports,
       mailer,
@@ -328,4 +337,25 @@ async function localJwtSecret(dataDir: string): Promise<string> {
     // Another process wrote it first: use theirs.
     return (await readFile(path, 'utf8')).trim();
   }
+}
+
+/** Counts what the use cases announce, then passes it on: the domain needs no metrics port. */
+function countingEvents(metrics: ServiceMetrics, inner: RealtimeEvents): RealtimeEvents {
+  return {
+    concertChanged: (concertId) => inner.concertChanged(concertId),
+    notifyAdmins: (notice) => {
+      metrics.ticketingEvent(notice.event);
+      inner.notifyAdmins(notice);
+    },
+  };
+}
+
+/** Every job run is recorded once, whoever ran it (Lambda, scheduler, CLI): count it there. */
+function countingJobRuns(metrics: ServiceMetrics, inner: MaintenanceRepository): MaintenanceRepository {
+  return Object.assign(Object.create(inner) as MaintenanceRepository, {
+    recordRun: async (run: JobRunRecord) => {
+      await inner.recordRun(run);
+      metrics.jobFinished(run.job, run.outcome, (run.finishedAt.getTime() - run.startedAt.getTime()) / 1000);
+    },
+  });
 }

@@ -98,6 +98,7 @@ const schema = z
     WEBSOCKET_CALLBACK_URL: url('WEBSOCKET_CALLBACK_URL', ['http:', 'https:']),
     AWS_LAMBDA_FUNCTION_NAME: optionalText,
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+    METRICS_FORMAT: z.enum(['prometheus', 'emf']).optional(),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.ADMIN_EMAIL) !== Boolean(env.ADMIN_PASSWORD)) {
@@ -177,6 +178,8 @@ export interface ServiceConfig {
   /** Where PostToConnection goes (API Gateway's management endpoint); unset: derived from the event. */
   websocketCallbackUrl: string | undefined;
   logLevel: string;
+  /** prometheus: counters served at /metrics (containers); emf: CloudWatch embedded-metric lines (Lambda). */
+  metricsFormat: 'prometheus' | 'emf';
 }
 
 export class ConfigError extends Error {
@@ -242,5 +245,6 @@ export function loadConfig(env: Record<string, string | undefined>): ServiceConf
       e.REALTIME_COALESCE_MS >= 0 ? e.REALTIME_COALESCE_MS : e.AWS_LAMBDA_FUNCTION_NAME ? 0 : 150,
     websocketCallbackUrl: e.WEBSOCKET_CALLBACK_URL,
     logLevel: e.LOG_LEVEL ?? 'info',
+    metricsFormat: e.METRICS_FORMAT ?? (e.AWS_LAMBDA_FUNCTION_NAME ? 'emf' : 'prometheus'),
   };
 }

@@ -1,5 +1,5 @@
 import type { ConcertRepository } from '../ports/concert.repository.port';
-import type { EventBus } from '../ports/event-bus.port';
+import { type EventBus, type EventTrace, MAX_TRACED_REQUESTS } from '../ports/event-bus.port';
 import type { RealtimeEvents } from '../ports/realtime-events.port';
 import { KeyedThrottle } from './keyed-throttle';
 import { type AdminNotification, adminNotification, concertUpdate, type RealtimeMessage } from './realtime';
@@ -11,6 +11,10 @@ export interface PublisherOptions {
    */
   coalesceMs: number;
   onError: (error: unknown, message: string) => void;
+  /** The request the caller runs for, carried in the published message's trace. */
+  currentRequestId?: () => string | undefined;
+  /** Told of every message that went out (for a debug log line). */
+  onPublished?: (message: RealtimeMessage, trace: EventTrace) => void;
 }
 
 /**
@@ -21,7 +25,8 @@ export class AvailabilityPublisher implements RealtimeEvents {
   failures = 0;
   published = 0;
   private readonly inFlight = new Set<Promise<void>>();
-  private readonly throttle: KeyedThrottle<null> | undefined;
+  /** Per concert, the requests whose changes the next snapshot reports. */
+  private readonly throttle: KeyedThrottle<string[]> | undefined;
 
   constructor(
     private readonly concerts: ConcertRepository,
@@ -29,19 +34,22 @@ export class AvailabilityPublisher implements RealtimeEvents {
     private readonly options: PublisherOptions,
   ) {
     if (options.coalesceMs > 0) {
-      this.throttle = new KeyedThrottle(options.coalesceMs, (concertId) =>
-        this.track(this.publishSnapshot(concertId)),
+      this.throttle = new KeyedThrottle<string[]>(
+        options.coalesceMs,
+        (concertId, requestIds) => this.track(this.publishSnapshot(concertId, requestIds)),
+        (older, newer) => (older.length < MAX_TRACED_REQUESTS ? [...older, ...newer] : older),
       );
     }
   }
 
   concertChanged(concertId: string): void {
-    if (this.throttle) this.throttle.push(concertId, null);
-    else this.track(this.publishSnapshot(concertId));
+    const cause = this.causes();
+    if (this.throttle) this.throttle.push(concertId, cause);
+    else this.track(this.publishSnapshot(concertId, cause));
   }
 
   notifyAdmins(notice: Omit<AdminNotification, 'type' | 'at'>): void {
-    this.track(this.send(adminNotification(notice)));
+    this.track(this.send(adminNotification(notice), this.causes()));
   }
 
   /** Resolves when what was handed over so far has gone out (or failed). Lambda handlers await it. */
@@ -53,7 +61,12 @@ export class AvailabilityPublisher implements RealtimeEvents {
     this.throttle?.close();
   }
 
-  private async publishSnapshot(concertId: string): Promise<void> {
+  private causes(): string[] {
+    const requestId = this.options.currentRequestId?.();
+    return requestId ? [requestId] : [];
+  }
+
+  private async publishSnapshot(concertId: string, requestIds: string[]): Promise<void> {
     let concert: Awaited<ReturnType<ConcertRepository['get']>>;
     try {
       concert = await this.concerts.get(concertId);
@@ -61,13 +74,15 @@ export class AvailabilityPublisher implements RealtimeEvents {
       this.failed(error, 'could not read availability to publish');
       return;
     }
-    if (concert) await this.send(concertUpdate(concert));
+    if (concert) await this.send(concertUpdate(concert), requestIds);
   }
 
-  private async send(message: RealtimeMessage): Promise<void> {
+  private async send(message: RealtimeMessage, requestIds: string[]): Promise<void> {
+    const trace: EventTrace = { requestIds: [...new Set(requestIds)], publishedAt: Date.now() };
     try {
-      await this.bus.publish(message);
+      await this.bus.publish(message, trace);
       this.published++;
+      this.options.onPublished?.(message, trace);
     } catch (error) {
       this.failed(error, `could not publish ${message.type}`);
     }

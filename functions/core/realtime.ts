@@ -74,3 +74,15 @@ export function applyConcertUpdate(concert: Concert, update: ConcertUpdateMessag
     }),
   };
 }
+
+/** What a log line says of a message: its kind, concert, and version or event. */
+export function eventSummary(message: RealtimeMessage): Record<string, string | number | undefined> {
+  return message.type === 'concert-update'
+    ? { type: message.type, concertId: message.concertId, version: message.version }
+    : {
+        type: message.type,
+        event: message.event,
+        concertId: message.concertId,
+        reservationId: message.reservationId,
+      };
+}

@@ -1,5 +1,6 @@
 import middy from '@middy/core';
 import { TicketingError } from '../core/errors';
+import { eventSummary } from '../core/realtime';
 import { type RelayReport, relayAvailability } from '../core/relay-availability';
 import { getServices } from './http/runtime';
 
@@ -20,7 +21,19 @@ export const handler = middy<RelayEvent, RelayReport>().handler(async (event) =>
     throw new TicketingError('SERVICE_UNAVAILABLE', 'The relay needs REDIS_URL and WEBSOCKET_CALLBACK_URL');
   }
   const report = await relayAvailability(
-    { stream, registry: services.realtime.registry, pusher: services.realtime.pusherFor(endpoint) },
+    {
+      stream,
+      registry: services.realtime.registry,
+      pusher: services.realtime.pusherFor(endpoint),
+      // One line per delivered message, carrying the requests that caused it (x-request-id or API GW's).
+      observe: ({ message, trace, recipients, delivered, lagMs }) => {
+        if (lagMs !== undefined) services.metrics.deliveryLag(message.type, lagMs / 1000);
+        services.logger.info(
+          { ...eventSummary(message), requestIds: trace?.requestIds, recipients, delivered, lagMs },
+          'relay delivered',
+        );
+      },
+    },
     { runForMs: event?.runForMs ?? 50_000 },
   );
   services.logger.info(

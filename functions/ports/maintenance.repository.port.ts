@@ -26,6 +26,13 @@ export interface JobRunRecord {
   error?: string;
 }
 
+export interface JobRunSummary {
+  job: string;
+  outcome: string;
+  runs: number;
+  lastFinishedAt: string;
+}
+
 /** The SQL the scheduled jobs need beyond the outbox and the reports. */
 export interface MaintenanceRepository {
   releaseOverdueHolds(): Promise<ReleasedHolds[]>;
@@ -37,4 +44,6 @@ export interface MaintenanceRepository {
   /** Deletes sent or dead e-mails and job runs older than `days`. */
   purgeHistory(days: number): Promise<{ emails: number; jobRuns: number }>;
   recordRun(run: JobRunRecord): Promise<void>;
+  /** Runs kept in job_runs, per job and outcome, with the latest finish (for the metrics). */
+  runSummary(): Promise<JobRunSummary[]>;
 }

@@ -1,4 +1,5 @@
 import type { RealtimeMessage } from '../core/realtime';
+import type { EventTrace } from './event-bus.port';
 
 export interface RelayLease {
   readonly token: string;
@@ -11,6 +12,7 @@ export interface StreamEntry {
   id: string;
   /** Null for an entry that could not be read; it is skipped. */
   message: RealtimeMessage | null;
+  trace?: EventTrace;
 }
 
 /** The capped log of real-time messages the relay consumes, its stored position and its leader lease. */

@@ -1,8 +1,14 @@
 import type { Services } from '../../functions/composition/services';
 import { KeyedThrottle } from '../../functions/core/keyed-throttle';
-import type { ConcertUpdateMessage, RealtimeMessage } from '../../functions/core/realtime';
+import { type ConcertUpdateMessage, eventSummary, type RealtimeMessage } from '../../functions/core/realtime';
+import { type EventTrace, mergeTraces } from '../../functions/ports/event-bus.port';
 import { ADMIN_ROOM, concertRoom, type SocketIoGateway } from './socket-io-gateway';
 import type { WebSocketGateway } from './websocket-gateway';
+
+interface Traced<M extends RealtimeMessage> {
+  message: M;
+  trace: EventTrace | undefined;
+}
 
 export interface FanoutStats {
   received: number;
@@ -19,7 +25,7 @@ export interface FanoutStats {
 export class LiveFanout {
   readonly stats: FanoutStats = { received: 0, broadcasts: 0, framesSent: 0, stale: 0 };
   private readonly newestSent = new Map<string, number>();
-  private readonly throttle: KeyedThrottle<ConcertUpdateMessage>;
+  private readonly throttle: KeyedThrottle<Traced<ConcertUpdateMessage>>;
   private unsubscribe: (() => Promise<void>) | undefined;
 
   constructor(
@@ -28,15 +34,21 @@ export class LiveFanout {
     private readonly socketIo: SocketIoGateway,
     intervalMs: number,
   ) {
-    this.throttle = new KeyedThrottle<ConcertUpdateMessage>(
+    this.throttle = new KeyedThrottle<Traced<ConcertUpdateMessage>>(
       intervalMs,
       (_concertId, update) => void this.sendUpdate(update),
-      (older, newer) => (newer.version >= older.version ? newer : older),
+      (older, newer) => ({
+        message: newer.message.version >= older.message.version ? newer.message : older.message,
+        trace:
+          older.trace && newer.trace ? mergeTraces(older.trace, newer.trace) : (newer.trace ?? older.trace),
+      }),
     );
   }
 
   async start(): Promise<void> {
-    this.unsubscribe = await this.services.realtime.bus.subscribe((message) => this.receive(message));
+    this.unsubscribe = await this.services.realtime.bus.subscribe((message, trace) =>
+      this.receive(message, trace),
+    );
   }
 
   async stop(): Promise<void> {
@@ -44,40 +56,53 @@ export class LiveFanout {
     await this.unsubscribe?.();
   }
 
-  private receive(message: RealtimeMessage): void {
+  private receive(message: RealtimeMessage, trace: EventTrace | undefined): void {
     this.stats.received++;
     if (message.type === 'concert-update') {
       if (message.version <= (this.newestSent.get(message.concertId) ?? -1)) {
         this.stats.stale++;
         return;
       }
-      this.throttle.push(message.concertId, message);
-    } else void this.sendNotice(message);
+      this.throttle.push(message.concertId, { message, trace });
+    } else void this.sendNotice({ message, trace });
   }
 
-  private async sendUpdate(update: ConcertUpdateMessage): Promise<void> {
+  private async sendUpdate({ message: update, trace }: Traced<ConcertUpdateMessage>): Promise<void> {
     if (update.version <= (this.newestSent.get(update.concertId) ?? -1)) {
       this.stats.stale++;
       return;
     }
     this.newestSent.set(update.concertId, update.version);
-    await this.send(update, concertRoom(update.concertId), () =>
+    await this.send({ message: update, trace }, concertRoom(update.concertId), () =>
       this.services.realtime.registry.watchers(update.concertId),
     );
   }
 
-  private sendNotice(notice: RealtimeMessage): Promise<void> {
+  private sendNotice(notice: Traced<RealtimeMessage>): Promise<void> {
     return this.send(notice, ADMIN_ROOM, () => this.services.realtime.registry.admins());
   }
 
   private async send(
-    message: RealtimeMessage,
+    { message, trace }: Traced<RealtimeMessage>,
     room: string,
     rawWatchers: () => Promise<string[]>,
   ): Promise<void> {
     this.stats.broadcasts++;
     this.socketIo.broadcast(room, message);
-    if (this.ws.size === 0) return;
+    if (this.ws.size > 0) await this.sendRaw(message, rawWatchers);
+    // The containers' relay: its lag, and the delivery tied to the requests that caused it.
+    if (!trace) return;
+    const lagMs = Math.max(0, Date.now() - trace.publishedAt);
+    this.services.metrics.deliveryLag(message.type, lagMs / 1000);
+    // Updates are coalesced (a few a second per concert): info. Admin notices come one per sale: debug.
+    const level = message.type === 'concert-update' ? 'info' : 'debug';
+    this.services.logger[level](
+      { ...eventSummary(message), requestIds: trace.requestIds, lagMs },
+      'delivered to this replica’s sockets',
+    );
+  }
+
+  private async sendRaw(message: RealtimeMessage, rawWatchers: () => Promise<string[]>): Promise<void> {
     let ids: string[];
     try {
       ids = await rawWatchers();

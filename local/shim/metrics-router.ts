@@ -1,4 +1,5 @@
 import express, { type Router } from 'express';
+import { PrometheusMetrics } from '../../functions/adapters/prometheus-metrics';
 import type { Services } from '../../functions/composition/services';
 
 /**
@@ -7,11 +8,18 @@ import type { Services } from '../../functions/composition/services';
  */
 export function metricsRouter(services: Services, connections: () => Record<string, number>): Router {
   const router = express.Router();
+  const { metrics } = services;
+  if (!(metrics instanceof PrometheusMetrics)) return router;
   router.get('/metrics', async (_req, res) => {
     for (const [transport, count] of Object.entries(connections())) {
-      services.metrics.websocketConnections.set({ transport }, count);
+      metrics.websocketConnections.set({ transport }, count);
     }
-    res.type(services.metrics.registry.contentType).send(await services.metrics.registry.metrics());
+    try {
+      metrics.recordedJobRuns(await services.jobs.maintenance.runSummary());
+    } catch (error) {
+      services.logger.warn({ err: error }, 'could not read the job runs for /metrics');
+    }
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   return router;
 }

@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { Logger } from 'pino';
+import { runAsRequest } from '../../adapters/request-context';
 import type { Services } from '../../composition/services';
 import { TicketingError } from '../../core/errors';
 import { toErrorResponse } from './error-response';
@@ -57,9 +58,10 @@ export function httpHandler(name: string, route: HttpRoute): HttpLambda {
       userId: state?.request?.principal?.userId,
       errorCode: error instanceof TicketingError ? error.code : error ? 'INTERNAL' : undefined,
     };
-    const metrics = state?.services?.metrics;
-    metrics?.httpRequests.inc({ route: name, method: line.method ?? '', status });
-    if (state) metrics?.httpDuration.observe({ route: name }, (performance.now() - state.started) / 1000);
+    if (state) {
+      const seconds = (performance.now() - state.started) / 1000;
+      state.services?.metrics.request(name, line.method ?? '', status, seconds);
+    }
     const logger = state?.logger;
     if (status >= 500) {
       const err = error instanceof TicketingError ? (error.cause ?? error) : error;
@@ -91,7 +93,7 @@ export function httpHandler(name: string, route: HttpRoute): HttpLambda {
         state.logger = services.logger;
         state.services = services;
       }
-      const result = await route(request, services);
+      const result = await runAsRequest(request.requestId, () => route(request, services));
       // On Lambda the container freezes after the response: what the change announced must go out first.
       if (services.config.realtimeCoalesceMs === 0) await services.events.settled();
       return jsonResponse(result);

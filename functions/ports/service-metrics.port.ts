@@ -1,0 +1,12 @@
+/**
+ * The numbers operators watch, recorded where they happen. Prometheus in the containers (GET /metrics),
+ * CloudWatch embedded metrics (EMF log lines) on Lambda: one interface, so no handler knows which.
+ */
+export interface ServiceMetrics {
+  request(route: string, method: string, status: number, seconds: number): void;
+  /** A committed change announced to admins: new-reservation, reservation-confirmed, sold-out, … */
+  ticketingEvent(event: string): void;
+  /** A real-time message reached its recipients this long after it was published. */
+  deliveryLag(kind: 'concert-update' | 'admin-notification', seconds: number): void;
+  jobFinished(job: string, outcome: 'succeeded' | 'failed' | 'skipped', seconds: number): void;
+}
