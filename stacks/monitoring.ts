@@ -3,6 +3,7 @@ import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
 import { Construct } from 'constructs';
+import { METRICS_NAMESPACE, METRICS_SERVICE } from '../functions/adapters/emf-metrics';
 
 export interface MonitoringOptions {
   prefix: string;
@@ -82,6 +83,19 @@ export class Monitoring extends Construct {
       },
       1,
       2,
+    );
+    // The relay's own figure (CloudWatch embedded metrics from functions/adapters/emf-metrics.ts).
+    alarm(
+      'relay-lag',
+      'Watchers see availability late: the relay delivers more than 5 s after publication',
+      {
+        namespace: METRICS_NAMESPACE,
+        metricName: 'RelayLag',
+        dimensions: { service: METRICS_SERVICE, kind: 'concert-update' },
+        statistic: 'Maximum',
+      },
+      5_000,
+      3,
     );
     for (const [i, queue] of options.deadLetterQueueNames.entries()) {
       alarm(
@@ -177,6 +191,36 @@ export class Monitoring extends Construct {
             ],
             12,
             6,
+          ),
+          widget(
+            'Relay lag, ms (max)',
+            [
+              [
+                METRICS_NAMESPACE,
+                'RelayLag',
+                'service',
+                METRICS_SERVICE,
+                'kind',
+                'concert-update',
+                { stat: 'Maximum' },
+              ],
+              ['.', '.', '.', '.', '.', 'admin-notification', { stat: 'Maximum' }],
+            ],
+            12,
+            12,
+          ),
+          widget(
+            'Job runs by outcome',
+            [
+              [
+                {
+                  expression: `SEARCH('{${METRICS_NAMESPACE},service,job,outcome} MetricName="JobRuns"', 'Sum', 60)`,
+                  id: 'jobs',
+                },
+              ],
+            ],
+            0,
+            18,
           ),
           widget(
             'Dead-letter queues',

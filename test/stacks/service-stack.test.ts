@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Testing } from 'cdktf';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { EmfMetrics } from '../../functions/adapters/emf-metrics';
 import { SCHEDULE } from '../../functions/core/schedule';
 import { HTTP_ROUTES } from '../../functions/handlers/http/routes';
 import {
@@ -13,6 +14,7 @@ import {
 import { ENVIRONMENTS, type EnvironmentSettings } from '../../stacks/config';
 import { toEventBridgeCron } from '../../stacks/cron';
 import { ServiceStack } from '../../stacks/service-stack';
+import { captureEmf } from '../support/emf';
 
 type Resources = Record<string, Record<string, any>>;
 
@@ -224,7 +226,7 @@ describe('the AWS stack (CDKTF, synthesized offline)', () => {
     });
   });
 
-  it('alarms on 5xx, relay failures, dead letters, Aurora CPU and Redis memory, and draws a dashboard', () => {
+  it('alarms on 5xx, relay failures, relay lag, dead letters, Aurora CPU and Redis memory, and draws a dashboard', () => {
     const alarms = prod.all('aws_cloudwatch_metric_alarm');
     const metrics = alarms.map((a) => `${a.namespace}/${a.metric_name}`);
     expect(metrics).toEqual(
@@ -234,12 +236,31 @@ describe('the AWS stack (CDKTF, synthesized offline)', () => {
         'AWS/SQS/ApproximateNumberOfMessagesVisible',
         'AWS/RDS/CPUUtilization',
         'AWS/ElastiCache/DatabaseMemoryUsagePercentage',
+        'ConcertTickets/RelayLag',
       ]),
     );
     expect(alarms.filter((a) => a.metric_name === 'ApproximateNumberOfMessagesVisible')).toHaveLength(2);
     for (const alarm of alarms) expect(alarm.alarm_actions[0]).toMatch(/aws_sns_topic/);
     const [dashboard] = prod.all('aws_cloudwatch_dashboard');
-    expect(JSON.parse(dashboard?.dashboard_body).widgets.length).toBeGreaterThanOrEqual(5);
+    expect(JSON.parse(dashboard?.dashboard_body).widgets.length).toBeGreaterThanOrEqual(7);
+  });
+
+  it('alarms on the relay lag the functions write as embedded metrics: same namespace, name and dimensions', async () => {
+    const [line] = await captureEmf(() => new EmfMetrics().deliveryLag('concert-update', 6));
+    const directive = line?._aws.CloudWatchMetrics[0];
+    const lag = prod.all('aws_cloudwatch_metric_alarm').find((a) => a.alarm_name === 'cts-prod-relay-lag');
+    expect(lag).toMatchObject({
+      namespace: directive?.Namespace,
+      metric_name: directive?.Metrics[0]?.Name,
+      statistic: 'Maximum',
+      threshold: 5000,
+    });
+    // CloudWatch matches a metric only with exactly its dimension set.
+    const dimensions = Object.fromEntries(
+      (directive?.Dimensions[0] ?? []).map((name) => [name, line?.[name]]),
+    );
+    expect(lag?.dimensions).toEqual(dimensions);
+    expect(line?.RelayLag).toBeGreaterThanOrEqual(lag?.threshold);
   });
 
   it('verifies the sender with SES, and outputs the API URL, the WebSocket URL and the ALB name', () => {
