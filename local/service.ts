@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
 import { buildServices, type Services } from '../functions/composition/services';
 import type { ServiceConfig } from '../functions/config/service-config';
 import { HTTP_ROUTES } from '../functions/handlers/http/routes';
@@ -27,6 +28,8 @@ export interface RunningService {
 export interface StartOptions {
   /** The built web page to serve at `/` (web/dist); without it the service is the API alone. */
   webRoot?: string;
+  /** Where the logs go (default: pino on stdout at LOG_LEVEL). */
+  logger?: Logger;
   /** Runs once the services are up and before the port opens (the embedded first start seeds here). */
   prepare?: (services: Services) => Promise<void>;
 }
@@ -36,7 +39,11 @@ export async function startService(
   config: ServiceConfig,
   options: StartOptions = {},
 ): Promise<RunningService> {
-  const services = await buildServices(config, { migrate: true, cacheConcertReads: true });
+  const services = await buildServices(config, {
+    migrate: true,
+    cacheConcertReads: true,
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
   useServices(services);
   await options.prepare?.(services);
   let port = config.port;

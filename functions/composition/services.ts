@@ -128,7 +128,7 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
       coalesceMs: config.realtimeCoalesceMs,
       onError: (error, message) => logger.warn({ err: error, failures: events.failures }, message),
       currentRequestId,
-      onPublished: (message, trace) => logger.debug({ event: eventSummary(message), ...trace }, 'published'),
+      onPublished: (message, trace) => logger.debug({ ...eventSummary(message), ...trace }, 'published'),
     });
     const pushers = new Map<string, ConnectionPusher>();
     const registry = redis ? new RedisConnectionRegistry(redis, keys) : new MemoryConnectionRegistry();

@@ -1,5 +1,6 @@
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runJob } from '../../functions/core/jobs.service';
 import { rawClient } from '../support/realtime-clients';
 import { startTestService, type TestService } from '../support/test-service';
 
@@ -58,5 +59,38 @@ describe('GET /metrics', () => {
     expect(after.find((f) => f.name === 'http_request_duration_seconds')).toBeDefined();
     expect(lastText).toMatch(/^http_request_duration_seconds_count\{route="reservations-create"\} 1$/m);
     expect(after.some((f) => f.name === 'process_resident_memory_bytes')).toBe(true);
+  });
+
+  it('show the relay lag of delivered updates, and job outcomes from this process and from the database', async () => {
+    const admin = await t.api.adminToken();
+    const fan = await t.api.register('lag@example.test');
+    const concert = await t.api.createConcert(admin, [{ name: 'GA', priceCents: 100, capacity: 5 }]);
+    const lagCount = () =>
+      lastText.match(/^realtime_delivery_lag_seconds_count\{kind="concert-update"\} (\d+)$/m)?.[1] ?? '0';
+    await scrape();
+    const before = Number(lagCount());
+    await t.api.request('POST', '/api/reservations', {
+      token: fan,
+      body: { concertId: concert.id, tierId: concert.tiers[0]?.id, quantity: 1 },
+    });
+    await expect.poll(async () => (await scrape(), Number(lagCount()))).toBeGreaterThan(before);
+    expect(lastText).toMatch(/^realtime_delivery_lag_seconds_bucket\{le="\+Inf",kind="concert-update"\} \d+$/m);
+
+    await runJob(t.service.services.jobs, 'expire-holds');
+    // A run recorded by another process (the scheduler, a CronJob) reaches /metrics through the database.
+    await t.service.services.jobs.maintenance.recordRun({
+      job: 'backup',
+      startedAt: new Date(Date.now() - 2_000),
+      finishedAt: new Date(),
+      outcome: 'failed',
+      counts: {},
+      error: 'disk full',
+    });
+    const families = await scrape();
+    expect(value(families, 'job_runs_total', { job: 'expire-holds', outcome: 'succeeded' })).toBe(1);
+    expect(value(families, 'job_runs_recorded', { job: 'expire-holds', outcome: 'succeeded' })).toBe(1);
+    expect(value(families, 'job_runs_recorded', { job: 'backup', outcome: 'failed' })).toBe(1);
+    const lastBackup = value(families, 'job_last_finished_timestamp_seconds', { job: 'backup', outcome: 'failed' });
+    expect(Math.abs(lastBackup - Date.now() / 1000)).toBeLessThan(60);
   });
 });

@@ -1,0 +1,93 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../functions/config/service-config';
+import { type RunningService, startService } from '../../local/service';
+import { createTestDatabase, type TestDatabase } from '../support/postgres';
+import { rawClient } from '../support/realtime-clients';
+import { ApiClient, TEST_ADMIN } from '../support/test-service';
+
+interface LogLine {
+  msg: string;
+  requestId?: string;
+  requestIds?: string[];
+  route?: string;
+  type?: string;
+  event?: string;
+  concertId?: string;
+  lagMs?: number;
+}
+
+describe('correlation: one request followed from its log line to the published event and the delivery', () => {
+  let database: TestDatabase;
+  let service: RunningService;
+  let api: ApiClient;
+  const lines: LogLine[] = [];
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+        done();
+      },
+    });
+    const config = loadConfig({
+      PORT: '0',
+      DATABASE_URL: database.url,
+      DATA_DIR: await mkdtemp(join(tmpdir(), 'cts-correlation-')),
+      JWT_SECRET: randomBytes(32).toString('hex'),
+      ADMIN_EMAIL: TEST_ADMIN.email,
+      ADMIN_PASSWORD: TEST_ADMIN.password,
+    });
+    service = await startService(config, { logger: pino({ level: 'debug' }, sink) });
+    api = new ApiClient(service.url);
+  });
+  afterAll(async () => {
+    await service?.stop(1_000);
+    await database?.drop();
+  });
+
+  it('carries the x-request-id of a hold into the published update, the admin notice and their deliveries', async () => {
+    const admin = await api.adminToken();
+    const fan = await api.register('traced@example.test');
+    const concert = await api.createConcert(admin, [{ name: 'GA', priceCents: 100, capacity: 10 }]);
+    const watcher = await rawClient(service.url);
+    const console = await rawClient(service.url, admin);
+    watcher.send({ action: 'join-concert', concertId: concert.id });
+    console.send({ action: 'join-admin' });
+    await watcher.inbox.next((message) => message.type === 'concert-update');
+
+    const requestId = `trace-${randomBytes(4).toString('hex')}`;
+    const hold = await api.request('POST', '/api/reservations', {
+      token: fan,
+      headers: { 'x-request-id': requestId },
+      body: { concertId: concert.id, tierId: concert.tiers[0]?.id, quantity: 2 },
+    });
+    expect(hold.status).toBe(201);
+    await watcher.inbox.next((message) => message.type === 'concert-update' && message.availableTickets === 8);
+    await console.inbox.next((message) => message.event === 'new-reservation');
+    watcher.close();
+    console.close();
+
+    const about = (line: LogLine) => line.requestId === requestId || line.requestIds?.includes(requestId);
+    const traced = () => lines.filter(about);
+    await expect
+      .poll(() => traced().filter((line) => line.msg.startsWith('delivered')).length)
+      .toBeGreaterThanOrEqual(1);
+    const [request] = traced().filter((line) => line.msg === 'request');
+    expect(request).toMatchObject({ route: 'reservations-create', requestId });
+    const published = traced().filter((line) => line.msg === 'published');
+    expect(published.map((line) => line.type ?? line.event).sort()).toEqual(['admin-notification', 'concert-update']);
+    expect(published.find((line) => line.type === 'admin-notification')).toMatchObject({ event: 'new-reservation' });
+    const delivered = traced().find((line) => line.msg.startsWith('delivered') && line.type === 'concert-update');
+    expect(delivered).toMatchObject({ concertId: concert.id });
+    expect(delivered?.lagMs).toBeGreaterThanOrEqual(0);
+    // Another request's changes are never attributed to this one.
+    expect(traced().every((line) => line.concertId === undefined || line.concertId === concert.id)).toBe(true);
+  });
+});
