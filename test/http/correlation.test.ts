@@ -69,7 +69,9 @@ describe('correlation: one request followed from its log line to the published e
       body: { concertId: concert.id, tierId: concert.tiers[0]?.id, quantity: 2 },
     });
     expect(hold.status).toBe(201);
-    await watcher.inbox.next((message) => message.type === 'concert-update' && message.availableTickets === 8);
+    await watcher.inbox.next(
+      (message) => message.type === 'concert-update' && message.availableTickets === 8,
+    );
     await console.inbox.next((message) => message.event === 'new-reservation');
     watcher.close();
     console.close();
@@ -82,12 +84,21 @@ describe('correlation: one request followed from its log line to the published e
     const [request] = traced().filter((line) => line.msg === 'request');
     expect(request).toMatchObject({ route: 'reservations-create', requestId });
     const published = traced().filter((line) => line.msg === 'published');
-    expect(published.map((line) => line.type ?? line.event).sort()).toEqual(['admin-notification', 'concert-update']);
-    expect(published.find((line) => line.type === 'admin-notification')).toMatchObject({ event: 'new-reservation' });
-    const delivered = traced().find((line) => line.msg.startsWith('delivered') && line.type === 'concert-update');
+    expect(published.map((line) => line.type ?? line.event).sort()).toEqual([
+      'admin-notification',
+      'concert-update',
+    ]);
+    expect(published.find((line) => line.type === 'admin-notification')).toMatchObject({
+      event: 'new-reservation',
+    });
+    const delivered = traced().find(
+      (line) => line.msg.startsWith('delivered') && line.type === 'concert-update',
+    );
     expect(delivered).toMatchObject({ concertId: concert.id });
     expect(delivered?.lagMs).toBeGreaterThanOrEqual(0);
     // Another request's changes are never attributed to this one.
-    expect(traced().every((line) => line.concertId === undefined || line.concertId === concert.id)).toBe(true);
+    expect(traced().every((line) => line.concertId === undefined || line.concertId === concert.id)).toBe(
+      true,
+    );
   });
 });

@@ -74,7 +74,9 @@ describe('GET /metrics', () => {
       body: { concertId: concert.id, tierId: concert.tiers[0]?.id, quantity: 1 },
     });
     await expect.poll(async () => (await scrape(), Number(lagCount()))).toBeGreaterThan(before);
-    expect(lastText).toMatch(/^realtime_delivery_lag_seconds_bucket\{le="\+Inf",kind="concert-update"\} \d+$/m);
+    expect(lastText).toMatch(
+      /^realtime_delivery_lag_seconds_bucket\{le="\+Inf",kind="concert-update"\} \d+$/m,
+    );
 
     await runJob(t.service.services.jobs, 'expire-holds');
     // A run recorded by another process (the scheduler, a CronJob) reaches /metrics through the database.
@@ -90,7 +92,10 @@ describe('GET /metrics', () => {
     expect(value(families, 'job_runs_total', { job: 'expire-holds', outcome: 'succeeded' })).toBe(1);
     expect(value(families, 'job_runs_recorded', { job: 'expire-holds', outcome: 'succeeded' })).toBe(1);
     expect(value(families, 'job_runs_recorded', { job: 'backup', outcome: 'failed' })).toBe(1);
-    const lastBackup = value(families, 'job_last_finished_timestamp_seconds', { job: 'backup', outcome: 'failed' });
+    const lastBackup = value(families, 'job_last_finished_timestamp_seconds', {
+      job: 'backup',
+      outcome: 'failed',
+    });
     expect(Math.abs(lastBackup - Date.now() / 1000)).toBeLessThan(60);
   });
 });

@@ -4,7 +4,7 @@ import {
   GetConnectionCommand,
   GoneException,
 } from '@aws-sdk/client-apigatewaymanagementapi';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Concert } from '../../functions/core/model';
 import type { RelayReport } from '../../functions/core/relay-availability';
 import { handler as relay } from '../../functions/handlers/relay';
@@ -121,6 +121,42 @@ describe('the relay Lambda with a real Redis Stream and the real management API 
       expect(watcher.inbox.messages.filter((m) => m.type === 'admin-notification')).toEqual([]);
     } finally {
       boss.close();
+    }
+  });
+
+  it('logs each delivery with the requests that caused it, and records the lag', async () => {
+    const { logger, metrics } = t.service.services;
+    const logged = vi.spyOn(logger, 'info');
+    const lag = vi.spyOn(metrics, 'deliveryLag');
+    try {
+      for (const id of ['relay-trace-1', 'relay-trace-2']) {
+        await t.api.request('POST', '/api/reservations', {
+          token: fan,
+          headers: { 'x-request-id': id },
+          body: { concertId: concert.id, tierId: concert.tiers[0]?.id, quantity: 1 },
+        });
+      }
+      const report = await runRelay();
+      expect(report.maxLagMs).toBeGreaterThanOrEqual(0);
+      const deliveries = logged.mock.calls.filter(
+        ([fields, message]) =>
+          message === 'relay delivered' && (fields as { type?: string }).type === 'concert-update',
+      );
+      // The batch's two snapshots go out as one, carrying both requests.
+      expect(deliveries.map(([fields]) => fields)).toEqual([
+        expect.objectContaining({
+          type: 'concert-update',
+          concertId: concert.id,
+          requestIds: ['relay-trace-1', 'relay-trace-2'],
+          recipients: 1,
+          delivered: 1,
+          lagMs: expect.any(Number),
+        }),
+      ]);
+      expect(lag).toHaveBeenCalledWith('concert-update', expect.any(Number));
+    } finally {
+      logged.mockRestore();
+      lag.mockRestore();
     }
   });
 
