@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { ErrorCode } from '../../core/errors';
 import type { Concert, Reservation, Ticket, User } from '../../core/model';
-import type { DailyReport } from '../../ports/report.repository.port';
+import type { responseBodies } from './response-schemas';
 import type {
   createConcertBody,
   createReservationBody,
@@ -30,32 +30,14 @@ export type CreateReservationRequest = z.input<typeof createReservationBody>;
 export type PublicReservation = Omit<Reservation, 'userId'>;
 export type IssuedTicket = Pick<Ticket, 'id' | 'code' | 'tierId'>;
 
-export interface SessionResponse {
-  token: string;
-  user: User;
-}
-export interface ConcertsResponse {
-  concerts: Concert[];
-}
-export interface ConcertResponse {
-  concert: Concert;
-}
-export interface ReservationResponse {
-  reservation: PublicReservation;
-}
-export interface ConfirmationResponse {
-  reservation: PublicReservation;
-  tickets: IssuedTicket[];
-}
-export interface ReservationsResponse {
-  reservations: PublicReservation[];
-}
-export interface TicketsResponse {
-  tickets: Ticket[];
-}
-export interface DailyReportResponse {
-  report: DailyReport;
-}
-export interface ErrorResponse {
-  error: { code: ErrorCode; message: string; details?: unknown };
-}
+/** Response bodies, from the schemas the OpenAPI document shows and the tests check answers against. */
+type Body<K extends keyof typeof responseBodies> = z.infer<(typeof responseBodies)[K]>;
+export type SessionResponse = Body<'session'>;
+export type ConcertsResponse = Body<'concerts'>;
+export type ConcertResponse = Body<'concert'>;
+export type ReservationResponse = Body<'reservation'>;
+export type ConfirmationResponse = Body<'confirmation'>;
+export type ReservationsResponse = Body<'reservations'>;
+export type TicketsResponse = Body<'tickets'>;
+export type DailyReportResponse = Body<'report'>;
+export type ErrorResponse = Body<'error'>;

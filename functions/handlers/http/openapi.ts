@@ -1,28 +1,12 @@
 import { z } from 'zod';
-import { HTTP_STATUS } from './error-response';
+import { responseBodies } from './response-schemas';
 import { HTTP_ROUTES } from './routes';
 
-const errorSchema = {
-  type: 'object',
-  required: ['error'],
-  properties: {
-    error: {
-      type: 'object',
-      required: ['code', 'message'],
-      properties: {
-        code: { type: 'string', enum: Object.keys(HTTP_STATUS) },
-        message: { type: 'string' },
-        details: {},
-      },
-    },
-  },
-};
-
-function jsonSchema(schema: z.ZodType): Record<string, unknown> {
-  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, {
-    io: 'input',
-    unrepresentable: 'any',
-  }) as Record<string, unknown>;
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >;
   return rest;
 }
 
@@ -69,17 +53,23 @@ export function openApiDocument(): Record<string, unknown> {
         ? {
             requestBody: {
               required: true,
-              content: { 'application/json': { schema: jsonSchema(route.body) } },
+              content: { 'application/json': { schema: jsonSchema(route.body, 'input') } },
             },
           }
         : {}),
       responses: {
-        [route.method === 'POST' && !route.path.includes('confirm') && route.functionName !== 'auth-login'
-          ? '201'
-          : '200']: {
-          description: 'Success',
-          content: { 'application/json': { schema: { type: 'object' } } },
+        [String(route.response.status)]: {
+          description: route.response.status === 201 ? 'Created' : 'Success',
+          content: { 'application/json': { schema: jsonSchema(route.response.body, 'output') } },
         },
+        ...(route.functionName === 'reservations-create'
+          ? {
+              '200': {
+                description: 'A retry with the same Idempotency-Key: the same reservation',
+                content: { 'application/json': { schema: jsonSchema(route.response.body, 'output') } },
+              },
+            }
+          : {}),
         ...Object.fromEntries(
           errors.map((status) => [
             status,
@@ -102,7 +92,7 @@ export function openApiDocument(): Record<string, unknown> {
     paths,
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
-      schemas: { Error: errorSchema },
+      schemas: { Error: jsonSchema(responseBodies.error, 'output') },
     },
   };
 }

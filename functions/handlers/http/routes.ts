@@ -16,6 +16,7 @@ import { handler as reservationsConfirm } from '../reservations-confirm';
 import { handler as reservationsCreate } from '../reservations-create';
 import { handler as reservationsGet } from '../reservations-get';
 import type { HttpLambda } from './http-handler';
+import { responseBodies } from './response-schemas';
 import {
   createConcertBody,
   createReservationBody,
@@ -34,6 +35,8 @@ export interface HttpRouteEntry {
   access: 'public' | 'user' | 'admin';
   /** The schema its handler validates the body with: the OpenAPI document is generated from it. */
   body?: z.ZodType;
+  /** Its success answer (a retried keyed hold answers 200 with the same body). */
+  response: { status: 200 | 201; body: z.ZodType };
   summary: string;
   handler: HttpLambda;
 }
@@ -46,6 +49,7 @@ export const HTTP_ROUTES: readonly HttpRouteEntry[] = [
     functionName: 'health',
     access: 'public',
     summary: 'Process alive',
+    response: { status: 200, body: responseBodies.health },
     handler: health,
   },
   {
@@ -54,6 +58,7 @@ export const HTTP_ROUTES: readonly HttpRouteEntry[] = [
     functionName: 'ready',
     access: 'public',
     summary: 'Database (and Redis) answer',
+    response: { status: 200, body: responseBodies.ready },
     handler: ready,
   },
   {
@@ -63,6 +68,7 @@ export const HTTP_ROUTES: readonly HttpRouteEntry[] = [
     access: 'public',
     summary: 'Create an account',
     body: registerBody,
+    response: { status: 201, body: responseBodies.session },
     handler: authRegister,
   },
   {
@@ -72,6 +78,7 @@ export const HTTP_ROUTES: readonly HttpRouteEntry[] = [
     access: 'public',
     summary: 'Log in',
     body: loginBody,
+    response: { status: 200, body: responseBodies.session },
     handler: authLogin,
   },
   {
@@ -80,6 +87,7 @@ export const HTTP_ROUTES: readonly HttpRouteEntry[] = [
     functionName: 'concerts-list',
     access: 'public',
     summary: 'All concerts with live availability',
+    response: { status: 200, body: responseBodies.concerts },
     handler: concertsList,
   },
   {
@@ -89,6 +97,7 @@ export const HTTP_ROUTES: readonly HttpRouteEntry[] = [
     access: 'admin',
     summary: 'Create a concert with tiers',
     body: createConcertBody,
+    response: { status: 201, body: responseBodies.concert },
     handler: concertsCreate,
   },
   {
@@ -97,6 +106,7 @@ export const HTTP_ROUTES: readonly HttpRouteEntry[] = [
     functionName: 'concerts-get',
     access: 'public',
     summary: 'One concert',
+    response: { status: 200, body: responseBodies.concert },
     handler: concertsGet,
   },
   {
@@ -106,6 +116,7 @@ export const HTTP_ROUTES: readonly HttpRouteEntry[] = [
     access: 'admin',
     summary: 'Change a concert or its tiers',
     body: updateConcertBody,
+    response: { status: 200, body: responseBodies.concert },
     handler: concertsUpdate,
   },
   {
@@ -115,6 +126,7 @@ export const HTTP_ROUTES: readonly HttpRouteEntry[] = [
     access: 'user',
     summary: 'Hold tickets (Idempotency-Key optional)',
     body: createReservationBody,
+    response: { status: 201, body: responseBodies.reservation },
     handler: reservationsCreate,
   },
   {
@@ -123,6 +135,7 @@ export const HTTP_ROUTES: readonly HttpRouteEntry[] = [
     functionName: 'reservations-get',
     access: 'user',
     summary: 'One reservation (owner or admin)',
+    response: { status: 200, body: responseBodies.reservation },
     handler: reservationsGet,
   },
   {
@@ -131,6 +144,7 @@ export const HTTP_ROUTES: readonly HttpRouteEntry[] = [
     functionName: 'reservations-confirm',
     access: 'user',
     summary: 'Confirm a hold into tickets',
+    response: { status: 200, body: responseBodies.confirmation },
     handler: reservationsConfirm,
   },
   {
@@ -139,6 +153,7 @@ export const HTTP_ROUTES: readonly HttpRouteEntry[] = [
     functionName: 'reservations-cancel',
     access: 'user',
     summary: 'Cancel a hold',
+    response: { status: 200, body: responseBodies.reservation },
     handler: reservationsCancel,
   },
   {
@@ -147,6 +162,7 @@ export const HTTP_ROUTES: readonly HttpRouteEntry[] = [
     functionName: 'me-reservations',
     access: 'user',
     summary: 'My reservations',
+    response: { status: 200, body: responseBodies.reservations },
     handler: meReservations,
   },
   {
@@ -155,6 +171,7 @@ export const HTTP_ROUTES: readonly HttpRouteEntry[] = [
     functionName: 'me-tickets',
     access: 'user',
     summary: 'My tickets',
+    response: { status: 200, body: responseBodies.tickets },
     handler: meTickets,
   },
   {
@@ -163,6 +180,7 @@ export const HTTP_ROUTES: readonly HttpRouteEntry[] = [
     functionName: 'api-openapi',
     access: 'public',
     summary: 'This document (OpenAPI 3.1)',
+    response: { status: 200, body: responseBodies.openapi },
     handler: apiOpenapi,
   },
   {
@@ -171,6 +189,7 @@ export const HTTP_ROUTES: readonly HttpRouteEntry[] = [
     functionName: 'admin-daily-report',
     access: 'admin',
     summary: 'The daily sales report for ?date=YYYY-MM-DD',
+    response: { status: 200, body: responseBodies.report },
     handler: adminDailyReport,
   },
 ];

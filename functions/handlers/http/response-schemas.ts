@@ -1,0 +1,120 @@
+import { z } from 'zod';
+import type { Concert, Reservation, Ticket, User } from '../../core/model';
+import type { DailyReport } from '../../ports/report.repository.port';
+import { HTTP_STATUS } from './error-response';
+
+/**
+ * Response bodies of the public contract as zod schemas: the OpenAPI document shows them, and the tests
+ * check every answer of a whole run against them (strict: an undocumented field fails). Below, the
+ * compiler checks they describe exactly the core's models, so the two cannot drift apart.
+ */
+const id = z.guid();
+const instant = z.iso.datetime({ offset: true });
+const count = z.number().int().min(0);
+
+const user = z.strictObject({
+  id,
+  email: z.email(),
+  name: z.string(),
+  role: z.enum(['customer', 'admin']),
+});
+
+const tier = z.strictObject({
+  id,
+  name: z.string(),
+  priceCents: count,
+  currency: z.string().length(3),
+  capacity: count,
+  available: count.describe('Free right now: overdue holds already count as free'),
+  maxPerOrder: z.number().int().min(1),
+  version: count,
+});
+
+const concert = z.strictObject({
+  id,
+  title: z.string(),
+  artist: z.string(),
+  venue: z.string(),
+  startsAt: instant,
+  status: z.enum(['on-sale', 'paused', 'cancelled']),
+  availableTickets: count,
+  totalBooked: count,
+  tiers: z.array(tier),
+  version: count.describe('Grows with every change to any of its tiers'),
+});
+
+const reservation = z.strictObject({
+  id,
+  status: z.enum(['held', 'confirmed', 'expired', 'cancelled']),
+  concertId: id,
+  tierId: id,
+  quantity: z.number().int().min(1),
+  totalCents: count,
+  currency: z.string().length(3),
+  expiresAt: instant,
+  createdAt: instant,
+});
+
+const ticket = z.strictObject({
+  id,
+  code: z.string(),
+  tierId: id,
+  concertId: id,
+  reservationId: id,
+  createdAt: instant,
+});
+
+const dailyReport = z.strictObject({
+  date: z.iso.date(),
+  timeZone: z.string(),
+  generatedAt: instant,
+  concerts: z.array(
+    z.strictObject({
+      concertId: id,
+      title: z.string(),
+      currency: z.string().length(3),
+      soldToday: count,
+      soldToDate: count,
+      revenueTodayCents: count,
+      revenueToDateCents: count,
+      capacity: count,
+      sellThrough: z.number().min(0).max(1),
+      expiredHolds: count,
+    }),
+  ),
+});
+
+export const responseBodies = {
+  health: z.strictObject({ status: z.literal('ok') }),
+  ready: z.strictObject({ status: z.literal('ready'), checks: z.record(z.string(), z.boolean()) }),
+  session: z.strictObject({ token: z.string(), user }),
+  concerts: z.strictObject({ concerts: z.array(concert) }),
+  concert: z.strictObject({ concert }),
+  reservation: z.strictObject({ reservation }),
+  confirmation: z.strictObject({
+    reservation,
+    tickets: z.array(ticket.pick({ id: true, code: true, tierId: true })),
+  }),
+  reservations: z.strictObject({ reservations: z.array(reservation) }),
+  tickets: z.strictObject({ tickets: z.array(ticket) }),
+  report: z.strictObject({ report: dailyReport }),
+  openapi: z.looseObject({ openapi: z.literal('3.1.0'), paths: z.record(z.string(), z.unknown()) }),
+  error: z.strictObject({
+    error: z.strictObject({
+      code: z.enum(
+        Object.keys(HTTP_STATUS) as [keyof typeof HTTP_STATUS, ...Array<keyof typeof HTTP_STATUS>],
+      ),
+      message: z.string(),
+      details: z.unknown().optional(),
+    }),
+  }),
+} as const;
+
+// Compile-time: each schema describes exactly its model (a field added to one and not the other fails tsc).
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const agree = <_T extends true>() => undefined;
+agree<Same<z.infer<typeof user>, User>>();
+agree<Same<z.infer<typeof concert>, Concert>>();
+agree<Same<z.infer<typeof reservation>, Omit<Reservation, 'userId'>>>();
+agree<Same<z.infer<typeof ticket>, Ticket>>();
+agree<Same<z.infer<typeof dailyReport>, DailyReport>>();
