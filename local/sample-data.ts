@@ -47,12 +47,14 @@ const SAMPLE_CONCERTS: NewConcert[] = [
 export async function seedSampleData(
   services: Services,
   print: (line: string) => void = console.log,
+  /** The sample organiser when ADMIN_* are unset (default: the documented admin@example.com one). */
+  sampleAdmin: { email: string; password: string } = DEFAULT_ADMIN,
 ): Promise<void> {
   const { config } = services;
   if (config.production && !config.admin) {
     throw new Error('In production, set ADMIN_EMAIL and ADMIN_PASSWORD instead of using the sample admin');
   }
-  const admin = config.admin ?? DEFAULT_ADMIN;
+  const admin = config.admin ?? sampleAdmin;
   await ensureAdmin(services.auth, admin);
   print(`admin     ${admin.email}${config.admin ? '' : `  password: ${admin.password}`}`);
   const existing = new Set((await services.concerts.list()).map((concert) => concert.title));

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { loadConfig } from '../functions/config/service-config';
 import { exitWithError } from './cli-errors';
@@ -12,9 +13,11 @@ async function main(): Promise<void> {
     webRoot,
     // The embedded database is this process's alone: a newcomer's first start gets the sample admin and
     // concerts, so the page has something to click.
+    // The organiser gets a random password, printed once: the port may be reachable from the network.
     prepare: async (services) => {
-      if (config.databaseUrl || (await services.concerts.list()).length > 0) return;
-      await seedSampleData(services, (line) => services.logger.info(`sample data: ${line}`));
+      if (config.databaseUrl || config.production || (await services.concerts.list()).length > 0) return;
+      const organiser = { email: 'admin@example.com', password: randomBytes(12).toString('base64url') };
+      await seedSampleData(services, (line) => services.logger.info(`sample data: ${line}`), organiser);
     },
   });
   const { logger } = service.services;

@@ -353,9 +353,10 @@ function countingEvents(metrics: ServiceMetrics, inner: RealtimeEvents): Realtim
 /** Every job run is recorded once, whoever ran it (Lambda, scheduler, CLI): count it there. */
 function countingJobRuns(metrics: ServiceMetrics, inner: MaintenanceRepository): MaintenanceRepository {
   return Object.assign(Object.create(inner) as MaintenanceRepository, {
-    recordRun: async (run: JobRunRecord) => {
-      await inner.recordRun(run);
+    recordRun: (run: JobRunRecord) => {
+      // Counted before the write: a run that failed because the database is down must still show.
       metrics.jobFinished(run.job, run.outcome, (run.finishedAt.getTime() - run.startedAt.getTime()) / 1000);
+      return inner.recordRun(run);
     },
   });
 }

@@ -27,7 +27,7 @@ export const handler = middy<RelayEvent, RelayReport>().handler(async (event) =>
       pusher: services.realtime.pusherFor(endpoint),
       // One line per delivered message, carrying the requests that caused it (x-request-id or API GW's).
       observe: ({ message, trace, recipients, delivered, lagMs }) => {
-        if (lagMs !== undefined) services.metrics.deliveryLag(message.type, lagMs / 1000);
+        if (lagMs !== undefined && delivered > 0) services.metrics.deliveryLag(message.type, lagMs / 1000);
         services.logger.info(
           { ...eventSummary(message), requestIds: trace?.requestIds, recipients, delivered, lagMs },
           'relay delivered',

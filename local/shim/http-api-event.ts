@@ -15,7 +15,8 @@ export function toHttpApiEvent(req: Request, routeKey: string): APIGatewayProxyE
     query[name] = name in query ? `${query[name]},${value}` : value;
   }
   const body = Buffer.isBuffer(req.body) && req.body.length > 0 ? req.body.toString('utf8') : undefined;
-  const requestId = headers['x-request-id'] ?? randomUUID();
+  // The gateway's own id is always fresh; HttpRequest prefers a client's X-Request-Id when it is sane.
+  const requestId = randomUUID();
   const now = new Date();
   return {
     version: '2.0',

@@ -69,6 +69,16 @@ describe('correlation: one request followed from its log line to the published e
       body: { concertId: concert.id, tierId: concert.tiers[0]?.id, quantity: 2 },
     });
     expect(hold.status).toBe(201);
+    // Another request, on another concert, at the same time: never attributed to this one.
+    const other = await api.createConcert(admin, [{ name: 'GA', priceCents: 100, capacity: 10 }], {
+      title: 'Other',
+    });
+    const otherHold = await api.request('POST', '/api/reservations', {
+      token: fan,
+      headers: { 'x-request-id': 'someone-else-1' },
+      body: { concertId: other.id, tierId: other.tiers[0]?.id, quantity: 1 },
+    });
+    expect(otherHold.status).toBe(201);
     await watcher.inbox.next(
       (message) => message.type === 'concert-update' && message.availableTickets === 8,
     );
@@ -96,9 +106,25 @@ describe('correlation: one request followed from its log line to the published e
     );
     expect(delivered).toMatchObject({ concertId: concert.id });
     expect(delivered?.lagMs).toBeGreaterThanOrEqual(0);
-    // Another request's changes are never attributed to this one.
     expect(traced().every((line) => line.concertId === undefined || line.concertId === concert.id)).toBe(
       true,
     );
+    const otherLines = () => lines.filter((line) => line.requestIds?.includes('someone-else-1'));
+    await expect
+      .poll(() => otherLines().filter((line) => line.msg.startsWith('delivered')).length)
+      .toBeGreaterThanOrEqual(1);
+    const others = lines.filter((line) => line.requestIds?.includes('someone-else-1'));
+    expect(others.every((line) => line.concertId === other.id && !line.requestIds?.includes(requestId))).toBe(
+      true,
+    );
+  });
+
+  it('trusts only a sane X-Request-Id: anything else gets the gateway’s own id', async () => {
+    const hostile = `${'x'.repeat(300)} <script>`;
+    const response = await api.request('GET', '/api/concerts', { headers: { 'x-request-id': hostile } });
+    expect(response.status).toBe(200);
+    const logged = lines.filter((line) => line.route === 'concerts-list').at(-1);
+    expect(logged?.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(JSON.stringify(lines)).not.toContain('xxxxxxxxxx <script>');
   });
 });

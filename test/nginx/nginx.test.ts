@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Concert } from '../../functions/core/model';
@@ -122,6 +124,19 @@ describe('Debian nginx from the project config, in front of two backends', () =>
       ws.close();
       sio.close();
     }
+  });
+
+  it('keeps the admin WebSocket token out of the access log', async () => {
+    const token = await freshClient(nginx.httpsUrl).login(admin.ADMIN_EMAIL, admin.ADMIN_PASSWORD);
+    const console = await rawClient(nginx.httpsUrl, token);
+    console.send({ action: 'join-admin' });
+    console.close();
+    // The line is written when the socket closes.
+    const accessLog = () => readFile(join(nginx.prefix, 'logs/access.log'), 'utf8');
+    await expect.poll(accessLog, { timeout: 10_000 }).toContain('"uri":"/ws?token=[redacted]"');
+    const log = await accessLog();
+    expect(log).not.toContain(token);
+    expect(log).not.toContain(token.split('.')[2]);
   });
 
   it('answers the 101st API request in a minute, and the 11th login, with 429 in the contract shape', async () => {

@@ -246,14 +246,14 @@ describe('the AWS stack (CDKTF, synthesized offline)', () => {
   });
 
   it('alarms on the relay lag the functions write as embedded metrics: same namespace, name and dimensions', async () => {
-    const [line] = await captureEmf(() => new EmfMetrics().deliveryLag('concert-update', 6));
+    const [line] = await captureEmf(() => new EmfMetrics().deliveryLag('concert-update', 16));
     const directive = line?._aws.CloudWatchMetrics[0];
     const lag = prod.all('aws_cloudwatch_metric_alarm').find((a) => a.alarm_name === 'cts-prod-relay-lag');
     expect(lag).toMatchObject({
       namespace: directive?.Namespace,
       metric_name: directive?.Metrics[0]?.Name,
       statistic: 'Maximum',
-      threshold: 5000,
+      threshold: 15_000,
     });
     // CloudWatch matches a metric only with exactly its dimension set.
     const dimensions = Object.fromEntries(

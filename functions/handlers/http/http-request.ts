@@ -6,6 +6,9 @@ import { notFound, TicketingError } from '../../core/errors';
 import type { Principal } from '../../core/model';
 import { pathId } from './schemas';
 
+
+/** It travels in logs and in every published event's trace: short, and nothing but id characters. */
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
 export const MAX_BODY_BYTES = 64 * 1024;
 /** No contract body nests deeper than 4; hostile ones nest thousands deep to make parsers work. */
 export const MAX_JSON_DEPTH = 16;
@@ -39,8 +42,11 @@ export class HttpRequest {
     return this.event.requestContext?.http?.sourceIp ?? 'unknown';
   }
 
+  /** The client's (or nginx's) X-Request-Id when it looks like one; else the gateway's own id. */
   get requestId(): string {
-    return this.header('x-request-id') ?? this.event.requestContext?.requestId ?? 'unknown';
+    const given = this.header('x-request-id');
+    if (given && REQUEST_ID.test(given)) return given;
+    return this.event.requestContext?.requestId ?? 'unknown';
   }
 
   header(name: string): string | undefined {

@@ -34,7 +34,11 @@ type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
 /** The public HTTP contract (../shared/API.md), one method per route the page uses. */
 export class ApiClient {
-  constructor(private readonly token: () => string | null) {}
+  constructor(
+    private readonly token: () => string | null,
+    /** Called when the service refuses the token this client sent (expired, or signed with an old key). */
+    private readonly onRefusedToken: () => void = () => {},
+  ) {}
 
   register = (body: RegisterRequest) => this.call<SessionResponse>('POST', '/api/auth/register', body);
   login = (body: LoginRequest) => this.call<SessionResponse>('POST', '/api/auth/login', body);
@@ -80,6 +84,7 @@ export class ApiClient {
     const payload: unknown = await response.json().catch(() => undefined);
     if (response.ok) return payload as T;
     const error = (payload as Partial<ErrorResponse> | undefined)?.error;
+    if (response.status === 401 && token) this.onRefusedToken();
     if (error && typeof error.code === 'string') {
       throw new ApiError(error.code, error.message, response.status, error.details);
     }

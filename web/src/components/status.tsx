@@ -1,13 +1,15 @@
 import type { ReactNode } from 'react';
 import type { LinkState } from '../realtime/live-socket';
 
-/** An error or a success the screen reader announces at once. */
+/**
+ * An error or a success the screen reader announces. The live region stays mounted and only its content
+ * changes: readers announce changes to a region they already know, not a region that appears with text.
+ */
 export function Notice({ kind, children }: { kind: 'error' | 'success' | 'info'; children: ReactNode }) {
-  if (!children) return null;
   return (
-    <p className={`notice notice-${kind}`} role={kind === 'error' ? 'alert' : 'status'}>
-      {children}
-    </p>
+    <div role={kind === 'error' ? 'alert' : 'status'}>
+      {children ? <p className={`notice notice-${kind}`}>{children}</p> : null}
+    </div>
   );
 }
 

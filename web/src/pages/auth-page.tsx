@@ -4,12 +4,17 @@ import { Notice } from '../components/status';
 import { useAction } from '../components/use-action';
 import { useSession } from '../session/session';
 
+/** Where to go after signing in: a path of this site only ("//host" and "/\\host" are other sites). */
+function samePagePath(next: string | null): string {
+  return next && /^\/(?![/\\])/.test(next) ? next : '/';
+}
+
 /** Log in, or sign up (`mode`), then go back where the fan came from. */
 export function AuthPage({ mode }: { mode: 'login' | 'signup' }) {
   const { api, signIn } = useSession();
   const navigate = useNavigate();
   const [params] = useSearchParams();
-  const next = params.get('next')?.startsWith('/') ? (params.get('next') as string) : '/';
+  const next = samePagePath(params.get('next'));
   const [name, setName] = useState('');
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');

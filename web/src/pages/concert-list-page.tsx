@@ -43,7 +43,7 @@ function ConcertCard({ concert }: { concert: Concert }) {
       {concert.status !== 'on-sale' && (
         <p className="badge">{concert.status === 'paused' ? 'Sale paused' : 'Cancelled'}</p>
       )}
-      <p className="availability" data-testid="concert-available" aria-live="polite">
+      <p className="availability" data-testid="concert-available">
         {soldOut ? (
           <strong className="sold-out">Sold out</strong>
         ) : (

@@ -54,7 +54,8 @@ export function ConcertPage() {
       <p className="muted">
         {concert.artist} · {concert.venue} · {formatDateTime(concert.startsAt)}
       </p>
-      <p className="availability" data-testid="concert-available">
+      {/* The one live region for counts: polite, and only the total, so a busy sale does not flood it. */}
+      <p className="availability" data-testid="concert-available" aria-live="polite">
         {concert.availableTickets === 0 ? (
           <strong className="sold-out">Sold out</strong>
         ) : (

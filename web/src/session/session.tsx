@@ -1,3 +1,4 @@
+import { decodeJwt } from 'jose';
 import { createContext, type ReactNode, useCallback, useContext, useMemo, useState } from 'react';
 import { ApiClient } from '../api/api-client';
 import type { SessionResponse, User } from '../api/contract';
@@ -14,10 +15,17 @@ interface SessionState {
 
 const SessionContext = createContext<SessionState | null>(null);
 
+/** The stored session, unless its token has expired (then it is forgotten). */
 function storedSession(): SessionResponse | null {
   try {
     const raw = localStorage.getItem(STORAGE_KEY);
-    return raw ? (JSON.parse(raw) as SessionResponse) : null;
+    const session = raw ? (JSON.parse(raw) as SessionResponse) : null;
+    const expiresAt = session ? decodeJwt(session.token).exp : undefined;
+    if (session && expiresAt !== undefined && expiresAt * 1000 <= Date.now()) {
+      localStorage.removeItem(STORAGE_KEY);
+      return null;
+    }
+    return session;
   } catch {
     return null;
   }
@@ -35,7 +43,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     setSession(null);
   }, []);
   const token = session?.token ?? null;
-  const api = useMemo(() => new ApiClient(() => token), [token]);
+  // A refused token means the session is over: the page shows the signed-out state, never a stale one.
+  const api = useMemo(() => new ApiClient(() => token, signOut), [token, signOut]);
   const value = useMemo(
     () => ({ user: session?.user ?? null, token, api, signIn, signOut }),
     [session, token, api, signIn, signOut],

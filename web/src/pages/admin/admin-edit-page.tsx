@@ -31,10 +31,7 @@ function EditConcert() {
           key={concert.id}
           concert={concert}
           submitLabel="Save changes"
-          onUpdate={async (request) => {
-            const { concert: saved } = await api.updateConcert(concert.id, request);
-            return `Saved “${saved.title}”.`;
-          }}
+          onUpdate={async (request) => (await api.updateConcert(concert.id, request)).concert}
         />
       )}
     </section>

@@ -68,7 +68,7 @@ function AdminConsole() {
               onCreate={async (request) => {
                 const { concert } = await api.createConcert(request);
                 reload();
-                return `Created “${concert.title}”. It is on the concert list now.`;
+                return concert;
               }}
             />
           </section>

@@ -100,8 +100,8 @@ const updateRequestOf = (draft: Draft): UpdateConcertRequest => ({
 });
 
 type Props =
-  | { concert?: undefined; submitLabel: string; onCreate(request: CreateConcertRequest): Promise<string> }
-  | { concert: Concert; submitLabel: string; onUpdate(request: UpdateConcertRequest): Promise<string> };
+  | { concert?: undefined; submitLabel: string; onCreate(request: CreateConcertRequest): Promise<Concert> }
+  | { concert: Concert; submitLabel: string; onUpdate(request: UpdateConcertRequest): Promise<Concert> };
 
 /** Create or edit a concert and its tiers. Tiers can be added, never removed (tickets may exist). */
 export function ConcertForm(props: Props) {
@@ -120,12 +120,18 @@ export function ConcertForm(props: Props) {
   async function submit(event: FormEvent) {
     event.preventDefault();
     setDone(undefined);
-    const saved = await run(() =>
-      props.concert ? props.onUpdate(updateRequestOf(draft)) : props.onCreate(createRequestOf(draft)),
-    );
-    if (saved === undefined) return;
-    setDone(saved);
-    if (!props.concert) setDraft(draftOf());
+    if (props.concert) {
+      const saved = await run(() => props.onUpdate(updateRequestOf(draft)));
+      if (!saved) return;
+      // New tiers have ids now: the next save must change them, not add them again.
+      setDraft(draftOf(saved));
+      setDone(`Saved “${saved.title}”.`);
+    } else {
+      const created = await run(() => props.onCreate(createRequestOf(draft)));
+      if (!created) return;
+      setDraft(draftOf());
+      setDone(`Created “${created.title}”. It is on the concert list now.`);
+    }
   }
 
   const prefix = concert ? `edit-${concert.id}` : 'new';
