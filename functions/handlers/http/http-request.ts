@@ -6,7 +6,6 @@ import { notFound, TicketingError } from '../../core/errors';
 import type { Principal } from '../../core/model';
 import { pathId } from './schemas';
 
-
 /** It travels in logs and in every published event's trace: short, and nothing but id characters. */
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 export const MAX_BODY_BYTES = 64 * 1024;
