@@ -1,15 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../functions/config/service-config';
-import { type RunningService, startService } from '../../local/service';
-import { createTestDatabase, type TestDatabase } from '../support/postgres';
+import type { RunningService } from '../../local/service';
 import { rawClient } from '../support/realtime-clients';
-import { ApiClient, TEST_ADMIN } from '../support/test-service';
+import { type ApiClient, startTestService, type TestService } from '../support/test-service';
 
 interface LogLine {
   msg: string;
@@ -23,33 +18,24 @@ interface LogLine {
 }
 
 describe('correlation: one request followed from its log line to the published event and the delivery', () => {
-  let database: TestDatabase;
+  let t: TestService;
   let service: RunningService;
   let api: ApiClient;
   const lines: LogLine[] = [];
 
   beforeAll(async () => {
-    database = await createTestDatabase();
     const sink = new Writable({
       write(chunk, _encoding, done) {
         for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
         done();
       },
     });
-    const config = loadConfig({
-      PORT: '0',
-      DATABASE_URL: database.url,
-      DATA_DIR: await mkdtemp(join(tmpdir(), 'cts-correlation-')),
-      JWT_SECRET: randomBytes(32).toString('hex'),
-      ADMIN_EMAIL: TEST_ADMIN.email,
-      ADMIN_PASSWORD: TEST_ADMIN.password,
-    });
-    service = await startService(config, { logger: pino({ level: 'debug' }, sink) });
-    api = new ApiClient(service.url);
+    t = await startTestService({}, { logger: pino({ level: 'debug' }, sink) });
+    service = t.service;
+    api = t.api;
   });
   afterAll(async () => {
-    await service?.stop(1_000);
-    await database?.drop();
+    await t?.close();
   });
 
   it('carries the x-request-id of a hold into the published update, the admin notice and their deliveries', async () => {
