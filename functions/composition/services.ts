@@ -35,7 +35,9 @@ import { SqlUserRepository } from '../adapters/sql-user-repository';
 import type { ServiceConfig } from '../config/service-config';
 import { type AuthDeps, ensureAdmin } from '../core/auth.service';
 import { AvailabilityPublisher } from '../core/availability-publisher';
+import { HoldExpiryTimer } from '../core/hold-expiry-timer';
 import type { JobDeps } from '../core/jobs.service';
+import { expireHolds } from '../core/jobs.service';
 import { eventSummary } from '../core/realtime';
 import type { ReservationDeps } from '../core/reservations.service';
 import { migrate } from '../db/migrate';
@@ -150,6 +152,20 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
       now: () => new Date(),
       progress: (message, details) => logger.info(details ?? {}, message),
     };
+    // Long-running processes free each hold the moment it runs out, and watchers see it then.
+    const expiry =
+      config.realtimeCoalesceMs > 0
+        ? new HoldExpiryTimer(
+            async () => {
+              await expireHolds({
+                ...jobs,
+                progress: (message, details) => logger.debug(details ?? {}, message),
+              });
+            },
+            (error) =>
+              logger.warn({ err: error }, 'could not release overdue holds; the expire-holds job will'),
+          )
+        : undefined;
     return {
       config,
       logger,
@@ -166,7 +182,7 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
           perUserLimit: config.perUserLimit,
           activeHoldLimit: config.activeHoldLimit,
         },
-        events: announced,
+        events: expiry ? timingHolds(announced, expiry, config.holdSeconds) : announced,
       },
       events,
       metrics,
@@ -204,6 +220,7 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
         return checks;
       },
       close: async () => {
+        expiry?.close();
         events.close();
         await cache?.close();
         if (mailer instanceof SmtpMailer) mailer.close();
@@ -359,4 +376,15 @@ function countingJobRuns(metrics: ServiceMetrics, inner: MaintenanceRepository):
       return inner.recordRun(run);
     },
   });
+}
+
+/** Each new hold runs out `holdSeconds` from now: the timer sweeps then. */
+function timingHolds(inner: RealtimeEvents, timer: HoldExpiryTimer, holdSeconds: number): RealtimeEvents {
+  return {
+    concertChanged: (concertId) => inner.concertChanged(concertId),
+    notifyAdmins: (notice) => {
+      if (notice.event === 'new-reservation') timer.holdRunsOutAt(new Date(Date.now() + holdSeconds * 1000));
+      inner.notifyAdmins(notice);
+    },
+  };
 }

@@ -94,7 +94,10 @@ const JOBS: Record<JobName, (deps: JobDeps, options: JobOptions) => Promise<JobC
 };
 
 /** Marks overdue holds expired, returns their tickets, publishes availability and tells admins. */
-async function expireHolds(deps: JobDeps): Promise<JobCounts> {
+/** Releases every overdue hold and announces the concerts whose availability changed. */
+export async function expireHolds(
+  deps: Pick<JobDeps, 'maintenance' | 'events' | 'progress'>,
+): Promise<JobCounts> {
   const released = await deps.maintenance.releaseOverdueHolds();
   const concerts = new Set(released.map((r) => r.concertId));
   for (const concertId of concerts) {

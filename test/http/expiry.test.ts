@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectNoOversell } from '../support/invariants';
+import { rawClient } from '../support/realtime-clients';
 import { startTestService, type TestService } from '../support/test-service';
 
 describe('holds expire by themselves (HOLD_TTL_SECONDS=1, no job running)', () => {
@@ -49,5 +50,39 @@ describe('holds expire by themselves (HOLD_TTL_SECONDS=1, no job running)', () =
     const next = await t.api.request('POST', '/api/reservations', { token: second, body });
     expect(next.status).toBe(201);
     await expectNoOversell(t.service.services.db);
+  });
+
+  it('shows watchers the tickets coming back when a hold runs out, with nothing else happening', async () => {
+    const admin = await t.api.adminToken();
+    const fan = await t.api.register('timed@example.test');
+    const concert = await t.api.createConcert(admin, [{ name: 'Timed', priceCents: 100, capacity: 3 }]);
+    const watcher = await rawClient(t.service.url);
+    const console = await rawClient(t.service.url, admin);
+    try {
+      watcher.send({ action: 'join-concert', concertId: concert.id });
+      console.send({ action: 'join-admin' });
+      await watcher.inbox.next((m) => m.type === 'concert-update' && m.availableTickets === 3);
+      const hold = await t.api.request('POST', '/api/reservations', {
+        token: fan,
+        body: { concertId: concert.id, tierId: concert.tiers[0]?.id, quantity: 3 },
+      });
+      expect(hold.status).toBe(201);
+      const held = await watcher.inbox.next((m) => m.type === 'concert-update' && m.availableTickets === 0);
+
+      // No request, no job: the service's own timer releases the hold and publishes a newer version.
+      const back = await watcher.inbox.next(
+        (m) => m.type === 'concert-update' && m.version > held.version,
+        5_000,
+      );
+      expect(back.availableTickets).toBe(3);
+      await console.inbox.next((m) => m.event === 'holds-expired' && m.concertId === concert.id, 5_000);
+      const stored = await t.api.request('GET', `/api/reservations/${hold.body.reservation.id}`, {
+        token: fan,
+      });
+      expect(stored.body.reservation.status).toBe('expired');
+    } finally {
+      watcher.close();
+      console.close();
+    }
   });
 });
