@@ -358,10 +358,18 @@ async function localJwtSecret(dataDir: string): Promise<string> {
 
 /** Counts what the use cases announce, then passes it on: the domain needs no metrics port. */
 function countingEvents(metrics: ServiceMetrics, inner: RealtimeEvents): RealtimeEvents {
+  return hearingNotices(inner, (notice) => metrics.ticketingEvent(notice.event));
+}
+
+/** `inner`, with `listener` told of each admin notice first. */
+function hearingNotices(
+  inner: RealtimeEvents,
+  listener: (notice: Parameters<RealtimeEvents['notifyAdmins']>[0]) => void,
+): RealtimeEvents {
   return {
     concertChanged: (concertId) => inner.concertChanged(concertId),
     notifyAdmins: (notice) => {
-      metrics.ticketingEvent(notice.event);
+      listener(notice);
       inner.notifyAdmins(notice);
     },
   };
@@ -380,11 +388,7 @@ function countingJobRuns(metrics: ServiceMetrics, inner: MaintenanceRepository):
 
 /** Each new hold runs out `holdSeconds` from now: the timer sweeps then. */
 function timingHolds(inner: RealtimeEvents, timer: HoldExpiryTimer, holdSeconds: number): RealtimeEvents {
-  return {
-    concertChanged: (concertId) => inner.concertChanged(concertId),
-    notifyAdmins: (notice) => {
-      if (notice.event === 'new-reservation') timer.holdRunsOutAt(new Date(Date.now() + holdSeconds * 1000));
-      inner.notifyAdmins(notice);
-    },
-  };
+  return hearingNotices(inner, (notice) => {
+    if (notice.event === 'new-reservation') timer.holdRunsOutAt(new Date(Date.now() + holdSeconds * 1000));
+  });
 }

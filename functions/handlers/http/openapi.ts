@@ -43,6 +43,7 @@ export function openApiDocument(): Record<string, unknown> {
       route.access === 'public'
         ? ['400', '404', '409', '429', '503']
         : ['400', '401', '403', '404', '409', '503'];
+    const success = { 'application/json': { schema: jsonSchema(route.response.body, 'output') } };
     paths[route.path] ??= {};
     (paths[route.path] as Record<string, unknown>)[route.method.toLowerCase()] = {
       operationId: route.functionName,
@@ -60,13 +61,13 @@ export function openApiDocument(): Record<string, unknown> {
       responses: {
         [String(route.response.status)]: {
           description: route.response.status === 201 ? 'Created' : 'Success',
-          content: { 'application/json': { schema: jsonSchema(route.response.body, 'output') } },
+          content: success,
         },
         ...(route.functionName === 'reservations-create'
           ? {
               '200': {
                 description: 'A retry with the same Idempotency-Key: the same reservation',
-                content: { 'application/json': { schema: jsonSchema(route.response.body, 'output') } },
+                content: success,
               },
             }
           : {}),
