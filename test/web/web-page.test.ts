@@ -165,7 +165,9 @@ describe('the web page in Chromium', () => {
       .poll(() => card.getByTestId('concert-available').textContent(), { timeout: LIVE })
       .toBe('Sold out');
     expect(await stillSamePage(watcher)).toBe(true);
-    expect(await fan.getByTestId('concert-available').textContent()).toBe('Sold out');
+    await expect
+      .poll(() => fan.getByTestId('concert-available').textContent(), { timeout: LIVE })
+      .toBe('Sold out');
     expect(await fan.getByRole('button', { name: 'Sold out' }).isDisabled()).toBe(true);
     await screenshot(watcher, 'concert-list');
   });
@@ -316,7 +318,7 @@ describe('the web page in Chromium', () => {
     await page.goto('/');
     await remember(fakeToken(Math.floor(Date.now() / 1000) - 60));
     await page.goto('/tickets');
-    expect(await page.getByRole('link', { name: 'Log in' }).first().isVisible()).toBe(true);
+    await expect.poll(() => page.getByRole('link', { name: 'Log in' }).first().isVisible()).toBe(true);
     expect(await page.evaluate(() => localStorage.getItem('concert-tickets.session'))).toBeNull();
 
     await remember(fakeToken(Math.floor(Date.now() / 1000) + 3600));
@@ -342,6 +344,8 @@ describe('the web page in Chromium', () => {
     await page.getByTestId('admin-concert-row').first().waitFor();
     expect(await accessibilityViolations(page), '/admin').toEqual([]);
     await page.goto('/admin');
+    // React renders after the load event: press Tab only once the page is there.
+    await page.getByRole('heading', { level: 1 }).first().waitFor();
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
   });
