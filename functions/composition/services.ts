@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -21,7 +21,7 @@ import { RedisConnectionRegistry } from '../adapters/redis-connection-registry';
 import { RedisEventBus } from '../adapters/redis-event-bus';
 import { redisKeys } from '../adapters/redis-keys';
 import { RedisRelayStream } from '../adapters/redis-relay-stream';
-import { currentRequestId } from '../adapters/request-context';
+import { currentRequestId, runAsRequest } from '../adapters/request-context';
 import { ScryptPasswordHasher } from '../adapters/scrypt-password-hasher';
 import { readSecret } from '../adapters/secrets-manager';
 import { SesMailer } from '../adapters/ses-mailer';
@@ -151,16 +151,19 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
       timeZone: config.scheduleTimeZone,
       now: () => new Date(),
       progress: (message, details) => logger.info(details ?? {}, message),
+      correlate: runAsRequest,
     };
     // Long-running processes free each hold the moment it runs out, and watchers see it then.
     const expiry =
       config.realtimeCoalesceMs > 0
         ? new HoldExpiryTimer(
             async () => {
-              await expireHolds({
-                ...jobs,
-                progress: (message, details) => logger.debug(details ?? {}, message),
-              });
+              await runAsRequest(`hold-expiry:${randomUUID().slice(0, 8)}`, () =>
+                expireHolds({
+                  ...jobs,
+                  progress: (message, details) => logger.debug(details ?? {}, message),
+                }),
+              );
             },
             (error) =>
               logger.warn({ err: error }, 'could not release overdue holds; the expire-holds job will'),

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { BackupTarget } from '../ports/backup.port';
 import type { ConnectionRegistry } from '../ports/connection-registry.port';
 import type { Mailer } from '../ports/mailer.port';
@@ -23,6 +24,11 @@ export interface JobDeps {
   timeZone: string;
   now: () => Date;
   progress: (message: string, details?: Record<string, unknown>) => void;
+  /**
+   * Runs a job's work under its run id, so what it publishes (freed holds, sold-out changes) carries the id
+   * the way a request's changes carry the request id. Left out, the work runs as it is.
+   */
+  correlate?: <T>(runId: string, work: () => Promise<T>) => Promise<T>;
 }
 
 export interface JobOptions {
@@ -34,6 +40,8 @@ export type JobCounts = Record<string, number>;
 
 export interface JobReport {
   job: JobName;
+  /** `job:<name>:<8 hex>`: found in the trace of every change the run published. */
+  runId: string;
   outcome: 'succeeded' | 'skipped' | 'failed';
   counts: JobCounts;
   startedAt: string;
@@ -53,11 +61,15 @@ const DAY_MS = 86_400_000;
  */
 export async function runJob(deps: JobDeps, job: JobName, options: JobOptions = {}): Promise<JobReport> {
   const startedAt = deps.now();
+  const runId = `job:${job}:${randomUUID().slice(0, 8)}`;
+  const correlate = deps.correlate ?? ((_runId, work) => work());
   let outcome: JobReport['outcome'] = 'succeeded';
   let counts: JobCounts = {};
   let failure: unknown;
   try {
-    const locked = await deps.locks.tryWithLock(lockKey(job), () => JOBS[job](deps, options));
+    const locked = await deps.locks.tryWithLock(lockKey(job), () =>
+      correlate(runId, () => JOBS[job](deps, options)),
+    );
     if (locked.acquired) counts = locked.result;
     else {
       outcome = 'skipped';
@@ -76,7 +88,14 @@ export async function runJob(deps: JobDeps, job: JobName, options: JobOptions = 
       deps.progress(`${job}: could not record the run`, { error: String(recordError) }),
     );
   if (failure !== undefined) throw failure;
-  return { job, outcome, counts, startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString() };
+  return {
+    job,
+    runId,
+    outcome,
+    counts,
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+  };
 }
 
 const JOBS: Record<JobName, (deps: JobDeps, options: JobOptions) => Promise<JobCounts>> = {

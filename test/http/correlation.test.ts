@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runJob } from '../../functions/core/jobs.service';
 import type { RunningService } from '../../local/service';
 import { rawClient } from '../support/realtime-clients';
 import { type ApiClient, startTestService, type TestService } from '../support/test-service';
@@ -103,6 +104,46 @@ describe('correlation: one request followed from its log line to the published e
     expect(others.every((line) => line.concertId === other.id && !line.requestIds?.includes(requestId))).toBe(
       true,
     );
+  });
+
+  it('carries a job run’s id into what the run publishes, and reports the id', async () => {
+    const admin = await api.adminToken();
+    const fan = await api.register('job-traced@example.test');
+    const concert = await api.createConcert(admin, [{ name: 'GA', priceCents: 100, capacity: 5 }], {
+      title: 'Job traced',
+    });
+    const hold = await api.request('POST', '/api/reservations', {
+      token: fan,
+      body: { concertId: concert.id, tierId: concert.tiers[0]?.id, quantity: 3 },
+    });
+    expect(hold.status).toBe(201);
+    const watcher = await rawClient(service.url);
+    watcher.send({ action: 'join-concert', concertId: concert.id });
+    await watcher.inbox.next(
+      (message) => message.type === 'concert-update' && message.availableTickets === 2,
+    );
+    await service.services.db.query(
+      `UPDATE reservations SET expires_at = now() - interval '1 second' WHERE id = $1`,
+      [hold.body.reservation.id],
+    );
+
+    const report = await runJob(service.services.jobs, 'expire-holds');
+    expect(report.runId).toMatch(/^job:expire-holds:[0-9a-f]{8}$/);
+    expect(report.counts).toMatchObject({ holds: 1, tickets: 3 });
+    await watcher.inbox.next(
+      (message) => message.type === 'concert-update' && message.availableTickets === 5,
+    );
+    watcher.close();
+    const traced = () => lines.filter((line) => line.requestIds?.includes(report.runId));
+    await expect
+      .poll(() => traced().filter((line) => line.msg.startsWith('delivered')).length)
+      .toBeGreaterThanOrEqual(1);
+    const published = traced().filter((line) => line.msg === 'published');
+    expect(published.map((line) => line.type).sort()).toEqual(['admin-notification', 'concert-update']);
+    expect(published.find((line) => line.type === 'admin-notification')).toMatchObject({
+      event: 'holds-expired',
+    });
+    expect(published.every((line) => line.concertId === concert.id)).toBe(true);
   });
 
   it('trusts only a sane X-Request-Id: anything else gets the gateway’s own id', async () => {
