@@ -297,7 +297,7 @@ describe('the web page in Chromium', () => {
       .toBe('That is more tickets than one fan may have for this concert.');
   });
 
-  it('forgets an expired session on load, and signs out when the service refuses the token', async () => {
+  it('forgets an expired session on load, ends one whose token runs out while open, and signs out when the service refuses the token', async () => {
     const page = await profile();
     const fakeToken = (exp: number) =>
       [
@@ -319,6 +319,13 @@ describe('the web page in Chromium', () => {
     await remember(fakeToken(Math.floor(Date.now() / 1000) - 60));
     await page.goto('/tickets');
     await expect.poll(() => page.getByRole('link', { name: 'Log in' }).first().isVisible()).toBe(true);
+    expect(await page.evaluate(() => localStorage.getItem('concert-tickets.session'))).toBeNull();
+
+    // A session whose token runs out while the page stays open ends by itself (the list asks for no token).
+    await remember(fakeToken(Math.floor(Date.now() / 1000) + 3));
+    await page.goto('/');
+    await expect.poll(() => page.getByRole('button', { name: /Log out/ }).count()).toBe(1);
+    await expect.poll(() => page.getByRole('link', { name: 'Log in' }).count(), { timeout: 8_000 }).toBe(1);
     expect(await page.evaluate(() => localStorage.getItem('concert-tickets.session'))).toBeNull();
 
     await remember(fakeToken(Math.floor(Date.now() / 1000) + 3600));
