@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runJob } from '../../functions/core/jobs.service';
 import type { RunningService } from '../../local/service';
+import { capturingLogger } from '../support/log-capture';
 import { rawClient } from '../support/realtime-clients';
 import { type ApiClient, startTestService, type TestService } from '../support/test-service';
 
@@ -22,16 +21,11 @@ describe('correlation: one request followed from its log line to the published e
   let t: TestService;
   let service: RunningService;
   let api: ApiClient;
-  const lines: LogLine[] = [];
+  const captured = capturingLogger('debug');
+  const lines = () => captured.records<LogLine>();
 
   beforeAll(async () => {
-    const sink = new Writable({
-      write(chunk, _encoding, done) {
-        for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-        done();
-      },
-    });
-    t = await startTestService({}, { logger: pino({ level: 'debug' }, sink) });
+    t = await startTestService({}, { logger: captured.logger });
     service = t.service;
     api = t.api;
   });
@@ -74,7 +68,7 @@ describe('correlation: one request followed from its log line to the published e
     console.close();
 
     const about = (line: LogLine) => line.requestId === requestId || line.requestIds?.includes(requestId);
-    const traced = () => lines.filter(about);
+    const traced = () => lines().filter(about);
     await expect
       .poll(() => traced().filter((line) => line.msg.startsWith('delivered')).length)
       .toBeGreaterThanOrEqual(1);
@@ -96,11 +90,11 @@ describe('correlation: one request followed from its log line to the published e
     expect(traced().every((line) => line.concertId === undefined || line.concertId === concert.id)).toBe(
       true,
     );
-    const otherLines = () => lines.filter((line) => line.requestIds?.includes('someone-else-1'));
+    const otherLines = () => lines().filter((line) => line.requestIds?.includes('someone-else-1'));
     await expect
       .poll(() => otherLines().filter((line) => line.msg.startsWith('delivered')).length)
       .toBeGreaterThanOrEqual(1);
-    const others = lines.filter((line) => line.requestIds?.includes('someone-else-1'));
+    const others = lines().filter((line) => line.requestIds?.includes('someone-else-1'));
     expect(others.every((line) => line.concertId === other.id && !line.requestIds?.includes(requestId))).toBe(
       true,
     );
@@ -134,7 +128,7 @@ describe('correlation: one request followed from its log line to the published e
       (message) => message.type === 'concert-update' && message.availableTickets === 5,
     );
     watcher.close();
-    const traced = () => lines.filter((line) => line.requestIds?.includes(report.runId));
+    const traced = () => lines().filter((line) => line.requestIds?.includes(report.runId));
     await expect
       .poll(() => traced().filter((line) => line.msg.startsWith('delivered')).length)
       .toBeGreaterThanOrEqual(1);
@@ -150,8 +144,10 @@ describe('correlation: one request followed from its log line to the published e
     const hostile = `${'x'.repeat(300)} <script>`;
     const response = await api.request('GET', '/api/concerts', { headers: { 'x-request-id': hostile } });
     expect(response.status).toBe(200);
-    const logged = lines.filter((line) => line.route === 'concerts-list').at(-1);
+    const logged = lines()
+      .filter((line) => line.route === 'concerts-list')
+      .at(-1);
     expect(logged?.requestId).toMatch(/^[0-9a-f-]{36}$/);
-    expect(JSON.stringify(lines)).not.toContain('xxxxxxxxxx <script>');
+    expect(JSON.stringify(lines())).not.toContain('xxxxxxxxxx <script>');
   });
 });

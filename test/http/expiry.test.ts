@@ -1,14 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectNoOversell } from '../support/invariants';
+import { capturingLogger } from '../support/log-capture';
 import { rawClient } from '../support/realtime-clients';
 import { startTestService, type TestService } from '../support/test-service';
 
 describe('holds expire by themselves (HOLD_TTL_SECONDS=1, no job running)', () => {
   let t: TestService;
+  const logs = capturingLogger('info');
 
   beforeAll(async () => {
-    t = await startTestService({ HOLD_TTL_SECONDS: '1' });
+    t = await startTestService({ HOLD_TTL_SECONDS: '1' }, { logger: logs.logger });
   });
   afterAll(async () => {
     await t?.close();
@@ -80,6 +82,19 @@ describe('holds expire by themselves (HOLD_TTL_SECONDS=1, no job running)', () =
         token: fan,
       });
       expect(stored.body.reservation.status).toBe('expired');
+      // The release is traced like a request: its delivery names the sweep that caused it.
+      const delivered = () =>
+        logs
+          .records<{ msg: string; concertId?: string; version?: number; requestIds?: string[] }>()
+          .find(
+            (line) =>
+              line.msg.startsWith('delivered') &&
+              line.concertId === concert.id &&
+              line.version === back.version,
+          );
+      await expect
+        .poll(() => delivered()?.requestIds)
+        .toEqual([expect.stringMatching(/^hold-expiry:[0-9a-f]{8}$/)]);
     } finally {
       watcher.close();
       console.close();

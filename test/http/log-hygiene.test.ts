@@ -2,14 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServices } from '../../functions/composition/services';
 import { loadConfig } from '../../functions/config/service-config';
 import { useServices } from '../../functions/handlers/http/runtime';
 import type { RunningService } from '../../local/service';
 import { startService } from '../../local/service';
+import { capturingLogger } from '../support/log-capture';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
 import { ApiClient, TEST_ADMIN } from '../support/test-service';
 
@@ -18,7 +17,8 @@ describe('logs', () => {
   let service: RunningService;
   let api: ApiClient;
   let logged: Awaited<ReturnType<typeof buildServices>>;
-  const lines: string[] = [];
+  const captured = capturingLogger('info');
+  const { lines } = captured;
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -33,13 +33,7 @@ describe('logs', () => {
     });
     service = await startService(config);
     // Swap in services whose logger writes here, so every line the handlers write can be read.
-    const sink = new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(...String(chunk).split('\n').filter(Boolean));
-        done();
-      },
-    });
-    logged = await buildServices(config, { logger: pino({ level: 'info' }, sink) });
+    logged = await buildServices(config, { logger: captured.logger });
     useServices(logged);
     api = new ApiClient(service.url);
   });
