@@ -7,6 +7,8 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // expect.poll gives up after 1 s by default: too short for a browser round trip on a busy CI machine.
+    expect: { poll: { timeout: 15_000 } },
     // Every file makes its own database and Redis prefix, so files run in parallel.
     fileParallelism: true,
     // The bundles that tests build (Lambda functions, the container server) load as Node loads them in

@@ -5,12 +5,12 @@ import { capturingLogger } from '../support/log-capture';
 import { rawClient } from '../support/realtime-clients';
 import { startTestService, type TestService } from '../support/test-service';
 
-describe('holds expire by themselves (HOLD_TTL_SECONDS=1, no job running)', () => {
+describe('holds expire by themselves (HOLD_TTL_SECONDS=2, no job running)', () => {
   let t: TestService;
   const logs = capturingLogger('info');
 
   beforeAll(async () => {
-    t = await startTestService({ HOLD_TTL_SECONDS: '1' }, { logger: logs.logger });
+    t = await startTestService({ HOLD_TTL_SECONDS: '2' }, { logger: logs.logger });
   });
   afterAll(async () => {
     await t?.close();
@@ -28,7 +28,7 @@ describe('holds expire by themselves (HOLD_TTL_SECONDS=1, no job running)', () =
     const hold = await t.api.request('POST', '/api/reservations', { token: first, body });
     expect(hold.status).toBe(201);
     const expiresIn = new Date(hold.body.reservation.expiresAt).getTime() - Date.now();
-    expect(expiresIn).toBeLessThanOrEqual(1_000);
+    expect(expiresIn).toBeLessThanOrEqual(2_000);
     const soldOut = await t.api.request('POST', '/api/reservations', { token: second, body });
     expect(soldOut.body.error.code).toBe('SOLD_OUT');
 

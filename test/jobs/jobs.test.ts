@@ -91,13 +91,20 @@ describe('scheduled jobs on PostgreSQL, Redis and a real SMTP server', () => {
     ]);
     expect(tier?.available).toBe(48);
     await t.service.services.events.settled();
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(published).toContainEqual(
-      expect.objectContaining({ type: 'concert-update', concertId: concert.id, availableTickets: 48 }),
-    );
-    expect(published).toContainEqual(
-      expect.objectContaining({ type: 'admin-notification', event: 'holds-expired', concertId: concert.id }),
-    );
+    await expect
+      .poll(() => published)
+      .toContainEqual(
+        expect.objectContaining({ type: 'concert-update', concertId: concert.id, availableTickets: 48 }),
+      );
+    await expect
+      .poll(() => published)
+      .toContainEqual(
+        expect.objectContaining({
+          type: 'admin-notification',
+          event: 'holds-expired',
+          concertId: concert.id,
+        }),
+      );
     await expectNoOversell(db());
   });
 

@@ -375,5 +375,5 @@ describe('every bundled Lambda, invoked in this process with AWS-shaped events, 
     );
     expect(report.body.report.concerts[0]).toMatchObject({ title: 'Cloud Gig', soldToDate: 2 });
     expect(dataApi.statements).toBeGreaterThan(20);
-  });
+  }, 180_000);
 });

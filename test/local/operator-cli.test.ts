@@ -52,7 +52,7 @@ describe('npx concert-tickets (the operator CLI) against PostgreSQL', () => {
       const { stdout } = await cli([command, '--help']);
       expect(stdout, command).toMatch(new RegExp(`Usage: concert-tickets ${command}`));
     }
-  });
+  }, 120_000);
 
   it('migrates, creates an admin, seeds, shows availability, exports tickets, runs a job, and restores a backup', async () => {
     expect((await cli(['migrate'])).stdout).toMatch(/applied 001_core\.sql/);
@@ -108,5 +108,5 @@ describe('npx concert-tickets (the operator CLI) against PostgreSQL', () => {
       await copy.close();
     }
     await expect(cli(['availability', 'not-an-id'])).rejects.toThrow(/not a concert id/);
-  });
+  }, 180_000);
 });

@@ -64,7 +64,7 @@ describe('the service as a process (npm start)', () => {
     } finally {
       first.child.kill('SIGKILL');
     }
-  });
+  }, 120_000);
 
   describe('on PostgreSQL', () => {
     let database: TestDatabase;

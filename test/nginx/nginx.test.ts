@@ -148,7 +148,11 @@ describe('Debian nginx from the project config, in front of two backends', () =>
       statuses.push(last.status);
     }
     expect(statuses.slice(0, 20)).toEqual(Array(20).fill(200));
-    expect(statuses[100]).toBe(429);
+    // After the burst of 20 one more is let through every 600 ms, so the 101st may land on such a slot:
+    // the refusals are what counts, and the last answer is one of them when it is refused.
+    expect(statuses.filter((status) => status === 429).length).toBeGreaterThanOrEqual(60);
+    if (last?.status !== 429) last = await api.request('GET', `/api/concerts/${concert.id}`);
+    expect(last?.status).toBe(429);
     expect(last?.body).toEqual({ error: { code: 'RATE_LIMITED', message: expect.any(String) } });
     expect(last?.headers.get('retry-after')).toBe('60');
 

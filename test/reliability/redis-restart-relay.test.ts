@@ -60,7 +60,10 @@ describe('the relay across a Redis restart during sales', () => {
     await expect(runRelay()).rejects.toThrow();
 
     redis = await startPrivateRedis(port, dir);
-    await new Promise((resolve) => setTimeout(resolve, 500)); // the service's client reconnects
+    // The service's client reconnects (ioredis backs off a little more after each failed attempt).
+    const deadline = Date.now() + 15_000;
+    while ((await t.api.request('GET', '/ready')).status !== 200 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 100));
     watcher.inbox.clear();
     const resumed = await runRelay();
     expect(resumed.leader).toBe(true);
