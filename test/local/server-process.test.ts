@@ -100,7 +100,15 @@ describe('the service as a process (npm start)', () => {
           token: fan,
           body: { concertId: concert.id, tierId: concert.tiers[0]?.id, quantity: 1 },
         });
-        await new Promise((resolve) => setTimeout(resolve, 300));
+        // SIGTERM only once the reservation is really waiting on the locked row, however slow the machine.
+        const waiting = async () =>
+          (
+            await locker.query(
+              `SELECT count(*)::int AS n FROM pg_stat_activity
+                WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'`,
+            )
+          ).rows[0].n as number;
+        await expect.poll(waiting).toBeGreaterThan(0);
         server.child.kill('SIGTERM');
         await new Promise((resolve) => setTimeout(resolve, 300));
         await locker.query('COMMIT');
