@@ -109,8 +109,12 @@ describe('the relay Lambda with a real Redis Stream and the real management API 
   it('delivers admin notifications to admin connections only', async () => {
     const boss = await rawClient(t.service.url, admin);
     try {
+      const adminsBefore = (await t.service.services.realtime.registry.admins()).length;
       boss.send({ action: 'join-admin' });
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // The protocol sends no acknowledgement: wait until the registry lists the new admin connection.
+      await expect
+        .poll(async () => (await t.service.services.realtime.registry.admins()).length)
+        .toBeGreaterThan(adminsBefore);
       watcher.inbox.clear();
       const sale = await reserve(1);
       await runRelay();
