@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -37,7 +37,7 @@ import { type AuthDeps, ensureAdmin } from '../core/auth.service';
 import { AvailabilityPublisher } from '../core/availability-publisher';
 import { HoldExpiryTimer } from '../core/hold-expiry-timer';
 import type { JobDeps } from '../core/jobs.service';
-import { expireHolds } from '../core/jobs.service';
+import { expireHolds, newRunId } from '../core/jobs.service';
 import { eventSummary } from '../core/realtime';
 import type { ReservationDeps } from '../core/reservations.service';
 import { migrate } from '../db/migrate';
@@ -158,7 +158,7 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
       config.realtimeCoalesceMs > 0
         ? new HoldExpiryTimer(
             async () => {
-              await runAsRequest(`hold-expiry:${randomUUID().slice(0, 8)}`, () =>
+              await runAsRequest(newRunId('hold-expiry'), () =>
                 expireHolds({
                   ...jobs,
                   progress: (message, details) => logger.debug(details ?? {}, message),

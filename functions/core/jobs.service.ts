@@ -54,6 +54,9 @@ const MAIL_LEASE_SECONDS = 120;
 export const MAIL_MAX_ATTEMPTS = 5;
 const DAY_MS = 86_400_000;
 
+/** `<kind>:<8 hex>`: short, unique enough to find one run's lines, and a valid request id. */
+export const newRunId = (kind: string): string => `${kind}:${randomUUID().slice(0, 8)}`;
+
 /**
  * Runs one job under its advisory lock and records the run. A job fired twice, late, or on two replicas
  * at once runs once at a time; a second concurrent start is recorded as skipped. Each job is also
@@ -61,7 +64,7 @@ const DAY_MS = 86_400_000;
  */
 export async function runJob(deps: JobDeps, job: JobName, options: JobOptions = {}): Promise<JobReport> {
   const startedAt = deps.now();
-  const runId = `job:${job}:${randomUUID().slice(0, 8)}`;
+  const runId = newRunId(`job:${job}`);
   const correlate = deps.correlate ?? ((_runId, work) => work());
   let outcome: JobReport['outcome'] = 'succeeded';
   let counts: JobCounts = {};
@@ -113,7 +116,6 @@ const JOBS: Record<JobName, (deps: JobDeps, options: JobOptions) => Promise<JobC
 };
 
 /** Marks overdue holds expired, returns their tickets, publishes availability and tells admins. */
-/** Releases every overdue hold and announces the concerts whose availability changed. */
 export async function expireHolds(
   deps: Pick<JobDeps, 'maintenance' | 'events' | 'progress'>,
 ): Promise<JobCounts> {
