@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 
@@ -50,6 +51,42 @@ const timeZone = optionalText.transform((raw, ctx) => {
   }
 });
 
+/** Express's named subnets for `trust proxy` (expressjs.com/en/guide/behind-proxies.html). */
+const proxySubnetNames = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** One `trust proxy` entry: an IPv4/IPv6 address, a CIDR (address/prefix) or a named subnet. */
+function isProxyAddress(entry: string): boolean {
+  if (proxySubnetNames.has(entry)) return true;
+  const [address = '', prefix, extra] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  if (prefix === undefined) return true;
+  const bits = Number(prefix);
+  return /^\d+$/.test(prefix) && bits >= 0 && bits <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * TRUST_PROXY: unset → trust no proxy (the socket's peer is the client); a whole number → that many
+ * hops; otherwise comma-separated addresses, CIDRs or Express's named subnets.
+ */
+const trustProxy = optionalText.transform((raw, ctx): false | number | string[] => {
+  if (raw === undefined) return false;
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops <= 100) return hops;
+  }
+  const entries = raw.split(',').map((entry) => entry.trim());
+  const bad = entries.find((entry) => !isProxyAddress(entry));
+  if (bad !== undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `TRUST_PROXY must be a hop count (0-100) or comma-separated addresses/CIDRs (got "${bad}")`,
+    });
+    return z.NEVER;
+  }
+  return entries;
+});
+
 /** Every variable of the contract's configuration table (../shared/API.md), plus a few operational knobs. */
 const schema = z
   .object({
@@ -88,6 +125,11 @@ const schema = z
     }),
     BACKUP_DIR: optionalText,
     LOGIN_ATTEMPTS_PER_MINUTE: integer('LOGIN_ATTEMPTS_PER_MINUTE', 10, 1, 100_000),
+    TRUST_PROXY: trustProxy,
+    REGISTRATIONS_PER_ADDRESS_PER_MINUTE: integer('REGISTRATIONS_PER_ADDRESS_PER_MINUTE', 10, 0, 100_000),
+    WS_CONNECTIONS_PER_ADDRESS: integer('WS_CONNECTIONS_PER_ADDRESS', 50, 0, 100_000),
+    QUEUE_JOINS_PER_ADDRESS_PER_MINUTE: integer('QUEUE_JOINS_PER_ADDRESS_PER_MINUTE', 60, 0, 100_000),
+    WAITLIST_OFFER_SECONDS: integer('WAITLIST_OFFER_SECONDS', -1, 1, 86_400),
     BACKUP_RETENTION: integer('BACKUP_RETENTION', 7, 1, 1000),
     BACKUP_VERIFY_RESOURCE_ARN: optionalText,
     BACKUP_MAX_AGE_HOURS: integer('BACKUP_MAX_AGE_HOURS', 26, 1, 24 * 30),
@@ -173,6 +215,19 @@ export interface ServiceConfig {
   /** Mail through SES in this region (AWS); takes precedence over nothing, yields to SMTP_URL. */
   ses: { region: string; endpoint: string | undefined } | undefined;
   loginAttemptsPerMinute: number;
+  /**
+   * TRUST_PROXY as Express's `trust proxy` setting takes it: false = trust none (unset), a number =
+   * hops to trust, a list = proxy addresses/CIDRs/named subnets.
+   */
+  trustProxy: false | number | string[];
+  /** Sign-ups one client address may make per minute; 0 = no limit (429 RATE_LIMITED beyond). */
+  registrationsPerAddressPerMinute: number;
+  /** Open WebSocket connections one client address may hold at once; 0 = no limit. */
+  wsConnectionsPerAddress: number;
+  /** Queue joins one client address may make per minute; 0 = no limit. */
+  queueJoinsPerAddressPerMinute: number;
+  /** Seconds a waitlist offer stays open (s); defaults to holdSeconds. */
+  waitlistOfferSeconds: number;
   /** At most one concert-update per concert per this many ms; 0 publishes each change at once. */
   realtimeCoalesceMs: number;
   /** Where PostToConnection goes (API Gateway's management endpoint); unset: derived from the event. */
@@ -240,6 +295,11 @@ export function loadConfig(env: Record<string, string | undefined>): ServiceConf
       : undefined,
     ses: e.SES_REGION ? { region: e.SES_REGION, endpoint: e.SES_ENDPOINT } : undefined,
     loginAttemptsPerMinute: e.LOGIN_ATTEMPTS_PER_MINUTE,
+    trustProxy: e.TRUST_PROXY,
+    registrationsPerAddressPerMinute: e.REGISTRATIONS_PER_ADDRESS_PER_MINUTE,
+    wsConnectionsPerAddress: e.WS_CONNECTIONS_PER_ADDRESS,
+    queueJoinsPerAddressPerMinute: e.QUEUE_JOINS_PER_ADDRESS_PER_MINUTE,
+    waitlistOfferSeconds: e.WAITLIST_OFFER_SECONDS > 0 ? e.WAITLIST_OFFER_SECONDS : e.HOLD_TTL_SECONDS,
     // A Lambda container freezes after each response, so there it publishes before answering.
     realtimeCoalesceMs:
       e.REALTIME_COALESCE_MS >= 0 ? e.REALTIME_COALESCE_MS : e.AWS_LAMBDA_FUNCTION_NAME ? 0 : 150,

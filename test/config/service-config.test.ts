@@ -63,8 +63,44 @@ describe('loadConfig', () => {
     [{ ADMIN_PASSWORD: 'long-enough' }, 'ADMIN_EMAIL'],
     [{ FRONTEND_URL: 'not a url' }, 'FRONTEND_URL'],
     [{ SMTP_URL: 'mail.example.com' }, 'SMTP_URL'],
+    [{ TRUST_PROXY: 'true' }, 'TRUST_PROXY'],
+    [{ TRUST_PROXY: '10.0.0.0/33' }, 'TRUST_PROXY'],
+    [{ REGISTRATIONS_PER_ADDRESS_PER_MINUTE: '-1' }, 'REGISTRATIONS_PER_ADDRESS_PER_MINUTE'],
+    [{ WAITLIST_OFFER_SECONDS: '0' }, 'WAITLIST_OFFER_SECONDS'],
   ])('refuses %o with a message naming %s', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(variable));
+  });
+
+  it('reads the per-address limits, the proxy setting and the waitlist offer time', () => {
+    expect(loadConfig({})).toMatchObject({
+      trustProxy: false,
+      registrationsPerAddressPerMinute: 10,
+      wsConnectionsPerAddress: 50,
+      queueJoinsPerAddressPerMinute: 60,
+      waitlistOfferSeconds: 600,
+    });
+    expect(loadConfig({ HOLD_TTL_SECONDS: '90' }).waitlistOfferSeconds).toBe(90);
+    expect(
+      loadConfig({
+        TRUST_PROXY: '2',
+        REGISTRATIONS_PER_ADDRESS_PER_MINUTE: '0',
+        WS_CONNECTIONS_PER_ADDRESS: '0',
+        QUEUE_JOINS_PER_ADDRESS_PER_MINUTE: '5',
+        WAITLIST_OFFER_SECONDS: '30',
+      }),
+    ).toMatchObject({
+      trustProxy: 2,
+      registrationsPerAddressPerMinute: 0,
+      wsConnectionsPerAddress: 0,
+      queueJoinsPerAddressPerMinute: 5,
+      waitlistOfferSeconds: 30,
+    });
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,loopback, ::1' }).trustProxy).toEqual([
+      '10.0.0.0/8',
+      '127.0.0.1',
+      'loopback',
+      '::1',
+    ]);
   });
 });
