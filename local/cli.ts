@@ -14,6 +14,7 @@ import { isJobName, SCHEDULE } from '../functions/core/schedule';
 import { migrate } from '../functions/db/migrate';
 import { exitWithError } from './cli-errors';
 import { seedSampleData } from './sample-data';
+import { scheduledTimeFromArgument } from './scheduled-time';
 
 const run = promisify(execFile);
 const say = (line: string) => console.log(line);
@@ -80,11 +81,27 @@ export function operatorCli(): Command {
     .command('job')
     .description(`run a scheduled job now: ${SCHEDULE.map((j) => j.name).join(', ')}`)
     .argument('<name>', 'the job')
-    .option('--date <YYYY-MM-DD>', 'daily-report: the day to report')
-    .action((name: string, { date }: { date?: string }) =>
+    .option(
+      '--at <ISO time>',
+      'the time this run was scheduled for (ISO with Z or an offset, "now" or "tick": the latest tick of its cron); default now. Its periods follow from it',
+    )
+    .option('--date <YYYY-MM-DD>', 'daily-report: the day to report (default: the local day of --at)')
+    .action((name: string, { at, date }: { at?: string; date?: string }) =>
       withServices(async (services) => {
         if (!isJobName(name)) throw new Error(`unknown job "${name}"`);
-        const report = await runJob({ ...services.jobs, progress: say }, name, date ? { date } : {});
+        if (date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(date))
+          throw new Error('--date takes YYYY-MM-DD');
+        const scheduledAt = scheduledTimeFromArgument(
+          at,
+          name,
+          services.config.scheduleTimeZone,
+          services.jobs.now(),
+          'now',
+        );
+        const report = await runJob({ ...services.jobs, progress: say }, name, {
+          scheduledAt,
+          ...(date ? { date } : {}),
+        });
         say(JSON.stringify(report));
       }),
     );

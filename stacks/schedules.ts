@@ -9,6 +9,12 @@ import { toEventBridgeCron } from './cron';
 import type { Functions } from './functions';
 
 export const RELAY_RATE = 'rate(1 minute)';
+/**
+ * EventBridge Scheduler's context attribute for the time a schedule fired for (ISO UTC, e.g.
+ * 2022-03-22T18:59:43Z), replaced in the target input; see the Scheduler User Guide, "Adding context
+ * attributes".
+ */
+export const SCHEDULED_TIME = '<aws.scheduler.scheduled-time>';
 /** The relay reads for 50 s of each minute, so one run hands over to the next. */
 export const RELAY_RUN_MS = 50_000;
 
@@ -37,7 +43,9 @@ export class Schedules extends Construct {
         expression: toEventBridgeCron(job.cron),
         timeZone: options.timeZone,
         fn: options.functions.get(jobFunctionName(job.name)).fn,
-        input: {},
+        // The scheduled time, filled in by EventBridge Scheduler on every invocation (retries too): the
+        // job's period follows from it, not from when the Lambda happens to run.
+        input: { scheduledAt: SCHEDULED_TIME },
       })),
       {
         name: 'relay',

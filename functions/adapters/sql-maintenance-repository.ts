@@ -54,33 +54,51 @@ export class SqlMaintenanceRepository implements MaintenanceRepository {
     return rows.map((row) => asString(row.email));
   }
 
-  async purgeStaleReservations(days: number): Promise<number> {
+  async purgeStaleReservations(days: number, asOf?: Date): Promise<number> {
     const rows = await this.db.query(
       `DELETE FROM reservations
         WHERE status IN ('expired', 'cancelled')
-          AND coalesce(expired_at, cancelled_at, expires_at) < now() - make_interval(days => $1::integer)
+          AND coalesce(expired_at, cancelled_at, expires_at)
+              < coalesce($2::timestamptz, now()) - make_interval(days => $1::integer)
        RETURNING id`,
-      [days],
+      [days, asOf?.toISOString() ?? null],
     );
     return rows.length;
   }
 
-  async purgeHistory(days: number): Promise<{ emails: number; jobRuns: number }> {
+  async purgeHistory(days: number, asOf?: Date): Promise<{ emails: number; jobRuns: number }> {
+    const cutoff = asOf?.toISOString() ?? null;
     const emails = await this.db.query(
-      `DELETE FROM email_outbox WHERE status IN ('sent', 'dead') AND created_at < now() - make_interval(days => $1::integer) RETURNING id`,
-      [days],
+      `DELETE FROM email_outbox WHERE status IN ('sent', 'dead')
+          AND created_at < coalesce($2::timestamptz, now()) - make_interval(days => $1::integer) RETURNING id`,
+      [days, cutoff],
     );
     const jobRuns = await this.db.query(
-      `DELETE FROM job_runs WHERE started_at < now() - make_interval(days => $1::integer) RETURNING id`,
-      [days],
+      `DELETE FROM job_runs
+        WHERE started_at < coalesce($2::timestamptz, now()) - make_interval(days => $1::integer) RETURNING id`,
+      [days, cutoff],
     );
     return { emails: emails.length, jobRuns: jobRuns.length };
   }
 
+  async watermark(job: string): Promise<Date | null> {
+    const [row] = await this.db.query('SELECT covered_until FROM job_watermarks WHERE job = $1', [job]);
+    return row ? new Date(asIsoTime(row.covered_until)) : null;
+  }
+
+  async advanceWatermark(job: string, until: Date): Promise<void> {
+    await this.db.query(
+      `INSERT INTO job_watermarks (job, covered_until) VALUES ($1, $2::timestamptz)
+       ON CONFLICT (job) DO UPDATE SET covered_until = EXCLUDED.covered_until, updated_at = now()
+        WHERE job_watermarks.covered_until < EXCLUDED.covered_until`,
+      [job, until.toISOString()],
+    );
+  }
+
   async recordRun(run: JobRunRecord): Promise<void> {
     await this.db.query(
-      `INSERT INTO job_runs (job, started_at, finished_at, outcome, counts, error)
-       VALUES ($1, $2::timestamptz, $3::timestamptz, $4, $5, $6)`,
+      `INSERT INTO job_runs (job, started_at, finished_at, outcome, counts, error, scheduled_at)
+       VALUES ($1, $2::timestamptz, $3::timestamptz, $4, $5, $6, $7::timestamptz)`,
       [
         run.job,
         run.startedAt.toISOString(),
@@ -88,6 +106,7 @@ export class SqlMaintenanceRepository implements MaintenanceRepository {
         run.outcome,
         JSON.stringify(run.counts),
         run.error ?? null,
+        run.scheduledAt?.toISOString() ?? null,
       ],
     );
   }

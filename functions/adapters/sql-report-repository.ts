@@ -3,12 +3,16 @@ import type { SqlDatabase, SqlRow } from '../ports/sql-database.port';
 import { asIsoTime, asNumber, asString } from './sql-values';
 
 const COLUMNS = `concert_id, title, currency, time_zone, sold_today, sold_to_date, revenue_today_cents,
-  revenue_to_date_cents, capacity, sell_through, expired_holds, generated_at`;
+  revenue_to_date_cents, capacity, sell_through, expired_holds, generated_at, final`;
 
 export class SqlReportRepository implements ReportRepository {
   constructor(private readonly db: SqlDatabase) {}
 
-  async computeAndStore(date: string, timeZone: string): Promise<DailyReport> {
+  async computeAndStore(
+    date: string,
+    timeZone: string,
+    options: { final?: boolean } = {},
+  ): Promise<DailyReport> {
     // The day runs from local midnight to local midnight in the schedule's time zone.
     await this.db.query(
       `WITH day AS (
@@ -27,11 +31,11 @@ export class SqlReportRepository implements ReportRepository {
           GROUP BY r.concert_id, r.currency
        )
        INSERT INTO daily_reports (report_date, concert_id, currency, title, time_zone, sold_today, sold_to_date,
-                                  revenue_today_cents, revenue_to_date_cents, capacity, sell_through, expired_holds, generated_at)
+                                  revenue_today_cents, revenue_to_date_cents, capacity, sell_through, expired_holds, generated_at, final)
        SELECT $1::date, c.id, t.currency, c.title, $2, coalesce(s.sold_today, 0), coalesce(s.sold_to_date, 0),
               coalesce(s.revenue_today, 0), coalesce(s.revenue_to_date, 0), t.capacity,
               CASE WHEN t.capacity > 0 THEN coalesce(s.sold_to_date, 0)::double precision / t.capacity ELSE 0 END,
-              coalesce(s.expired_holds, 0), now()
+              coalesce(s.expired_holds, 0), now(), $3::boolean
          FROM concerts c
          JOIN tiers t ON t.concert_id = c.id
          CROSS JOIN day d
@@ -42,8 +46,8 @@ export class SqlReportRepository implements ReportRepository {
          sold_to_date = EXCLUDED.sold_to_date, revenue_today_cents = EXCLUDED.revenue_today_cents,
          revenue_to_date_cents = EXCLUDED.revenue_to_date_cents, capacity = EXCLUDED.capacity,
          sell_through = EXCLUDED.sell_through, expired_holds = EXCLUDED.expired_holds,
-         generated_at = EXCLUDED.generated_at`,
-      [date, timeZone],
+         generated_at = EXCLUDED.generated_at, final = EXCLUDED.final`,
+      [date, timeZone, options.final ?? false],
     );
     // Concerts removed since an earlier run of the same day leave no stale rows behind.
     await this.db.query(
@@ -51,7 +55,15 @@ export class SqlReportRepository implements ReportRepository {
          SELECT max(generated_at) FROM daily_reports WHERE report_date = $1::date)`,
       [date],
     );
-    return (await this.find(date)) ?? { date, timeZone, generatedAt: new Date().toISOString(), concerts: [] };
+    return (
+      (await this.find(date)) ?? {
+        date,
+        timeZone,
+        generatedAt: new Date().toISOString(),
+        final: options.final ?? false,
+        concerts: [],
+      }
+    );
   }
 
   async find(date: string): Promise<DailyReport | null> {
@@ -65,6 +77,7 @@ export class SqlReportRepository implements ReportRepository {
       date,
       timeZone: asString(first.time_zone),
       generatedAt: asIsoTime(first.generated_at),
+      final: first.final === true || first.final === 't',
       concerts: rows.map(toFigures),
     };
   }

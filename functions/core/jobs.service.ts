@@ -5,11 +5,13 @@ import type { Mailer } from '../ports/mailer.port';
 import type { MaintenanceRepository } from '../ports/maintenance.repository.port';
 import type { OutboxRepository } from '../ports/outbox.repository.port';
 import type { RealtimeEvents } from '../ports/realtime-events.port';
-import type { ReportRepository } from '../ports/report.repository.port';
+import type { DailyReport, ReportRepository } from '../ports/report.repository.port';
 import type { SqlDatabase } from '../ports/sql-database.port';
 import { dailyReportEmail, reminderEmail } from './emails';
 import { TicketingError } from './errors';
-import type { JobName } from './schedule';
+import { addDays, type JobName, localDate, startOfLocalDay } from './schedule';
+
+export { localDate } from './schedule';
 
 export interface JobDeps {
   locks: Pick<SqlDatabase, 'tryWithLock'>;
@@ -32,7 +34,14 @@ export interface JobDeps {
 }
 
 export interface JobOptions {
-  /** daily-report: the day to report (YYYY-MM-DD); default today in the schedule's time zone. */
+  /**
+   * The time this run was scheduled for: EventBridge Scheduler's `<aws.scheduler.scheduled-time>`, the cron
+   * tick the in-process scheduler or a CronJob fired for, or the CLI's `--at`. Every period (reminder window,
+   * report day, purge cut-off) follows from it, never from the clock when the run happens (DESIGN
+   * invariant 8). Default: now.
+   */
+  scheduledAt?: Date;
+  /** daily-report: the day to report (YYYY-MM-DD) instead of the local day of `scheduledAt`. */
   date?: string;
 }
 
@@ -44,6 +53,8 @@ export interface JobReport {
   runId: string;
   outcome: 'succeeded' | 'skipped' | 'failed';
   counts: JobCounts;
+  /** ISO time the run was scheduled for (see JobOptions.scheduledAt). */
+  scheduledAt: string;
   startedAt: string;
   finishedAt: string;
   error?: string;
@@ -53,6 +64,13 @@ const MAIL_BATCH = 20;
 const MAIL_LEASE_SECONDS = 120;
 export const MAIL_MAX_ATTEMPTS = 5;
 const DAY_MS = 86_400_000;
+/**
+ * A day's report is final when computed this long after local midnight: a confirmation stamps
+ * `confirmed_at` when its transaction starts, so one in flight at midnight commits a moment later.
+ */
+export const REPORT_FINAL_AFTER_MS = 5 * 60_000;
+/** daily-report catches up at most this many days left unfinished (a service down for longer needs `--date`). */
+export const REPORT_CATCH_UP_DAYS = 31;
 
 /** `<kind>:<8 hex>`: short, unique enough to find one run's lines, and a valid request id. */
 export const newRunId = (kind: string): string => `${kind}:${randomUUID().slice(0, 8)}`;
@@ -64,6 +82,7 @@ export const newRunId = (kind: string): string => `${kind}:${randomUUID().slice(
  */
 export async function runJob(deps: JobDeps, job: JobName, options: JobOptions = {}): Promise<JobReport> {
   const startedAt = deps.now();
+  const scheduledAt = options.scheduledAt ?? startedAt;
   const runId = newRunId(`job:${job}`);
   const correlate = deps.correlate ?? ((_runId, work) => work());
   let outcome: JobReport['outcome'] = 'succeeded';
@@ -71,7 +90,7 @@ export async function runJob(deps: JobDeps, job: JobName, options: JobOptions = 
   let failure: unknown;
   try {
     const locked = await deps.locks.tryWithLock(lockKey(job), () =>
-      correlate(runId, () => JOBS[job](deps, options)),
+      correlate(runId, () => JOBS[job](deps, { ...options, scheduledAt })),
     );
     if (locked.acquired) counts = locked.result;
     else {
@@ -86,7 +105,7 @@ export async function runJob(deps: JobDeps, job: JobName, options: JobOptions = 
   const error =
     failure === undefined ? undefined : failure instanceof Error ? failure.message : String(failure);
   await deps.maintenance
-    .recordRun({ job, startedAt, finishedAt, outcome, counts, ...(error ? { error } : {}) })
+    .recordRun({ job, scheduledAt, startedAt, finishedAt, outcome, counts, ...(error ? { error } : {}) })
     .catch((recordError: unknown) =>
       deps.progress(`${job}: could not record the run`, { error: String(recordError) }),
     );
@@ -96,12 +115,15 @@ export async function runJob(deps: JobDeps, job: JobName, options: JobOptions = 
     runId,
     outcome,
     counts,
+    scheduledAt: scheduledAt.toISOString(),
     startedAt: startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),
   };
 }
 
-const JOBS: Record<JobName, (deps: JobDeps, options: JobOptions) => Promise<JobCounts>> = {
+type ScheduledOptions = JobOptions & { scheduledAt: Date };
+
+const JOBS: Record<JobName, (deps: JobDeps, options: ScheduledOptions) => Promise<JobCounts>> = {
   'expire-holds': expireHolds,
   reminders: sendReminders,
   'daily-report': async (deps, options) => (await dailyReport(deps, options)).counts,
@@ -115,7 +137,11 @@ const JOBS: Record<JobName, (deps: JobDeps, options: JobOptions) => Promise<JobC
   'weekly-housekeeping': housekeeping,
 };
 
-/** Marks overdue holds expired, returns their tickets, publishes availability and tells admins. */
+/**
+ * Marks overdue holds expired, returns their tickets, publishes availability and tells admins. It has no
+ * period: it releases what is overdue when it runs (a hold counts as free once overdue anyway, DESIGN
+ * invariant 1), so a late, doubled or skipped run loses nothing.
+ */
 export async function expireHolds(
   deps: Pick<JobDeps, 'maintenance' | 'events' | 'progress'>,
 ): Promise<JobCounts> {
@@ -134,39 +160,106 @@ export async function expireHolds(
   return counts;
 }
 
-/** One reminder per holder per concert starting 24–48 hours from now, through the outbox. */
-async function sendReminders(deps: JobDeps): Promise<JobCounts> {
-  const now = deps.now().getTime();
-  const holders = await deps.maintenance.reminderCandidates(
-    new Date(now + DAY_MS),
-    new Date(now + 2 * DAY_MS),
-  );
+/**
+ * The concert start times a reminders run scheduled at `scheduledAt` covers: [S + 24 h, S + 48 h), reaching
+ * back to `watermark` (the end of the last window mailed) when that is earlier, so a skipped day or the
+ * hour a daylight-saving change moves the 09:00 run by is covered; never back before S itself (a concert
+ * that started before the run was due gets no reminder). Times in ms since the epoch.
+ */
+export function reminderWindow(scheduledAt: Date, watermark: Date | null): { from: Date; to: Date } {
+  const usual = scheduledAt.getTime() + DAY_MS;
+  const from = Math.max(scheduledAt.getTime(), Math.min(watermark?.getTime() ?? usual, usual));
+  return { from: new Date(from), to: new Date(scheduledAt.getTime() + 2 * DAY_MS) };
+}
+
+/**
+ * One reminder per holder per concert in the run's window (see reminderWindow), through the outbox: the
+ * dedupe key `reminder:<concert>:<user>` makes overlapping windows, doubled and concurrent runs mail once.
+ * The watermark moves on only after the e-mails are queued, so a run that fails is redone by the next.
+ */
+async function sendReminders(deps: JobDeps, options: ScheduledOptions): Promise<JobCounts> {
+  const window = reminderWindow(options.scheduledAt, await deps.maintenance.watermark('reminders'));
+  const holders = await deps.maintenance.reminderCandidates(window.from, window.to);
   const queued = await deps.outbox.enqueue(
     holders.map((holder) => ({
       ...reminderEmail(holder, deps.timeZone),
       dedupeKey: `reminder:${holder.concertId}:${holder.userId}`,
     })),
   );
-  deps.progress(`reminders: ${holders.length} holders, ${queued} new e-mails queued`);
+  await deps.maintenance.advanceWatermark('reminders', window.to);
+  deps.progress(
+    `reminders: concerts starting ${window.from.toISOString()} to ${window.to.toISOString()}, ` +
+      `${holders.length} holders, ${queued} new e-mails queued`,
+  );
   return { holders: holders.length, queued, ...(await deliverOutbox(deps)) };
 }
 
+/**
+ * The daily report of day D = the local date of `scheduledAt` in the schedule's zone (or `options.date`).
+ * First it finalizes the days before D left unfinished since the watermark (at most REPORT_CATCH_UP_DAYS,
+ * or just D - 1 on a first run): a late, skipped or early-ending run's day ends up complete exactly once.
+ * Then it stores D: final when the clock is past D's end (plus REPORT_FINAL_AFTER_MS), otherwise
+ * provisional, to be finalized by the next run. Each day is mailed to each admin once (dedupe key
+ * `daily-report:<day>:<admin>`), with the figures it has when first stored: the 23:00 run mails D as of
+ * 23:00; the final figures are stored and served (`GET /api/admin/reports/daily`), not mailed again.
+ * Returns D's report and the run's counts (`days`: reports stored, `finalized`: days made final).
+ */
 export async function dailyReport(deps: JobDeps, options: JobOptions) {
-  const date = options.date ?? localDate(deps.now(), deps.timeZone);
-  const report = await deps.reports.computeAndStore(date, deps.timeZone);
+  const scheduledAt = options.scheduledAt ?? deps.now();
+  const date = options.date ?? localDate(scheduledAt, deps.timeZone);
+  const mark = await deps.maintenance.watermark('daily-report');
+  const earliest = addDays(date, -REPORT_CATCH_UP_DAYS);
+  const isOver = (day: string) =>
+    deps.now().getTime() >= startOfLocalDay(addDays(day, 1), deps.timeZone).getTime() + REPORT_FINAL_AFTER_MS;
+  // Catch-up: the unfinished days before D, oldest first, only those already over.
+  const backlog: string[] = [];
+  for (
+    let day = mark ? localDate(mark, deps.timeZone) : addDays(date, -1);
+    day < date && isOver(day);
+    day = addDays(day, 1)
+  )
+    if (day >= earliest) backlog.push(day);
   const admins = await deps.maintenance.adminEmails();
-  const queued = await deps.outbox.enqueue(
-    admins.map((to) => ({ ...dailyReportEmail(report, to), dedupeKey: `daily-report:${date}:${to}` })),
-  );
+  let queued = 0;
+  let finalized = 0;
+  let result: DailyReport | undefined;
+  for (const day of [...backlog, date]) {
+    // Decided by the clock, not the schedule: whether the day is over is a fact about the data.
+    const final = isOver(day);
+    const stored = await deps.reports.computeAndStore(day, deps.timeZone, { final });
+    queued += await deps.outbox.enqueue(
+      admins.map((to) => ({ ...dailyReportEmail(stored, to), dedupeKey: `daily-report:${day}:${to}` })),
+    );
+    if (final) {
+      finalized++;
+      await deps.maintenance.advanceWatermark(
+        'daily-report',
+        startOfLocalDay(addDays(day, 1), deps.timeZone),
+      );
+    }
+    result = stored;
+  }
+  if (!result) throw new Error('daily-report: no day computed'); // unreachable: `date` is always computed
   deps.progress(
-    `daily-report: ${date}, ${report.concerts.length} concerts, mailed to ${queued} new admin(s)`,
+    `daily-report: ${date} (${result.final ? 'final' : 'provisional'}), ${result.concerts.length} concerts, ` +
+      `${finalized} day(s) finalized, mailed to ${queued} new admin(s)`,
   );
-  return { report, counts: { concerts: report.concerts.length, queued, ...(await deliverOutbox(deps)) } };
+  return {
+    report: result,
+    counts: {
+      concerts: result.concerts.length,
+      days: backlog.length + 1,
+      finalized,
+      queued,
+      ...(await deliverOutbox(deps)),
+    },
+  };
 }
 
-async function housekeeping(deps: JobDeps): Promise<JobCounts> {
-  const reservations = await deps.maintenance.purgeStaleReservations(30);
-  const history = await deps.maintenance.purgeHistory(90);
+/** Purges what is older than its retention, counted back from the scheduled time (not the run's clock). */
+async function housekeeping(deps: JobDeps, options: ScheduledOptions): Promise<JobCounts> {
+  const reservations = await deps.maintenance.purgeStaleReservations(30, options.scheduledAt);
+  const history = await deps.maintenance.purgeHistory(90, options.scheduledAt);
   const connections = await deps.registry.pruneStale();
   deps.progress(
     `weekly-housekeeping: removed ${reservations} old holds, ${connections} stale connection entries, ` +
@@ -202,15 +295,6 @@ export async function deliverOutbox(
     deps.progress(`outbox: ${sent} sent, ${failed} failed so far`);
   }
   return { sent, failed };
-}
-
-export function localDate(at: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(at);
 }
 
 /** A stable advisory-lock key per job (FNV-1a of the name, as a positive 31-bit integer). */

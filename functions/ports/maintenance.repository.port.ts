@@ -19,6 +19,8 @@ export interface ReminderCandidate {
 
 export interface JobRunRecord {
   job: string;
+  /** The time the run was scheduled for (its period follows from it); absent for runs recorded before 007. */
+  scheduledAt?: Date;
   startedAt: Date;
   finishedAt: Date;
   outcome: 'succeeded' | 'failed' | 'skipped';
@@ -39,10 +41,20 @@ export interface MaintenanceRepository {
   /** Holders of confirmed tickets for concerts starting in [from, to). */
   reminderCandidates(from: Date, to: Date): Promise<ReminderCandidate[]>;
   adminEmails(): Promise<string[]>;
-  /** Deletes expired and cancelled reservations older than `days`; returns how many. */
-  purgeStaleReservations(days: number): Promise<number>;
-  /** Deletes sent or dead e-mails and job runs older than `days`. */
-  purgeHistory(days: number): Promise<{ emails: number; jobRuns: number }>;
+  /**
+   * Deletes expired and cancelled reservations that ended more than `days` before `asOf` (default: the
+   * database's now); returns how many.
+   */
+  purgeStaleReservations(days: number, asOf?: Date): Promise<number>;
+  /** Deletes sent or dead e-mails and job runs older than `days` before `asOf` (default: now). */
+  purgeHistory(days: number, asOf?: Date): Promise<{ emails: number; jobRuns: number }>;
+  /**
+   * The end of the last period `job` completed (reminders: the end of the last start-time window mailed;
+   * daily-report: the instant the last final day ended), or null before its first run.
+   */
+  watermark(job: string): Promise<Date | null>;
+  /** Moves `job`'s watermark to `until` if that is later; never moves it back (an old `--at` run is harmless). */
+  advanceWatermark(job: string, until: Date): Promise<void>;
   recordRun(run: JobRunRecord): Promise<void>;
   /** Runs kept in job_runs, per job and outcome, with the latest finish (for the metrics). */
   runSummary(): Promise<JobRunSummary[]>;

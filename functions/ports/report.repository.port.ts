@@ -13,14 +13,23 @@ export interface ConcertDayFigures {
 }
 
 export interface DailyReport {
+  /** The local day reported (YYYY-MM-DD): [its local midnight, the next) in `timeZone`, 23–25 h. */
   date: string;
   timeZone: string;
   generatedAt: string;
+  /**
+   * True once computed after the day ended (every sale of the day counted); false for the provisional
+   * report the 23:00 run stores, which the next run replaces with the final one.
+   */
+  final: boolean;
   concerts: ConcertDayFigures[];
 }
 
 export interface ReportRepository {
-  /** Computes the day's figures in `timeZone` and stores them, replacing an earlier run's rows. */
-  computeAndStore(date: string, timeZone: string): Promise<DailyReport>;
+  /**
+   * Computes the day's figures in `timeZone` (IANA) and stores them, replacing an earlier run's rows, marked
+   * `final` as told (the caller knows whether the day is over).
+   */
+  computeAndStore(date: string, timeZone: string, options?: { final?: boolean }): Promise<DailyReport>;
   find(date: string): Promise<DailyReport | null>;
 }

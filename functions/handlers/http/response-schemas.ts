@@ -68,6 +68,9 @@ const dailyReport = z.strictObject({
   date: z.iso.date(),
   timeZone: z.string(),
   generatedAt: instant,
+  final: z
+    .boolean()
+    .describe('False for the provisional 23:00 report; true once computed after the day ended'),
   concerts: z.array(
     z.strictObject({
       concertId: id,

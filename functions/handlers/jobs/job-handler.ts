@@ -1,18 +1,35 @@
 import middy from '@middy/core';
+import { z } from 'zod';
 import { type JobOptions, type JobReport, runJob } from '../../core/jobs.service';
 import type { JobName } from '../../core/schedule';
 import { getServices } from '../http/runtime';
 
 /**
- * A scheduled job as a Lambda (EventBridge Scheduler invokes it, maybe twice, maybe late). A failed run
- * throws, so the asynchronous invocation is retried and finally lands in the dead-letter queue.
+ * What EventBridge Scheduler sends (stacks/schedules.ts): `scheduledAt` is its context attribute
+ * `<aws.scheduler.scheduled-time>` (ISO UTC, e.g. 2022-03-22T18:59:43Z), the same on every retry of one
+ * firing. `date` lets an operator re-run one day's report by hand.
+ */
+const jobEvent = z.object({
+  scheduledAt: z.iso.datetime({ offset: true }).optional(),
+  date: z.iso.date().optional(),
+});
+
+/**
+ * A scheduled job as a Lambda (EventBridge Scheduler invokes it, maybe twice, maybe late). The run takes
+ * the time it was scheduled for from the event; an invocation by hand without one runs for now, as the
+ * CLI does. A failed run throws, so the asynchronous invocation is retried and finally lands
+ * in the dead-letter queue; so does an event whose `scheduledAt` or `date` is malformed.
  */
 export function jobHandler(job: JobName) {
-  return middy<JobOptions | undefined, JobReport>().handler(async (event) => {
+  return middy<unknown, JobReport>().handler(async (event) => {
     const services = await getServices();
-    const date =
-      typeof event?.date === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(event.date) ? event.date : undefined;
-    const report = await runJob(services.jobs, job, date ? { date } : {});
+    const parsed = jobEvent.safeParse(event ?? {});
+    if (!parsed.success) throw new Error(`${job}: malformed schedule event: ${parsed.error.message}`);
+    const options: JobOptions = {
+      ...(parsed.data.scheduledAt ? { scheduledAt: new Date(parsed.data.scheduledAt) } : {}),
+      ...(parsed.data.date ? { date: parsed.data.date } : {}),
+    };
+    const report = await runJob(services.jobs, job, options);
     await services.events.settled();
     services.logger.info({ job: report }, `${job} ${report.outcome}`);
     return report;
