@@ -1,37 +1,70 @@
+import { cancellationEmails } from '../core/concert-cancellation';
+import { CONCERT_LIMITS } from '../core/concert-limits';
 import type { Concert, ConcertStatus } from '../core/model';
 import type {
+  CancelledHolder,
+  ChangeEffects,
   ConcertChange,
   ConcertRepository,
   ConcertUpdateOutcome,
   NewConcert,
   NewTier,
+  TimedConcert,
+  TimedConcertReads,
 } from '../ports/concert.repository.port';
+import type { QueuedEmail } from '../ports/outbox.repository.port';
 import type { SqlDatabase, SqlExecutor, SqlRow } from '../ports/sql-database.port';
-import { asIsoTime, asNumber, asString } from './sql-values';
+import { asBoolean, asIsoTime, asNumber, asString } from './sql-values';
 
-// Overdue holds are added back to `available` here, so readers see them free before any sweep.
+// Overdue holds are added back to `available` here, so readers see them free before any sweep; the
+// earliest end of a live hold says until when the answer stays true without any write (the read cache).
 const SELECT_CONCERTS = `
   SELECT c.id, c.title, c.artist, c.venue, c.starts_at, c.status,
          t.id AS tier_id, t.name AS tier_name, t.price_cents, t.currency, t.capacity, t.max_per_order,
-         t.version, t.available + coalesce(o.overdue, 0) AS available
+         t.version, t.available + coalesce(o.overdue, 0) AS available, n.next_expiry
     FROM concerts c
     LEFT JOIN ticket_tiers t ON t.concert_id = c.id
     LEFT JOIN LATERAL (
       SELECT sum(r.quantity) AS overdue FROM reservations r
        WHERE r.tier_id = t.id AND r.status = 'held' AND r.expires_at <= now()
-    ) o ON true`;
+    ) o ON true
+    LEFT JOIN LATERAL (
+      SELECT min(r.expires_at) AS next_expiry FROM reservations r
+       WHERE r.tier_id = t.id AND r.status = 'held' AND r.expires_at > now()
+    ) n ON true`;
+
+/** What the repository applies when a caller passes no effects: the limits and mails of the core. */
+const DEFAULT_EFFECTS: ChangeEffects = {
+  maxTiersPerConcert: CONCERT_LIMITS.maxTiersPerConcert,
+  cancellationEmails,
+};
+
+/** Thrown inside a transaction callback so the driver rolls it back; carries the answer to return. */
+class RefusedChange extends Error {
+  constructor(readonly outcome: ConcertUpdateOutcome) {
+    super(`concert change refused: ${outcome.kind}`);
+  }
+}
 
 const UNIQUE_VIOLATION = '23505';
 
-export class SqlConcertRepository implements ConcertRepository {
+export class SqlConcertRepository implements ConcertRepository, TimedConcertReads {
   constructor(private readonly db: SqlDatabase) {}
 
   async list(): Promise<Concert[]> {
-    return toConcerts(await this.db.query(`${SELECT_CONCERTS} ORDER BY c.starts_at, c.id, t.position`));
+    return (await this.listTimed()).map((timed) => timed.concert);
   }
 
   async get(id: string): Promise<Concert | null> {
     return getConcert(this.db, id);
+  }
+
+  async listTimed(): Promise<TimedConcert[]> {
+    return toTimedConcerts(await this.db.query(`${SELECT_CONCERTS} ORDER BY c.starts_at, c.id, t.position`));
+  }
+
+  async getTimed(id: string): Promise<TimedConcert | null> {
+    return getTimedConcert(this.db, id);
   }
 
   async insert(concert: NewConcert): Promise<Concert | null> {
@@ -65,14 +98,25 @@ export class SqlConcertRepository implements ConcertRepository {
     }
   }
 
-  async update(id: string, change: ConcertChange): Promise<ConcertUpdateOutcome> {
+  async update(
+    id: string,
+    change: ConcertChange,
+    effects: ChangeEffects = DEFAULT_EFFECTS,
+  ): Promise<ConcertUpdateOutcome> {
     try {
       return await this.db.transaction(async (tx) => {
-        const found = await tx.query(
+        // Every refusal below is thrown, never returned: a returned value would commit what came before it.
+        const [current] = await tx.query('SELECT status FROM concerts WHERE id = $1 FOR UPDATE', [id]);
+        if (!current) throw new RefusedChange({ kind: 'not-found' });
+        const wasCancelled = asString(current.status) === 'cancelled';
+        if (wasCancelled && change.status !== undefined && change.status !== 'cancelled') {
+          throw new RefusedChange({ kind: 'cancelled-is-final' });
+        }
+        await tx.query(
           `UPDATE concerts SET title = coalesce($2, title), artist = coalesce($3, artist),
                   venue = coalesce($4, venue), starts_at = coalesce($5::timestamptz, starts_at),
                   status = coalesce($6, status), updated_at = now()
-            WHERE id = $1 RETURNING id`,
+            WHERE id = $1`,
           [
             id,
             change.title ?? null,
@@ -82,16 +126,20 @@ export class SqlConcertRepository implements ConcertRepository {
             change.status ?? null,
           ],
         );
-        if (!found[0]) return { kind: 'not-found' } as const;
+        const ended = change.status === 'cancelled' && !wasCancelled ? await endSales(tx, id) : undefined;
         for (const tier of change.tierChanges) {
           const refused = await updateTier(tx, id, tier);
-          if (refused) return refused;
+          if (refused) throw new RefusedChange(refused);
         }
         if (change.newTiers.length > 0) {
           const [next] = await tx.query(
-            'SELECT coalesce(max(position), 0) AS position FROM ticket_tiers WHERE concert_id = $1',
+            'SELECT coalesce(max(position), 0) AS position, count(*) AS tiers FROM ticket_tiers WHERE concert_id = $1',
             [id],
           );
+          const total = asNumber(next?.tiers ?? 0) + change.newTiers.length;
+          if (total > effects.maxTiersPerConcert) {
+            throw new RefusedChange({ kind: 'too-many-tiers', max: effects.maxTiersPerConcert, total });
+          }
           await tx.query(
             `INSERT INTO ticket_tiers (concert_id, position, name, price_cents, currency, capacity, available, max_per_order)
              SELECT $1, x.position, x.name, x.price_cents, x.currency, x.capacity, x.capacity, x.max_per_order
@@ -101,13 +149,109 @@ export class SqlConcertRepository implements ConcertRepository {
           );
         }
         const concert = await getConcert(tx, id);
-        return concert ? ({ kind: 'updated', concert } as const) : ({ kind: 'not-found' } as const);
+        if (!concert) throw new RefusedChange({ kind: 'not-found' });
+        if (!ended) return { kind: 'updated', concert } as const;
+        await enqueueEmails(tx, effects.cancellationEmails(concert, ended.holders));
+        return { kind: 'updated', concert, cancelled: ended } as const;
       });
     } catch (error) {
+      if (error instanceof RefusedChange) return error.outcome;
       if (isUniqueViolation(error)) return { kind: 'duplicate-tier-name', name: '' };
       throw error;
     }
   }
+}
+
+/**
+ * Ends every sale of a concert being cancelled, inside its transaction: overdue holds become `expired`,
+ * live holds and confirmed reservations `cancelled`, and their tickets go back to `available`, so
+ * `available = capacity - (live holds + confirmed)` still holds. Answers whom it affected.
+ */
+async function endSales(
+  tx: SqlExecutor,
+  concertId: string,
+): Promise<{ holders: CancelledHolder[]; releasedHolds: number; voidedReservations: number }> {
+  const rows = await tx.query(
+    `WITH ended AS (
+       UPDATE reservations r
+          SET status = CASE WHEN r.status = 'held' AND r.expires_at <= now() THEN 'expired' ELSE 'cancelled' END,
+              expired_at = CASE WHEN r.status = 'held' AND r.expires_at <= now() THEN now() ELSE r.expired_at END,
+              cancelled_at = CASE WHEN r.status = 'held' AND r.expires_at <= now() THEN r.cancelled_at ELSE now() END
+        WHERE r.concert_id = $1 AND r.status IN ('held', 'confirmed')
+       RETURNING r.user_id, r.tier_id, r.quantity, r.total_cents, r.currency, r.status,
+                 r.confirmed_at IS NOT NULL AS was_confirmed
+     ), freed AS (
+       UPDATE ticket_tiers t SET available = t.available + f.quantity, version = t.version + 1
+         FROM (SELECT e.tier_id, sum(e.quantity)::integer AS quantity FROM ended e GROUP BY e.tier_id) f
+        WHERE t.id = f.tier_id
+       RETURNING t.id
+     ), touched AS (
+       -- Every tier of the concert moves on, so each watcher's next update is newer than what it holds.
+       UPDATE ticket_tiers t SET version = t.version + 1
+        WHERE t.concert_id = $1 AND t.id NOT IN (SELECT e.tier_id FROM ended e)
+       RETURNING t.id
+     )
+     SELECT e.user_id, u.email, u.name, e.status, e.was_confirmed, e.quantity, e.total_cents, e.currency,
+            (SELECT count(*) FROM freed) + (SELECT count(*) FROM touched) AS tiers
+       FROM ended e JOIN users u ON u.id = e.user_id
+      ORDER BY e.user_id`,
+    [concertId],
+  );
+  const holders = new Map<string, CancelledHolder>();
+  let releasedHolds = 0;
+  let voidedReservations = 0;
+  for (const row of rows) {
+    if (asString(row.status) !== 'cancelled') continue; // an overdue hold: already over, nobody to tell
+    const userId = asString(row.user_id);
+    let holder = holders.get(userId);
+    if (!holder) {
+      holder = {
+        userId,
+        email: asString(row.email),
+        name: asString(row.name),
+        heldTickets: 0,
+        confirmedTickets: 0,
+        refunds: [],
+      };
+      holders.set(userId, holder);
+    }
+    const quantity = asNumber(row.quantity);
+    if (asBoolean(row.was_confirmed)) {
+      voidedReservations++;
+      holder.confirmedTickets += quantity;
+      const currency = asString(row.currency);
+      const refund = holder.refunds.find((r) => r.currency === currency);
+      if (refund) refund.cents += asNumber(row.total_cents);
+      else holder.refunds.push({ currency, cents: asNumber(row.total_cents) });
+    } else {
+      releasedHolds++;
+      holder.heldTickets += quantity;
+    }
+  }
+  return { holders: [...holders.values()], releasedHolds, voidedReservations };
+}
+
+/** The same rows SqlOutboxRepository.enqueue writes, inside the caller's transaction; duplicates skipped. */
+async function enqueueEmails(tx: SqlExecutor, emails: QueuedEmail[]): Promise<void> {
+  if (emails.length === 0) return;
+  await tx.query(
+    `INSERT INTO email_outbox (dedupe_key, recipient, subject, text_body, html_body)
+     SELECT x.dedupe_key, x.recipient, x.subject, x.text_body, x.html_body
+       FROM json_to_recordset($1::json)
+            AS x(dedupe_key text, recipient text, subject text, text_body text, html_body text)
+     ON CONFLICT (dedupe_key) DO NOTHING`,
+    [
+      JSON.stringify(
+        emails.map((email) => ({
+          dedupe_key: email.dedupeKey,
+          recipient: email.to,
+          subject: email.subject,
+          text_body: email.text,
+          html_body: email.html,
+        })),
+      ),
+    ],
+  );
 }
 
 async function updateTier(
@@ -144,8 +288,12 @@ async function updateTier(
 }
 
 async function getConcert(db: SqlExecutor, id: string): Promise<Concert | null> {
+  return (await getTimedConcert(db, id))?.concert ?? null;
+}
+
+async function getTimedConcert(db: SqlExecutor, id: string): Promise<TimedConcert | null> {
   const rows = await db.query(`${SELECT_CONCERTS} WHERE c.id = $1 ORDER BY t.position`, [id]);
-  return toConcerts(rows)[0] ?? null;
+  return toTimedConcerts(rows)[0] ?? null;
 }
 
 function tiersJson(tiers: NewTier[], firstPosition: number): string {
@@ -165,13 +313,13 @@ function isUniqueViolation(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === UNIQUE_VIOLATION;
 }
 
-function toConcerts(rows: SqlRow[]): Concert[] {
-  const byId = new Map<string, Concert>();
+function toTimedConcerts(rows: SqlRow[]): TimedConcert[] {
+  const byId = new Map<string, TimedConcert>();
   for (const row of rows) {
     const id = asString(row.id);
-    let concert = byId.get(id);
-    if (!concert) {
-      concert = {
+    let timed = byId.get(id);
+    if (!timed) {
+      const concert: Concert = {
         id,
         title: asString(row.title),
         artist: asString(row.artist),
@@ -183,9 +331,15 @@ function toConcerts(rows: SqlRow[]): Concert[] {
         tiers: [],
         version: 0,
       };
-      byId.set(id, concert);
+      timed = { concert, nextExpiryAt: null };
+      byId.set(id, timed);
     }
+    const { concert } = timed;
     if (row.tier_id === null || row.tier_id === undefined) continue;
+    if (row.next_expiry !== null && row.next_expiry !== undefined) {
+      const at = Date.parse(asIsoTime(row.next_expiry));
+      if (timed.nextExpiryAt === null || at < timed.nextExpiryAt) timed.nextExpiryAt = at;
+    }
     const tier = {
       id: asString(row.tier_id),
       name: asString(row.tier_name),

@@ -131,6 +131,8 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
       onError: (error, message) => logger.warn({ err: error, failures: events.failures }, message),
       currentRequestId,
       onPublished: (message, trace) => logger.debug({ ...eventSummary(message), ...trace }, 'published'),
+      // Read-your-writes: this instance's next GET after a committed change goes to the database.
+      onChanged: (concertId) => cache?.invalidate(concertId),
     });
     const pushers = new Map<string, ConnectionPusher>();
     const registry = redis ? new RedisConnectionRegistry(redis, keys) : new MemoryConnectionRegistry();

@@ -15,6 +15,11 @@ export interface PublisherOptions {
   currentRequestId?: () => string | undefined;
   /** Told of every message that went out (for a debug log line). */
   onPublished?: (message: RealtimeMessage, trace: EventTrace) => void;
+  /**
+   * Told synchronously of every committed change, before the request that made it answers: the local read
+   * cache drops its copy here, so this instance reads its own writes whatever `coalesceMs` is.
+   */
+  onChanged?: (concertId: string) => void;
 }
 
 /**
@@ -43,6 +48,7 @@ export class AvailabilityPublisher implements RealtimeEvents {
   }
 
   concertChanged(concertId: string): void {
+    this.options.onChanged?.(concertId);
     const cause = this.causes();
     if (this.throttle) this.throttle.push(concertId, cause);
     else this.track(this.publishSnapshot(concertId, cause));

@@ -1,5 +1,7 @@
 import type { ConcertChange, ConcertRepository, NewConcert } from '../ports/concert.repository.port';
 import type { RealtimeEvents } from '../ports/realtime-events.port';
+import { cancellationEmails } from './concert-cancellation';
+import { CONCERT_LIMITS } from './concert-limits';
 import { notFound, TicketingError } from './errors';
 import type { Concert } from './model';
 
@@ -25,17 +27,42 @@ export async function createConcert(deps: ConcertAdminDeps, input: NewConcert): 
   return concert;
 }
 
+/**
+ * Applies an admin's change to a concert, all or nothing: any refusal leaves every row as it was.
+ * Cancelling (status `cancelled`) is final and ends every sale in the same transaction: live holds are
+ * released, confirmed reservations cancelled (their tickets void, to be refunded), and each holder gets
+ * one e-mail through the outbox (dedupe key `concert-cancelled:<concert>:<user>`, so a second PATCH
+ * mails nobody again); watchers get a `concert-update` and admins a `concert-updated` notice.
+ * Errors: NOT_FOUND (404); VALIDATION_FAILED (400) for a tier of another concert, a duplicate tier name
+ * or more than CONCERT_LIMITS.maxTiersPerConcert tiers in total; CAPACITY_BELOW_BOOKED (409);
+ * CONCERT_NOT_ON_SALE (409) for a status other than `cancelled` on a cancelled concert.
+ */
 export async function updateConcert(
   deps: ConcertAdminDeps,
   id: string,
   change: ConcertChange,
 ): Promise<Concert> {
-  const outcome = await deps.concerts.update(id, change);
+  const outcome = await deps.concerts.update(id, change, {
+    maxTiersPerConcert: CONCERT_LIMITS.maxTiersPerConcert,
+    cancellationEmails,
+  });
   switch (outcome.kind) {
     case 'updated':
       deps.events.concertChanged(id);
       deps.events.notifyAdmins({ event: 'concert-updated', concertId: id });
       return outcome.concert;
+    case 'too-many-tiers':
+      throw new TicketingError('VALIDATION_FAILED', `A concert has at most ${outcome.max} tiers in total`, {
+        field: 'tiers',
+        max: outcome.max,
+        total: outcome.total,
+      });
+    case 'cancelled-is-final':
+      throw new TicketingError(
+        'CONCERT_NOT_ON_SALE',
+        'A cancelled concert stays cancelled: its holders were told and refunded',
+        { status: 'cancelled' },
+      );
     case 'not-found':
       throw notFound('Concert');
     case 'unknown-tier':

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CONCERT_LIMITS } from '../../core/concert-limits';
 
 // Request bodies of the public contract. Numbers are JSON integers (never "2" or 1.5).
 const text = (max: number) => z.string().trim().min(1).max(max);
@@ -9,6 +10,16 @@ const capacity = z.number().int().min(0).max(1_000_000);
 const maxPerOrder = z.number().int().min(1).max(100);
 const concertStatus = z.enum(['on-sale', 'paused', 'cancelled']);
 const isoTime = z.iso.datetime({ offset: true });
+/** Concert and tier text: PostgreSQL text cannot hold NUL, and no name needs a control character. */
+const concertText = (max: number) => text(max).regex(/^[^\u0000-\u001f\u007f]*$/, 'no control characters');
+/** An admin-set date: ISO-8601 with an offset, inside CONCERT_LIMITS' sane range (else 400, never a 500). */
+const adminDate = isoTime.refine(
+  (value) => {
+    const at = Date.parse(value);
+    return at >= Date.parse(CONCERT_LIMITS.earliestDate) && at < Date.parse(CONCERT_LIMITS.latestDate);
+  },
+  { message: `a date from ${CONCERT_LIMITS.earliestDate} up to ${CONCERT_LIMITS.latestDate}` },
+);
 
 export const registerBody = z.object({
   email: z
@@ -25,7 +36,7 @@ export const loginBody = z.object({
 });
 
 const newTier = z.object({
-  name: text(100),
+  name: concertText(CONCERT_LIMITS.maxTierNameLength),
   priceCents,
   currency: currency.default('USD'),
   capacity,
@@ -33,10 +44,10 @@ const newTier = z.object({
 });
 
 export const createConcertBody = z.object({
-  title: text(200),
-  artist: text(200),
-  venue: text(200),
-  startsAt: isoTime,
+  title: concertText(CONCERT_LIMITS.maxTextLength),
+  artist: concertText(CONCERT_LIMITS.maxTextLength),
+  venue: concertText(CONCERT_LIMITS.maxTextLength),
+  startsAt: adminDate,
   status: concertStatus.default('on-sale'),
   tiers: z.array(newTier).min(1).max(20),
 });
@@ -44,7 +55,7 @@ export const createConcertBody = z.object({
 const tierChange = z
   .object({
     id,
-    name: text(100).optional(),
+    name: concertText(CONCERT_LIMITS.maxTierNameLength).optional(),
     priceCents: priceCents.optional(),
     capacity: capacity.optional(),
     maxPerOrder: maxPerOrder.optional(),
@@ -53,10 +64,10 @@ const tierChange = z
 
 export const updateConcertBody = z
   .object({
-    title: text(200).optional(),
-    artist: text(200).optional(),
-    venue: text(200).optional(),
-    startsAt: isoTime.optional(),
+    title: concertText(CONCERT_LIMITS.maxTextLength).optional(),
+    artist: concertText(CONCERT_LIMITS.maxTextLength).optional(),
+    venue: concertText(CONCERT_LIMITS.maxTextLength).optional(),
+    startsAt: adminDate.optional(),
     status: concertStatus.optional(),
     tiers: z
       .array(z.union([tierChange, newTier.strict()]))
