@@ -27,17 +27,28 @@ export async function handler(event: ALBEvent, context: Context): Promise<ALBRes
     return toAlb(jsonResponse({ status, body, headers }));
   }
   const values = match.pattern.exec(path)?.slice(1) ?? [];
-  const pathParameters = Object.fromEntries(
-    match.names.map((name, i) => [name, decodeURIComponent(values[i] ?? '')]),
-  );
+  const decoded = values.map((value) => safeDecode(value));
+  if (decoded.some((value) => value === undefined)) {
+    // A malformed escape (`%E0%A4%A`) names no resource: the same 404 as any other unknown id.
+    const { status, body, headers } = toErrorResponse(
+      new TicketingError('NOT_FOUND', `No route for ${method} ${path}`),
+    );
+    return toAlb(jsonResponse({ status, body, headers }));
+  }
+  const pathParameters = Object.fromEntries(match.names.map((name, i) => [name, decoded[i] ?? '']));
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(event.headers ?? {}))
     if (value !== undefined) headers[name.toLowerCase()] = value;
-  const query = new URLSearchParams(
-    Object.entries(event.queryStringParameters ?? {}).flatMap(
-      ([k, v]): Array<[string, string]> => (v === undefined ? [] : [[k, v]]),
-    ),
-  );
+  // The ALB passes query values as the client encoded them (AWS: "the load balancer does not decode
+  // them"); API Gateway hands handlers decoded ones.
+  const queryStringParameters: Record<string, string> = {};
+  for (const [k, v] of Object.entries(event.queryStringParameters ?? {})) {
+    if (v === undefined) continue;
+    const key = safeDecode(k.replaceAll('+', ' '));
+    const value = safeDecode(v.replaceAll('+', ' '));
+    if (key !== undefined && value !== undefined) queryStringParameters[key] = value;
+  }
+  const query = new URLSearchParams(Object.entries(queryStringParameters));
   const routeKey = `${match.route.method} ${match.route.path}`;
   const v2: APIGatewayProxyEventV2 = {
     version: '2.0',
@@ -45,7 +56,7 @@ export async function handler(event: ALBEvent, context: Context): Promise<ALBRes
     rawPath: path,
     rawQueryString: query.toString(),
     headers,
-    queryStringParameters: event.queryStringParameters as Record<string, string> | undefined,
+    queryStringParameters: event.queryStringParameters ? queryStringParameters : undefined,
     pathParameters: match.names.length ? pathParameters : undefined,
     requestContext: {
       accountId: 'alb',
@@ -56,8 +67,9 @@ export async function handler(event: ALBEvent, context: Context): Promise<ALBRes
         method,
         path,
         protocol: 'HTTP/1.1',
-        // The ALB appends the client to X-Forwarded-For: the last entry is the one it saw.
-        sourceIp: headers['x-forwarded-for']?.split(',').at(-1)?.trim() ?? 'unknown',
+        // The ALB appends the address it saw to X-Forwarded-For (its default `append` mode): the last
+        // entry is the client; earlier ones are whatever the client claimed and are never believed.
+        sourceIp: headers['x-forwarded-for']?.split(',').at(-1)?.trim() || 'unknown',
         userAgent: headers['user-agent'] ?? '',
       },
       requestId: headers['x-amzn-trace-id'] ?? context.awsRequestId,
@@ -70,6 +82,15 @@ export async function handler(event: ALBEvent, context: Context): Promise<ALBRes
     isBase64Encoded: event.isBase64Encoded,
   };
   return toAlb(await match.route.handler(v2, context));
+}
+
+/** `decodeURIComponent`, or undefined for a malformed escape instead of a URIError. */
+function safeDecode(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
 }
 
 function toAlb(result: {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { Request } from 'express';
+import { clientAddress } from './client-address';
 
 /** Turns an Express request into the event API Gateway's HTTP API (payload format 2.0) would send. */
 export function toHttpApiEvent(req: Request, routeKey: string): APIGatewayProxyEventV2 {
@@ -18,6 +19,8 @@ export function toHttpApiEvent(req: Request, routeKey: string): APIGatewayProxyE
   // The gateway's own id is always fresh; HttpRequest prefers a client's X-Request-Id when it is sane.
   const requestId = randomUUID();
   const now = new Date();
+  // HTTP/1.0 has no Host header (a health probe's `GET /health HTTP/1.0`): Express's hostname is undefined.
+  const hostname = req.hostname ?? '';
   return {
     version: '2.0',
     routeKey,
@@ -30,13 +33,13 @@ export function toHttpApiEvent(req: Request, routeKey: string): APIGatewayProxyE
     requestContext: {
       accountId: 'local',
       apiId: 'local',
-      domainName: req.hostname,
-      domainPrefix: req.hostname.split('.')[0] ?? req.hostname,
+      domainName: hostname,
+      domainPrefix: hostname.split('.')[0] ?? hostname,
       http: {
         method: req.method,
         path: req.path,
         protocol: `HTTP/${req.httpVersion}`,
-        sourceIp: req.ip ?? req.socket.remoteAddress ?? 'unknown',
+        sourceIp: clientAddress(req),
         userAgent: headers['user-agent'] ?? '',
       },
       requestId,

@@ -11,16 +11,63 @@ import type { HttpRouteEntry } from '../../functions/handlers/http/routes';
 import { toHttpApiEvent } from './http-api-event';
 import { lambdaContext } from './lambda-context';
 
-/** Express 5 in front of the very handlers Lambda deploys: each request becomes an HTTP API v2 event. */
+/**
+ * What the shim answers on its own (no route, 405, unreadable or oversized body, a bad Content-Encoding):
+ * the handlers log and count theirs; these reach the logs and `http_requests_total` through this.
+ */
+export type ShimAnswerObserver = (answer: {
+  method: string;
+  path: string;
+  status: number;
+  errorCode: string;
+  seconds: number;
+  error?: unknown;
+}) => void;
+
+/**
+ * Paths served only to the replica's neighbours (the scraper, the handlers' own management API calls).
+ * Routed exactly as written: `/METRICS`, `/metrics/` or `/@CONNECTIONS/x` are not found, never an alias.
+ */
+const INTERNAL_PATH = /^\/(?:metrics|@connections)(?:\/|$)/i;
+const CANONICAL_INTERNAL_PATH = /^\/(?:metrics|@connections\/[^/]+)$/;
+
+/**
+ * Express 5 in front of the very handlers Lambda deploys: each request becomes an HTTP API v2 event.
+ *
+ * `trust proxy` is config `trustProxy` (TRUST_PROXY): with the default (none) the socket's peer is the
+ * client and any `X-Forwarded-For` is ignored, so no client picks the address its limits are counted by.
+ * Routing is case-sensitive and strict (`/Api/concerts` and `/metrics/` are not found).
+ */
 export function createHttpApp(
   config: ServiceConfig,
   routes: readonly HttpRouteEntry[],
   /** Mounted before the API's body parser (the WebSocket management API reads its own bodies). */
   routers: Router[] = [],
+  /** Told of every answer the shim gives without a handler (see `ShimAnswerObserver`). */
+  observe: ShimAnswerObserver = () => {},
 ): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  app.set('trust proxy', config.trustProxy);
+  app.set('case sensitive routing', true);
+  app.set('strict routing', true);
+  const sendError = (req: express.Request, res: express.Response, error: unknown): void => {
+    const { status, body, headers } = toErrorResponse(error);
+    res.status(status).set(headers).json(body);
+    const started = (req as { startedAt?: number }).startedAt ?? performance.now();
+    observe({
+      method: req.method,
+      path: req.path,
+      status,
+      errorCode: body.error.code,
+      seconds: (performance.now() - started) / 1000,
+      ...(error instanceof TicketingError && status < 500 ? {} : { error }),
+    });
+  };
+  app.use((req, _res, next) => {
+    (req as { startedAt?: number }).startedAt = performance.now();
+    next();
+  });
   app.use((_req, res, next) => {
     res.setHeader('x-instance-id', config.instanceId);
     next();
@@ -54,6 +101,13 @@ export function createHttpApp(
       maxAge: 600,
     }),
   );
+  app.use((req, res, next) => {
+    if (INTERNAL_PATH.test(req.path) && !CANONICAL_INTERNAL_PATH.test(req.path)) {
+      sendError(req, res, new TicketingError('NOT_FOUND', `No route for ${req.method} ${req.path}`));
+      return;
+    }
+    next();
+  });
   for (const router of routers) app.use(router);
   // The interactive viewer of /api/openapi.json, served from the swagger-ui-dist package (no CDN).
   app.get('/api/docs', (req, res, next) =>
@@ -99,19 +153,26 @@ export function createHttpApp(
     const error = pathExists
       ? new TicketingError('METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${req.path}`)
       : new TicketingError('NOT_FOUND', `No route for ${req.method} ${req.path}`);
-    sendError(res, error);
+    sendError(req, res, error);
   });
-  app.use(((error, _req, res, _next) => {
-    const type = (error as { type?: unknown }).type;
+  app.use(((error, req, res, _next) => {
+    const { type, status } = error as { type?: unknown; status?: unknown };
     if (type === 'entity.too.large') {
       sendError(
+        req,
         res,
         new TicketingError('PAYLOAD_TOO_LARGE', `The body may be at most ${MAX_BODY_BYTES} bytes`),
       );
-    } else if ((typeof type === 'string' && type.startsWith('entity.')) || type === 'request.aborted') {
-      sendError(res, new TicketingError('VALIDATION_FAILED', 'The request body could not be read'));
+    } else if (
+      (typeof type === 'string' && type.startsWith('entity.')) ||
+      type === 'request.aborted' ||
+      // body-parser marks what the client sent wrong with a 4xx status: a body not in its declared
+      // Content-Encoding (a zlib error), an unsupported charset or coding, a length that does not match.
+      (typeof status === 'number' && status >= 400 && status < 500)
+    ) {
+      sendError(req, res, new TicketingError('VALIDATION_FAILED', 'The request body could not be read'));
     } else {
-      sendError(res, error);
+      sendError(req, res, error);
     }
   }) as ErrorRequestHandler);
   return app;
@@ -124,9 +185,4 @@ function swaggerUiDirectory(): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function sendError(res: express.Response, error: unknown): void {
-  const { status, body, headers } = toErrorResponse(error);
-  res.status(status).set(headers).json(body);
 }

@@ -7,7 +7,8 @@ import type { Services } from '../../functions/composition/services';
  * Kubernetes it is scraped on the pod's port.
  */
 export function metricsRouter(services: Services, connections: () => Record<string, number>): Router {
-  const router = express.Router();
+  // Exactly `/metrics`: `/METRICS` or `/metrics/` are not an alias a proxy's rule could miss.
+  const router = express.Router({ caseSensitive: true, strict: true });
   const { metrics } = services;
   if (!(metrics instanceof PrometheusMetrics)) return router;
   router.get('/metrics', async (_req, res) => {

@@ -19,6 +19,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   RESERVATION_CANCELLED: 409,
   RESERVATION_CONFIRMED: 409,
   PAYLOAD_TOO_LARGE: 413,
+  IDEMPOTENCY_KEY_REUSED: 422,
   RATE_LIMITED: 429,
   INTERNAL: 500,
   SERVICE_UNAVAILABLE: 503,
@@ -28,12 +29,42 @@ export interface ErrorBody {
   error: { code: ErrorCode; message: string; details?: unknown };
 }
 
-/** Known errors keep their message; anything else becomes a bare 500 that leaks nothing. */
+/** PostgreSQL's class 22, "data exception" (postgresql.org/docs/current/errcodes-appendix.html). */
+const DATA_EXCEPTION_SQLSTATE = /^22[0-9A-Z]{3}$/;
+/** The same class as the RDS Data API reports it: in the message text only. */
+const DATA_EXCEPTION_MESSAGE =
+  /invalid byte sequence for encoding|invalid input syntax for type|out of range for type|value too long for type|unsupported Unicode escape sequence|(?:date|time|timestamp|interval) field value out of range|invalid input value for enum/i;
+
+/**
+ * True when the database refused a value the client sent (SQLSTATE class 22: a NUL byte in text, a date
+ * out of range, a number too large for its column). Schemas should refuse such values first; this is the
+ * backstop that keeps one that slipped through a 400, never a 500.
+ */
+export function isDataException(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && DATA_EXCEPTION_SQLSTATE.test(code)) return true;
+    if (DATA_EXCEPTION_MESSAGE.test(e.message)) return true;
+  }
+  return false;
+}
+
+/**
+ * Known errors keep their message; a database data exception (see `isDataException`) is a 400
+ * VALIDATION_FAILED; anything else becomes a bare 500 that leaks nothing.
+ */
 export function toErrorResponse(error: unknown): {
   status: number;
   body: ErrorBody;
   headers: Record<string, string>;
 } {
+  if (isDataException(error) && !(error instanceof TicketingError && error.code !== 'INTERNAL')) {
+    return {
+      status: 400,
+      body: { error: { code: 'VALIDATION_FAILED', message: 'A value in the request cannot be stored' } },
+      headers: {},
+    };
+  }
   if (!(error instanceof TicketingError)) {
     return {
       status: 500,

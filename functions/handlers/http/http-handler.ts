@@ -56,7 +56,14 @@ export function httpHandler(name: string, route: HttpRoute): HttpLambda {
       latencyMs: state ? Math.round((performance.now() - state.started) * 10) / 10 : undefined,
       requestId: state?.request?.requestId,
       userId: state?.request?.principal?.userId,
-      errorCode: error instanceof TicketingError ? error.code : error ? 'INTERNAL' : undefined,
+      errorCode:
+        error instanceof TicketingError
+          ? error.code
+          : error
+            ? status < 500
+              ? 'VALIDATION_FAILED'
+              : 'INTERNAL'
+            : undefined,
     };
     if (state) {
       const seconds = (performance.now() - state.started) / 1000;
@@ -67,6 +74,10 @@ export function httpHandler(name: string, route: HttpRoute): HttpLambda {
       const err = error instanceof TicketingError ? (error.cause ?? error) : error;
       if (logger) logger.error({ ...line, err }, 'request failed');
       else console.error(JSON.stringify({ ...line, msg: 'request failed', error: String(err) }));
+    } else if (error && !(error instanceof TicketingError)) {
+      // A refusal the schemas missed (the database's data-exception backstop): a gap worth seeing.
+      if (logger) logger.warn({ ...line, err: error }, 'request refused by the database');
+      else console.warn(JSON.stringify({ ...line, msg: 'request refused by the database' }));
     } else logger?.info(line, 'request');
   };
 

@@ -28,6 +28,18 @@ function depthOf(text: string): number {
   return deepest;
 }
 
+/** The dotted path of the first string (or key) in `value` holding U+0000; undefined when none does. */
+function pathToNul(value: unknown, path: string[] = []): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path.join('.') : undefined;
+  if (typeof value !== 'object' || value === null) return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    if (key.includes('\u0000')) return [...path, key.replaceAll('\u0000', '\\u0000')].join('.');
+    const found = pathToNul(item, [...path, key]);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
 /** One API Gateway (HTTP API, payload v2) request, with the checks every route needs. */
 export class HttpRequest {
   principal: Principal | undefined;
@@ -96,7 +108,18 @@ export class HttpRequest {
     return this.validate(schema, json, 'The body');
   }
 
+  /**
+   * `value` through `schema`, or 400 VALIDATION_FAILED with one detail per issue. Any string in `value`
+   * (object keys too) holding U+0000 is refused first: PostgreSQL text cannot store it (SQLSTATE 22021),
+   * so no route may reach the database with one.
+   */
   validate<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+    const nulAt = pathToNul(value);
+    if (nulAt !== undefined) {
+      throw new TicketingError('VALIDATION_FAILED', `${what} is invalid`, [
+        { path: nulAt, message: 'must not contain the NUL character (U+0000)' },
+      ]);
+    }
     const parsed = schema.safeParse(value);
     if (!parsed.success) {
       throw new TicketingError(
