@@ -1,3 +1,4 @@
+import { TicketingError } from '../core/errors';
 import type { Reservation, ReservationStatus, Ticket } from '../core/model';
 import type {
   CancelOutcome,
@@ -7,13 +8,15 @@ import type {
   ReservationRepository,
 } from '../ports/reservation.repository.port';
 import type { SqlDatabase, SqlRow } from '../ports/sql-database.port';
-import { KeyedBatcher } from './keyed-batcher';
+import { KeyedBatcher, type MemberResult } from './keyed-batcher';
 import { asBoolean, asIsoTime, asNumber, asString } from './sql-values';
 
 const COLUMNS = `id, user_id, concert_id, tier_id, quantity, total_cents, currency, status, expires_at, created_at,
   (status = 'held' AND expires_at <= now()) AS overdue`;
 
 const DEADLOCK_DETECTED = '40P01';
+const SERIALIZATION_FAILURE = '40001';
+const FOREIGN_KEY_VIOLATION = '23503';
 
 export interface ReservationRepositoryOptions {
   /**
@@ -33,9 +36,7 @@ export class SqlReservationRepository implements ReservationRepository {
     options: ReservationRepositoryOptions = {},
   ) {
     if (options.batchHolds ?? true) {
-      this.batcher = new KeyedBatcher((_tier, requests) =>
-        this.retryOnDeadlock(() => this.holdBatch(requests)),
-      );
+      this.batcher = new KeyedBatcher((_tier, requests) => this.holdBatch(requests));
     }
   }
 
@@ -43,11 +44,35 @@ export class SqlReservationRepository implements ReservationRepository {
     return this.batcher ? this.batcher.submit(request.tierId, request) : this.holdOne(request);
   }
 
-  private async holdBatch(requests: HoldRequest[]): Promise<HoldOutcome[]> {
-    const first = requests[0];
-    if (!first) return [];
+  /**
+   * One statement for the whole batch; members never fail each other. The fast mode runs all members in
+   * one transaction without a subtransaction each; if it raises (one member's foreign key, check
+   * constraint, bad value...), its transaction rolled back whole and the batch runs once more in the
+   * isolating mode, where a raising member answers alone. Should even that raise, each member runs on
+   * its own. An unreachable database (503) fails them all alike: there is nothing to isolate.
+   */
+  private async holdBatch(requests: HoldRequest[]): Promise<Array<MemberResult<HoldOutcome>>> {
+    if (requests.length === 0) return [];
+    try {
+      return await this.retryOnDeadlock(() => this.runBatch(requests, false));
+    } catch (error) {
+      if (error instanceof TicketingError) throw error;
+    }
+    try {
+      return await this.retryOnDeadlock(() => this.runBatch(requests, true));
+    } catch (error) {
+      if (error instanceof TicketingError) throw error;
+    }
+    return Promise.all(requests.map((request) => settle(this.holdOne(request))));
+  }
+
+  private async runBatch(
+    requests: HoldRequest[],
+    isolate: boolean,
+  ): Promise<Array<MemberResult<HoldOutcome>>> {
+    const first = requests[0] as HoldRequest;
     const rows = await this.db.query(
-      'SELECT * FROM reserve_tickets_batch($1::json, $2::integer, $3::integer, $4::integer)',
+      'SELECT * FROM reserve_tickets_batch($1::json, $2::integer, $3::integer, $4::integer, $5::boolean)',
       [
         JSON.stringify(
           requests.map((r, n) => ({
@@ -62,59 +87,81 @@ export class SqlReservationRepository implements ReservationRepository {
         first.holdSeconds,
         first.perUserLimit,
         first.activeHoldLimit,
+        isolate,
       ],
     );
     const byOrdinal = new Map(rows.map((row) => [asNumber(row.ord), row]));
-    return requests.map((request, n) => {
-      const row = byOrdinal.get(n);
-      if (!row) throw new Error(`reserve_tickets_batch answered no row for request ${n}`);
-      return toHoldOutcome(row, request);
-    });
+    return Promise.all(
+      requests.map(async (request, n): Promise<MemberResult<HoldOutcome>> => {
+        const row = byOrdinal.get(n);
+        if (!row)
+          return { ok: false, error: new Error(`reserve_tickets_batch answered no row for request ${n}`) };
+        if (row.outcome !== 'failed')
+          return settle(Promise.resolve().then(() => toHoldOutcome(row, request)));
+        // A lost deadlock or serialization race is worth one more try alone; anything else is this
+        // member's own failure, reported to it alone.
+        const state = String(row.failure ?? '').slice(0, 5);
+        if (state === DEADLOCK_DETECTED || state === SERIALIZATION_FAILURE)
+          return settle(this.holdOne(request));
+        return {
+          ok: false,
+          error: Object.assign(new Error(`reserve_tickets_batch member failed: ${String(row.failure)}`), {
+            code: state,
+          }),
+        };
+      }),
+    );
   }
 
   private async holdOne(request: HoldRequest): Promise<HoldOutcome> {
-    const [row] = await this.retryOnDeadlock(() =>
-      this.db.query(
-        `SELECT * FROM reserve_tickets($1::uuid, $2::uuid, $3::uuid, $4::integer, $5::text, $6::integer, $7::integer, $8::integer)`,
-        [
-          request.userId,
-          request.concertId,
-          request.tierId,
-          request.quantity,
-          request.idempotencyKey,
-          request.holdSeconds,
-          request.perUserLimit,
-          request.activeHoldLimit,
-        ],
-      ),
-    );
+    let rows: SqlRow[];
+    try {
+      rows = await this.retryOnDeadlock(() =>
+        this.db.query(
+          `SELECT * FROM reserve_tickets($1::uuid, $2::uuid, $3::uuid, $4::integer, $5::text, $6::integer, $7::integer, $8::integer)`,
+          [
+            request.userId,
+            request.concertId,
+            request.tierId,
+            request.quantity,
+            request.idempotencyKey,
+            request.holdSeconds,
+            request.perUserLimit,
+            request.activeHoldLimit,
+          ],
+        ),
+      );
+    } catch (error) {
+      // The user row was deleted between reserve_one's check and its insert.
+      if (isForeignKeyViolation(error, 'reservations_user_id_fkey')) return { kind: 'user-gone' };
+      throw error;
+    }
+    const [row] = rows;
     if (!row) throw new Error('reserve_tickets returned no row');
     return toHoldOutcome(row, request);
   }
 
   async confirm(reservationId: string, ownerId: string, ticketCodes: string[]): Promise<ConfirmOutcome> {
-    await this.db.query(
-      `WITH confirmed AS (
-         UPDATE reservations SET status = 'confirmed', confirmed_at = now()
-          WHERE id = $1 AND user_id = $2 AND status = 'held' AND expires_at > now()
-         RETURNING id, user_id, concert_id, tier_id, quantity
-       )
-       INSERT INTO tickets (code, reservation_id, user_id, concert_id, tier_id)
-       SELECT code.value, c.id, c.user_id, c.concert_id, c.tier_id
-         FROM confirmed c, unnest(string_to_array($3, ',')) WITH ORDINALITY AS code(value, n)
-        WHERE code.n <= c.quantity`,
-      [reservationId, ownerId, ticketCodes.join(',')],
+    const [row] = await this.retryOnDeadlock(() =>
+      this.db.query('SELECT outcome, changed FROM confirm_reservation($1::uuid, $2::uuid, $3::text)', [
+        reservationId,
+        ownerId,
+        ticketCodes.join(','),
+      ]),
     );
-    // Read back: confirmed just now, confirmed by an earlier call (same tickets), or refused.
+    const outcome = asString(row?.outcome);
+    if (outcome === 'not-found') return { kind: 'not-found' };
+    if (outcome === 'not-on-sale') return { kind: 'not-on-sale' };
     const reservation = await this.find(reservationId, ownerId);
     if (!reservation) return { kind: 'not-found' };
-    if (reservation.status !== 'confirmed') return { kind: 'refused', reservation };
+    if (outcome !== 'confirmed' || reservation.status !== 'confirmed')
+      return { kind: 'refused', reservation };
     const rows = await this.db.query(
       `SELECT id, code, tier_id, concert_id, reservation_id, created_at FROM tickets
         WHERE reservation_id = $1 ORDER BY code`,
       [reservationId],
     );
-    return { kind: 'confirmed', reservation, tickets: rows.map(toTicket) };
+    return { kind: 'confirmed', reservation, tickets: rows.map(toTicket), changed: asBoolean(row?.changed) };
   }
 
   async cancel(reservationId: string, ownerId: string | null): Promise<CancelOutcome> {
@@ -173,6 +220,26 @@ export class SqlReservationRepository implements ReservationRepository {
   }
 }
 
+function settle<T>(promise: Promise<T>): Promise<MemberResult<T>> {
+  return promise.then(
+    (value) => ({ ok: true, value }),
+    (error: unknown) => ({ ok: false, error }),
+  );
+}
+
+/**
+ * SQLSTATE 23503 on the named constraint. The Data API reports no SQLSTATE, only PostgreSQL's message,
+ * which names the constraint on every driver.
+ */
+function isForeignKeyViolation(error: unknown, constraint: string): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return (
+    (code === undefined || code === FOREIGN_KEY_VIOLATION) &&
+    typeof message === 'string' &&
+    message.includes(`violates foreign key constraint "${constraint}"`)
+  );
+}
+
 /** A tier's lane: stable across processes, so every replica orders a tier's requests the same way. */
 function laneOf(tierId: string, lanes: number): string {
   let hash = 0;
@@ -191,6 +258,8 @@ function toHoldOutcome(row: SqlRow, request: HoldRequest): HoldOutcome {
     case 'not-found':
     case 'not-on-sale':
     case 'sold-out':
+    case 'key-reused':
+    case 'user-gone':
       return { kind: outcome };
     case 'order-limit':
       return { kind: outcome, maxPerOrder: detail };

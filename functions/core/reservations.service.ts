@@ -22,12 +22,23 @@ export interface HoldResult {
   created: boolean;
 }
 
+/**
+ * Holds `quantity` tickets of a tier for `holdSeconds` (one atomic statement; refusals write nothing).
+ * With an Idempotency-Key, the same request again (same concert, tier and quantity; an admission token
+ * or any other credential does not count) answers the first reservation with `created: false`.
+ * Errors: NOT_FOUND, CONCERT_NOT_ON_SALE, LIMIT_EXCEEDED, SOLD_OUT, INSUFFICIENT_AVAILABILITY (409);
+ * IDEMPOTENCY_KEY_REUSED (422) for the key with another request; UNAUTHORIZED (401) when the token's
+ * user no longer exists; VALIDATION_FAILED for a quantity that is not a positive integer.
+ */
 export async function reserveTickets(
   deps: ReservationDeps,
   principal: Principal,
   input: { concertId: string; tierId: string; quantity: number },
   idempotencyKey: string | null,
 ): Promise<HoldResult> {
+  if (!Number.isSafeInteger(input.quantity) || input.quantity < 1) {
+    throw new TicketingError('VALIDATION_FAILED', 'The quantity must be a positive integer');
+  }
   const outcome = await deps.reservations.hold({
     userId: principal.userId,
     concertId: input.concertId,
@@ -53,6 +64,13 @@ export async function reserveTickets(
     }
     case 'existing':
       return { reservation: outcome.reservation, created: false };
+    case 'key-reused':
+      throw new TicketingError(
+        'IDEMPOTENCY_KEY_REUSED',
+        'This Idempotency-Key was used for another request: send a new key for a new request',
+      );
+    case 'user-gone':
+      throw new TicketingError('UNAUTHORIZED', 'The account of this token no longer exists: sign in again');
     case 'not-found':
       throw notFound('Concert or tier');
     case 'not-on-sale':
@@ -91,6 +109,12 @@ export async function reserveTickets(
   }
 }
 
+/**
+ * Turns the owner's live hold into tickets, atomically with the check that its concert is still on sale.
+ * A repeat answers the same tickets and notifies nobody again.
+ * Errors: NOT_FOUND (not the caller's), CONCERT_NOT_ON_SALE (paused, cancelled or started; the hold
+ * stays as it was), RESERVATION_EXPIRED, RESERVATION_CANCELLED (409).
+ */
 export async function confirmReservation(
   deps: ReservationDeps,
   principal: Principal,
@@ -101,8 +125,17 @@ export async function confirmReservation(
   const codes = Array.from({ length: existing.quantity }, newTicketCode);
   const outcome = await deps.reservations.confirm(reservationId, principal.userId, codes);
   if (outcome.kind === 'not-found') throw notFound('Reservation');
+  if (outcome.kind === 'not-on-sale') {
+    throw new TicketingError(
+      'CONCERT_NOT_ON_SALE',
+      'This concert is not on sale: the hold cannot be confirmed',
+      {
+        reservationId,
+      },
+    );
+  }
   if (outcome.kind === 'refused') throw refusal(outcome.reservation, 'confirm');
-  if (existing.status === 'held') {
+  if (outcome.changed) {
     const { concertId, tierId, id } = outcome.reservation;
     deps.events.notifyAdmins({ event: 'reservation-confirmed', concertId, tierId, reservationId: id });
   }

@@ -13,10 +13,17 @@ export interface HoldRequest {
   activeHoldLimit: number;
 }
 
-/** The outcome of one atomic hold attempt (one SQL statement). */
+/**
+ * The outcome of one atomic hold attempt (one SQL statement). Every outcome but 'created' wrote nothing.
+ * 'existing': the same request came before with this Idempotency-Key (same concert, tier and quantity);
+ * 'key-reused': the key was used before for another request; 'user-gone': the user row no longer exists
+ * (a deleted account, or a backup restored from before it) though its token is still valid.
+ */
 export type HoldOutcome =
   | { kind: 'created'; reservation: Reservation; tierAvailableAfter: number }
   | { kind: 'existing'; reservation: Reservation }
+  | { kind: 'key-reused' }
+  | { kind: 'user-gone' }
   | { kind: 'not-found' }
   | { kind: 'not-on-sale' }
   | { kind: 'order-limit'; maxPerOrder: number }
@@ -25,9 +32,14 @@ export type HoldOutcome =
   | { kind: 'sold-out' }
   | { kind: 'insufficient'; available: number };
 
+/** Every outcome but a 'confirmed' with `changed` wrote nothing. */
 export type ConfirmOutcome =
-  | { kind: 'confirmed'; reservation: Reservation; tickets: Ticket[] }
+  /** `changed` is false when it had been confirmed before (a repeated confirm: the same tickets). */
+  | { kind: 'confirmed'; reservation: Reservation; tickets: Ticket[]; changed: boolean }
   | { kind: 'not-found' }
+  /** The hold is live but its concert is paused, cancelled or has started. */
+  | { kind: 'not-on-sale' }
+  /** Expired or cancelled: the reservation says which. */
   | { kind: 'refused'; reservation: Reservation };
 
 export type CancelOutcome =
@@ -38,8 +50,15 @@ export type CancelOutcome =
 
 /** `ownerId` null means "any owner" (an admin acting). */
 export interface ReservationRepository {
+  /**
+   * One hold attempt. Concurrent attempts may be sent together, but each answers alone: another
+   * request's failure (in the same batch) never becomes this one's.
+   */
   hold(request: HoldRequest): Promise<HoldOutcome>;
-  /** `ticketCodes` has one fresh code per ticket; unused when the reservation was confirmed before. */
+  /**
+   * Confirms a live hold of an on-sale concert, atomically with that check. `ticketCodes` has one fresh
+   * code per ticket; unused when the reservation was confirmed before.
+   */
   confirm(reservationId: string, ownerId: string, ticketCodes: string[]): Promise<ConfirmOutcome>;
   cancel(reservationId: string, ownerId: string | null): Promise<CancelOutcome>;
   find(reservationId: string, ownerId: string | null): Promise<Reservation | null>;

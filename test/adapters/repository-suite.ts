@@ -13,6 +13,13 @@ export interface SuiteDatabase {
   dispose(): Promise<void>;
 }
 
+/** Every row a reservation path may touch, in a stable order: compared before and after a refusal. */
+const snapshot = async (db: SqlDatabase) => ({
+  tiers: await db.query('SELECT * FROM ticket_tiers ORDER BY id'),
+  reservations: await db.query('SELECT * FROM reservations ORDER BY id'),
+  tickets: await db.query('SELECT * FROM tickets ORDER BY id'),
+  concerts: await db.query('SELECT * FROM concerts ORDER BY id'),
+});
 const inAWeek = () => new Date(Date.now() + 7 * 86_400_000).toISOString();
 const codes = (n: number) => Array.from({ length: n }, newTicketCode);
 
@@ -26,7 +33,15 @@ export function repositorySuite(driver: string, open: () => Promise<SuiteDatabas
 
     beforeAll(async () => {
       suite = await open();
-      expect(await migrate(suite.db)).toEqual(['001_core.sql', '002_jobs.sql', '003_hold_batches.sql']);
+      // Other migrations come and go with other features; these are the ones this suite relies on.
+      expect(await migrate(suite.db)).toEqual(
+        expect.arrayContaining([
+          '001_core.sql',
+          '002_jobs.sql',
+          '003_hold_batches.sql',
+          '004_reservation_refusals.sql',
+        ]),
+      );
       users = new SqlUserRepository(suite.db);
       concerts = new SqlConcertRepository(suite.db);
       reservations = new SqlReservationRepository(suite.db);
@@ -321,6 +336,189 @@ export function repositorySuite(driver: string, open: () => Promise<SuiteDatabas
       ]);
       expect(outcomes[3]).toEqual({ kind: 'insufficient', available: 1 });
       await expectNoOversell(suite.db);
+    });
+
+    // Issue 15 item 2: one request's failure never fails another's.
+    it('isolates a batch member whose user is gone: 20 buyers hold, the gone user alone is refused', async () => {
+      const repository = new SqlReservationRepository(suite.db, { batchHolds: true });
+      const buyers = await Promise.all(Array.from({ length: 20 }, newUser));
+      const gone = await newUser();
+      await suite.db.query('DELETE FROM users WHERE id = $1', [gone]);
+      const { concertId, tierId } = await newConcert(100, 4);
+
+      // Submitted in one tick: the batcher sends them as one statement.
+      const settled = await Promise.allSettled([
+        ...buyers
+          .slice(0, 10)
+          .map((userId) => repository.hold(holdRequest({ userId, concertId, tierId, quantity: 2 }))),
+        repository.hold(holdRequest({ userId: gone, concertId, tierId, quantity: 2 })),
+        ...buyers
+          .slice(10)
+          .map((userId) => repository.hold(holdRequest({ userId, concertId, tierId, quantity: 2 }))),
+      ]);
+
+      const kinds = settled.map((s) => (s.status === 'fulfilled' ? s.value.kind : 'rejected'));
+      expect(kinds[10]).toBe('user-gone');
+      expect(kinds.filter((k) => k === 'created')).toHaveLength(20);
+      const [ledger] = (await expectNoOversell(suite.db)).filter((t) => t.tierId === tierId);
+      expect(ledger?.liveHeld).toBe(40);
+    });
+
+    it.each([
+      ['batched per tier', true],
+      ['one statement per request', false],
+    ])('keeps any failing member to itself (bad uuid, check constraint) (%s)', async (_label, batchHolds) => {
+      const repository = new SqlReservationRepository(suite.db, { batchHolds });
+      const buyers = await Promise.all(Array.from({ length: 6 }, newUser));
+      const { concertId, tierId } = await newConcert(100, 4);
+      const settled = await Promise.allSettled([
+        ...buyers.slice(0, 3).map((userId) => repository.hold(holdRequest({ userId, concertId, tierId }))),
+        repository.hold(holdRequest({ userId: 'not-a-uuid', concertId, tierId })),
+        repository.hold(holdRequest({ userId: buyers[5] as string, concertId, tierId, quantity: 0 })),
+        ...buyers.slice(3, 5).map((userId) => repository.hold(holdRequest({ userId, concertId, tierId }))),
+      ]);
+      const kinds = settled.map((s) => (s.status === 'fulfilled' ? s.value.kind : 'rejected'));
+      expect(kinds).toEqual(['created', 'created', 'created', 'rejected', 'rejected', 'created', 'created']);
+      const [ledger] = (await expectNoOversell(suite.db)).filter((t) => t.tierId === tierId);
+      expect(ledger?.liveHeld).toBe(5);
+    });
+
+    // Issue 15 item 8: the same key with another request is refused, never answered with the first one.
+    it.each([
+      ['batched per tier', true],
+      ['one statement per request', false],
+    ])('refuses an idempotency key reused for another request, even at once (%s)', async (_l, batchHolds) => {
+      const repository = new SqlReservationRepository(suite.db, { batchHolds });
+      const userId = await newUser();
+      const { concertId, tierId, concert } = await newConcert(10, 4);
+      const vip = concert.tiers[1]?.id as string;
+      const key = `reuse-${batchHolds}`;
+      const outcomes = await Promise.all([
+        repository.hold(holdRequest({ userId, concertId, tierId, quantity: 2, idempotencyKey: key })),
+        repository.hold(holdRequest({ userId, concertId, tierId, quantity: 3, idempotencyKey: key })),
+        repository.hold(holdRequest({ userId, concertId, tierId: vip, quantity: 2, idempotencyKey: key })),
+      ]);
+      const kinds = outcomes.map((o) => o.kind).sort();
+      expect(kinds).toEqual(['created', 'key-reused', 'key-reused']);
+      const first = outcomes.find((o) => o.kind === 'created');
+      const same = outcomes.find((o) => o.kind === 'created') && first?.kind === 'created' ? first : null;
+      const retry = await repository.hold(
+        holdRequest({
+          userId,
+          concertId,
+          tierId: same?.reservation.tierId as string,
+          quantity: same?.reservation.quantity as number,
+          idempotencyKey: key,
+        }),
+      );
+      expect(retry.kind === 'existing' && retry.reservation.id).toBe(same?.reservation.id);
+      const rows = await suite.db.query(
+        'SELECT count(*)::integer AS n FROM reservations WHERE user_id = $1',
+        [userId],
+      );
+      expect(rows[0]?.n).toBe(1);
+      await expectNoOversell(suite.db);
+    });
+
+    // Issue 14 item 6: confirming needs the concert on sale, checked in the same statement.
+    it.each(['paused', 'cancelled'])(
+      'refuses to confirm a live hold of a %s concert, changing nothing',
+      async (status) => {
+        const userId = await newUser();
+        const { concertId, tierId } = await newConcert(5);
+        const held = await reservations.hold(holdRequest({ userId, concertId, tierId, quantity: 2 }));
+        if (held.kind !== 'created') throw new Error(held.kind);
+        await suite.db.query('UPDATE concerts SET status = $2 WHERE id = $1', [concertId, status]);
+        const before = await snapshot(suite.db);
+
+        expect(await reservations.confirm(held.reservation.id, userId, codes(2))).toEqual({
+          kind: 'not-on-sale',
+        });
+
+        expect(await snapshot(suite.db)).toEqual(before);
+        await suite.db.query(`UPDATE concerts SET status = 'on-sale' WHERE id = $1`, [concertId]);
+        const confirmed = await reservations.confirm(held.reservation.id, userId, codes(2));
+        expect(confirmed.kind === 'confirmed' && confirmed.tickets).toHaveLength(2);
+        await expectNoOversell(suite.db);
+      },
+    );
+
+    it('answers a repeated confirm with the same tickets and says it changed nothing', async () => {
+      const userId = await newUser();
+      const { concertId, tierId } = await newConcert(5);
+      const held = await reservations.hold(holdRequest({ userId, concertId, tierId, quantity: 2 }));
+      if (held.kind !== 'created') throw new Error(held.kind);
+      const both = await Promise.all([
+        reservations.confirm(held.reservation.id, userId, codes(2)),
+        reservations.confirm(held.reservation.id, userId, codes(2)),
+      ]);
+      const changed = both.map((o) => o.kind === 'confirmed' && o.changed);
+      expect(changed.sort()).toEqual([false, true]);
+      expect(
+        new Set(both.flatMap((o) => (o.kind === 'confirmed' ? o.tickets.map((t) => t.code) : []))).size,
+      ).toBe(2);
+    });
+
+    // Issue 14 item 1, kind: a refusal leaves every row as it was, even where the attempt wrote first.
+    it('refuses a hold that overdue holds cannot cover without releasing them', async () => {
+      const [alice, bob] = [await newUser(), await newUser()];
+      const { concertId, tierId } = await newConcert(4, 4);
+      const first = await reservations.hold(holdRequest({ userId: alice, concertId, tierId, quantity: 1 }));
+      const second = await reservations.hold(holdRequest({ userId: alice, concertId, tierId, quantity: 3 }));
+      if (first.kind !== 'created' || second.kind !== 'created') throw new Error('setup');
+      await makeOverdue(first.reservation.id);
+      const before = await snapshot(suite.db);
+
+      for (const repository of [
+        reservations,
+        new SqlReservationRepository(suite.db, { batchHolds: false }),
+      ]) {
+        expect(await repository.hold(holdRequest({ userId: bob, concertId, tierId, quantity: 2 }))).toEqual({
+          kind: 'insufficient',
+          available: 1,
+        });
+        expect(await snapshot(suite.db)).toEqual(before);
+      }
+      expect(
+        (await reservations.hold(holdRequest({ userId: bob, concertId, tierId, quantity: 1 }))).kind,
+      ).toBe('created');
+      await expectNoOversell(suite.db);
+    });
+
+    it('leaves every row as it was after each refusal of hold, confirm and cancel', async () => {
+      const [alice, gone] = [await newUser(), await newUser()];
+      await suite.db.query('DELETE FROM users WHERE id = $1', [gone]);
+      const { concertId, tierId } = await newConcert(3, 2);
+      const held = await reservations.hold(
+        holdRequest({ userId: alice, concertId, tierId, quantity: 2, idempotencyKey: 'k' }),
+      );
+      const overdue = await reservations.hold(holdRequest({ userId: alice, concertId, tierId, quantity: 1 }));
+      if (held.kind !== 'created' || overdue.kind !== 'created') throw new Error('setup');
+      await makeOverdue(overdue.reservation.id);
+      const before = await snapshot(suite.db);
+      const refusals = [
+        () => reservations.hold(holdRequest({ userId: alice, concertId, tierId, quantity: 3 })),
+        () => reservations.hold(holdRequest({ userId: alice, concertId, tierId, quantity: 2 })),
+        () =>
+          reservations.hold(holdRequest({ userId: alice, concertId, tierId, quantity: 1, perUserLimit: 2 })),
+        () =>
+          reservations.hold(
+            holdRequest({ userId: alice, concertId, tierId, quantity: 1, activeHoldLimit: 1 }),
+          ),
+        () =>
+          reservations.hold(
+            holdRequest({ userId: alice, concertId, tierId, quantity: 1, idempotencyKey: 'k' }),
+          ),
+        () => reservations.hold(holdRequest({ userId: gone, concertId, tierId, quantity: 1 })),
+        () => reservations.confirm(overdue.reservation.id, alice, codes(1)),
+        () => reservations.confirm(held.reservation.id, gone, codes(2)),
+        () => reservations.cancel(overdue.reservation.id, alice),
+      ];
+      for (const refuse of refusals) {
+        const outcome = await refuse();
+        expect(['created', 'confirmed', 'cancelled']).not.toContain(outcome.kind);
+        expect(await snapshot(suite.db)).toEqual(before);
+      }
     });
   });
 }

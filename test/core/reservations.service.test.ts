@@ -87,6 +87,8 @@ describe('reserveTickets', () => {
     [{ kind: 'hold-limit', limit: 5, current: 5 }, 'LIMIT_EXCEEDED'],
     [{ kind: 'sold-out' }, 'SOLD_OUT'],
     [{ kind: 'insufficient', available: 1 }, 'INSUFFICIENT_AVAILABILITY'],
+    [{ kind: 'key-reused' }, 'IDEMPOTENCY_KEY_REUSED'],
+    [{ kind: 'user-gone' }, 'UNAUTHORIZED'],
   ])('turns %o into %s', async (outcome, code) => {
     const reservations = repository({ hold: async () => outcome });
     expect(await codeOf(reserveTickets({ reservations, settings, events }, fan, input, null))).toBe(code);
@@ -121,12 +123,38 @@ describe('confirm and cancel', () => {
       find: async () => reservation('held'),
       confirm: async (_id, _owner, fresh) => {
         codes = fresh;
-        return { kind: 'confirmed', reservation: reservation('confirmed'), tickets: [] };
+        return { kind: 'confirmed', reservation: reservation('confirmed'), tickets: [], changed: true };
       },
     });
     await confirmReservation({ reservations, settings, events }, fan, 'r1');
     expect(codes).toHaveLength(2);
     expect(new Set(codes).size).toBe(2);
+  });
+
+  it('tells admins of a confirmation once, however often (and however concurrently) it is repeated', async () => {
+    let calls = 0;
+    const reservations = repository({
+      find: async () => reservation('held'),
+      confirm: async () => ({
+        kind: 'confirmed',
+        reservation: reservation('confirmed'),
+        tickets: [],
+        changed: ++calls === 1,
+      }),
+    });
+    told.length = 0;
+    await Promise.all([1, 2, 3].map(() => confirmReservation({ reservations, settings, events }, fan, 'r1')));
+    expect(told).toEqual(['reservation-confirmed r1']);
+  });
+
+  it('refuses to confirm when the concert is not on sale', async () => {
+    const reservations = repository({
+      find: async () => reservation('held'),
+      confirm: async () => ({ kind: 'not-on-sale' }),
+    });
+    expect(await codeOf(confirmReservation({ reservations, settings, events }, fan, 'r1'))).toBe(
+      'CONCERT_NOT_ON_SALE',
+    );
   });
 
   it.each([
