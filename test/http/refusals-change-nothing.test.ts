@@ -1,0 +1,346 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HTTP_ROUTES } from '../../functions/handlers/http/routes';
+import {
+  type ApiResponse,
+  createCustomers,
+  startTestService,
+  TEST_ADMIN,
+  type TestService,
+} from '../support/test-service';
+
+/**
+ * DESIGN invariant 6 and the contract's "any refused request (4xx) changes nothing": for every route that
+ * mutates, each refusal it can give is provoked and every table is compared, row by row, before and after.
+ * The cases are keyed by the route table, so a new mutating route without refusal cases fails here.
+ */
+interface RefusalCase {
+  name: string;
+  status: number;
+  code?: string;
+  send: () => Promise<ApiResponse>;
+}
+
+describe('a refused request changes nothing, on every mutating route (issue 14 item 1)', () => {
+  let t: TestService;
+  const cases = new Map<string, RefusalCase[]>();
+  const key = (method: string, path: string) => `${method} ${path}`;
+
+  beforeAll(async () => {
+    t = await startTestService({ TICKETS_PER_USER_LIMIT: '4', REALTIME_COALESCE_MS: '20' });
+    const api = t.api;
+    const db = t.service.services.db;
+    const admin = await api.adminToken();
+    const [fan, other] = await createCustomers(t.service, 2);
+    if (!fan || !other) throw new Error('no customers');
+
+    const concert = await api.createConcert(admin, [
+      { name: 'A', priceCents: 1000, capacity: 10 },
+      { name: 'B', priceCents: 500, capacity: 2 },
+      { name: 'Gone', priceCents: 100, capacity: 1 },
+      { name: 'Lapsed', priceCents: 100, capacity: 5 },
+    ]);
+    const [tierA, tierB, tierGone, tierLapsed] = concert.tiers.map((tier) => tier.id);
+    const another = await api.createConcert(admin, [{ name: 'Elsewhere', priceCents: 100, capacity: 5 }]);
+    const foreignTier = another.tiers[0]?.id;
+    const paused = await api.createConcert(admin, [{ name: 'P', priceCents: 100, capacity: 5 }]);
+    const cancelled = await api.createConcert(admin, [{ name: 'C', priceCents: 100, capacity: 5 }]);
+    const wide = await api.createConcert(
+      admin,
+      Array.from({ length: 20 }, (_, i) => ({ name: `T${i}`, priceCents: 100, capacity: 1 })),
+    );
+    const grow = (from: number) =>
+      Array.from({ length: 20 }, (_, i) => ({ name: `T${from + i}`, priceCents: 100, capacity: 1 }));
+    expect(
+      (await api.request('PATCH', `/api/concerts/${wide.id}`, { token: admin, body: { tiers: grow(20) } }))
+        .status,
+    ).toBe(200);
+
+    const hold = async (
+      token: string,
+      concertId: string,
+      tierId: string | undefined,
+      quantity: number,
+      idem?: string,
+    ) => {
+      const response = await api.request('POST', '/api/reservations', {
+        token,
+        body: { concertId, tierId, quantity },
+        ...(idem ? { headers: { 'idempotency-key': idem } } : {}),
+      });
+      if (response.status !== 201) throw new Error(`hold failed: ${JSON.stringify(response.body)}`);
+      return response.body.reservation.id as string;
+    };
+    const keyed = await hold(fan, concert.id, tierA, 2, 'refusal-key');
+    const sold = await hold(other, concert.id, tierB, 1);
+    await api.request('POST', `/api/reservations/${sold}/confirm`, { token: other });
+    await hold(other, concert.id, tierGone, 1);
+    const lapsed = await hold(other, concert.id, tierLapsed, 1);
+    await db.query(`UPDATE reservations SET expires_at = now() - interval '1 minute' WHERE id = $1`, [
+      lapsed,
+    ]);
+    const dropped = await hold(other, concert.id, tierB, 1);
+    await api.request('DELETE', `/api/reservations/${dropped}`, { token: other });
+    const onPaused = await hold(other, paused.id, paused.tiers[0]?.id, 1);
+    await api.request('PATCH', `/api/concerts/${paused.id}`, { token: admin, body: { status: 'paused' } });
+    await api.request('PATCH', `/api/concerts/${cancelled.id}`, {
+      token: admin,
+      body: { status: 'cancelled' },
+    });
+
+    const later = new Date(Date.now() + 30 * 86_400_000).toISOString();
+    const post = (path: string, body: unknown, token?: string, headers?: Record<string, string>) => () =>
+      api.request('POST', path, { body, ...(token ? { token } : {}), ...(headers ? { headers } : {}) });
+    const patch =
+      (id: string, body: unknown, token: string | null = admin) =>
+      () =>
+        api.request('PATCH', `/api/concerts/${id}`, { body, ...(token ? { token } : {}) });
+    const confirm = (id: string, token?: string) => () =>
+      api.request('POST', `/api/reservations/${id}/confirm`, token ? { token } : {});
+    const cancel = (id: string, token?: string) => () =>
+      api.request('DELETE', `/api/reservations/${id}`, token ? { token } : {});
+    const goodConcert = {
+      title: 'New',
+      artist: 'X',
+      venue: 'Y',
+      startsAt: later,
+      tiers: [{ name: 'GA', priceCents: 100, capacity: 5 }],
+    };
+    const reserve = (body: unknown, headers?: Record<string, string>) =>
+      post('/api/reservations', body, fan, headers);
+
+    cases.set(key('POST', '/api/auth/register'), [
+      {
+        name: 'malformed body',
+        status: 400,
+        code: 'VALIDATION_FAILED',
+        send: post('/api/auth/register', { email: 'x' }),
+      },
+      {
+        name: 'email taken',
+        status: 409,
+        code: 'EMAIL_TAKEN',
+        send: post('/api/auth/register', {
+          email: TEST_ADMIN.email,
+          password: 'password-123',
+          name: 'Again',
+        }),
+      },
+    ]);
+    cases.set(key('POST', '/api/auth/login'), [
+      { name: 'malformed body', status: 400, send: post('/api/auth/login', { email: 1 }) },
+      {
+        name: 'wrong password',
+        status: 401,
+        code: 'INVALID_CREDENTIALS',
+        send: post('/api/auth/login', { email: TEST_ADMIN.email, password: 'not-the-password' }),
+      },
+    ]);
+    cases.set(key('POST', '/api/concerts'), [
+      { name: 'no token', status: 401, send: post('/api/concerts', goodConcert) },
+      { name: 'not an admin', status: 403, send: post('/api/concerts', goodConcert, fan) },
+      {
+        name: 'malformed body',
+        status: 400,
+        send: post('/api/concerts', { ...goodConcert, tiers: [] }, admin),
+      },
+      {
+        name: 'duplicate tier names',
+        status: 400,
+        code: 'VALIDATION_FAILED',
+        send: post(
+          '/api/concerts',
+          { ...goodConcert, tiers: [goodConcert.tiers[0], goodConcert.tiers[0]] },
+          admin,
+        ),
+      },
+      {
+        name: 'year 0000',
+        status: 400,
+        code: 'VALIDATION_FAILED',
+        send: post('/api/concerts', { ...goodConcert, startsAt: '0000-01-01T00:00:00Z' }, admin),
+      },
+    ]);
+    cases.set(key('PATCH', '/api/concerts/{id}'), [
+      { name: 'no token', status: 401, send: patch(concert.id, { title: 'New' }, null) },
+      { name: 'not an admin', status: 403, send: patch(concert.id, { title: 'New' }, fan) },
+      {
+        name: 'unknown concert',
+        status: 404,
+        send: patch('00000000-0000-4000-8000-000000000000', { title: 'New' }),
+      },
+      { name: 'nothing to change', status: 400, send: patch(concert.id, {}) },
+      {
+        name: 'the issue: a tier of another concert after real changes',
+        status: 400,
+        code: 'VALIDATION_FAILED',
+        send: patch(concert.id, {
+          title: 'New',
+          startsAt: later,
+          tiers: [
+            { id: tierA, capacity: 500 },
+            { id: foreignTier, name: 'x' },
+          ],
+        }),
+      },
+      {
+        name: 'capacity below booked after real changes',
+        status: 409,
+        code: 'CAPACITY_BELOW_BOOKED',
+        send: patch(concert.id, {
+          title: 'New',
+          tiers: [
+            { id: tierA, capacity: 500 },
+            { id: tierB, capacity: 0 },
+          ],
+        }),
+      },
+      {
+        name: 'duplicate tier name after real changes',
+        status: 400,
+        code: 'VALIDATION_FAILED',
+        send: patch(concert.id, {
+          title: 'New',
+          tiers: [
+            { id: tierA, capacity: 500 },
+            { id: tierB, name: 'A' },
+          ],
+        }),
+      },
+      {
+        name: 'new tier named like an existing one',
+        status: 400,
+        code: 'VALIDATION_FAILED',
+        send: patch(concert.id, { venue: 'Elsewhere', tiers: [{ name: 'B', priceCents: 1, capacity: 1 }] }),
+      },
+      {
+        name: 'more tiers than a concert may have',
+        status: 400,
+        code: 'VALIDATION_FAILED',
+        send: patch(wide.id, { title: 'Wider', tiers: grow(40) }),
+      },
+      {
+        name: 'a cancelled concert back on sale',
+        status: 409,
+        code: 'CONCERT_NOT_ON_SALE',
+        send: patch(cancelled.id, { title: 'Back', status: 'on-sale' }),
+      },
+      {
+        name: 'a date out of range',
+        status: 400,
+        code: 'VALIDATION_FAILED',
+        send: patch(concert.id, { title: 'New', startsAt: '0000-01-01T00:00:00Z' }),
+      },
+    ]);
+    cases.set(key('POST', '/api/reservations'), [
+      {
+        name: 'no token',
+        status: 401,
+        send: post('/api/reservations', { concertId: concert.id, tierId: tierA, quantity: 1 }),
+      },
+      {
+        name: 'malformed body',
+        status: 400,
+        send: reserve({ concertId: concert.id, tierId: tierA, quantity: 0 }),
+      },
+      {
+        name: 'tier of another concert',
+        status: 404,
+        send: reserve({ concertId: concert.id, tierId: foreignTier, quantity: 1 }),
+      },
+      {
+        name: 'sold out',
+        status: 409,
+        code: 'SOLD_OUT',
+        send: reserve({ concertId: concert.id, tierId: tierGone, quantity: 1 }),
+      },
+      {
+        name: 'not enough left',
+        status: 409,
+        code: 'INSUFFICIENT_AVAILABILITY',
+        send: reserve({ concertId: concert.id, tierId: tierB, quantity: 2 }),
+      },
+      {
+        name: 'over the per-person limit',
+        status: 409,
+        code: 'LIMIT_EXCEEDED',
+        send: reserve({ concertId: concert.id, tierId: tierA, quantity: 3 }),
+      },
+      {
+        name: 'paused concert',
+        status: 409,
+        code: 'CONCERT_NOT_ON_SALE',
+        send: reserve({ concertId: paused.id, tierId: paused.tiers[0]?.id, quantity: 1 }),
+      },
+      {
+        name: 'cancelled concert',
+        status: 409,
+        code: 'CONCERT_NOT_ON_SALE',
+        send: reserve({ concertId: cancelled.id, tierId: cancelled.tiers[0]?.id, quantity: 1 }),
+      },
+      {
+        name: 'idempotency key reused with another body',
+        status: 422,
+        code: 'IDEMPOTENCY_KEY_REUSED',
+        send: reserve(
+          { concertId: concert.id, tierId: tierA, quantity: 1 },
+          { 'idempotency-key': 'refusal-key' },
+        ),
+      },
+    ]);
+    cases.set(key('POST', '/api/reservations/{id}/confirm'), [
+      { name: 'no token', status: 401, send: confirm(keyed) },
+      { name: "someone else's hold", status: 404, send: confirm(lapsed, fan) },
+      { name: 'hold ran out', status: 409, code: 'RESERVATION_EXPIRED', send: confirm(lapsed, other) },
+      { name: 'hold cancelled', status: 409, code: 'RESERVATION_CANCELLED', send: confirm(dropped, other) },
+      { name: 'concert paused', status: 409, code: 'CONCERT_NOT_ON_SALE', send: confirm(onPaused, other) },
+    ]);
+    cases.set(key('DELETE', '/api/reservations/{id}'), [
+      { name: 'no token', status: 401, send: cancel(keyed) },
+      { name: "someone else's hold", status: 404, send: cancel(keyed, other) },
+      { name: 'already confirmed', status: 409, send: cancel(sold, other) },
+      { name: 'hold ran out', status: 409, send: cancel(lapsed, other) },
+    ]);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  /** Every row of every table, as JSON text, in a stable order. */
+  async function snapshot(): Promise<Record<string, string[]>> {
+    const db = t.service.services.db;
+    const tables = await db.query(
+      `SELECT table_name FROM information_schema.tables
+        WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name`,
+    );
+    const all: Record<string, string[]> = {};
+    for (const { table_name } of tables) {
+      const name = String(table_name);
+      const rows = await db.query(`SELECT to_jsonb(x)::text AS row FROM "${name}" x ORDER BY 1`);
+      all[name] = rows.map((r) => String(r.row));
+    }
+    return all;
+  }
+
+  const mutating = HTTP_ROUTES.filter((route) => route.method !== 'GET');
+
+  it('knows every mutating route', () => {
+    expect(mutating.length).toBeGreaterThan(0);
+    expect(
+      mutating.map((route) => key(route.method, route.path)).filter((k) => !cases.get(k)?.length),
+    ).toEqual([]);
+  });
+
+  for (const route of mutating) {
+    it(`${route.method} ${route.path}: each refusal leaves every table as it was`, async () => {
+      const routeCases = cases.get(key(route.method, route.path));
+      expect(routeCases?.length, 'refusal cases for this route').toBeGreaterThan(0);
+      for (const refusal of routeCases ?? []) {
+        const before = await snapshot();
+        const response = await refusal.send();
+        expect(response.status, `${refusal.name}: ${JSON.stringify(response.body)}`).toBe(refusal.status);
+        if (refusal.code) expect(response.body.error?.code, refusal.name).toBe(refusal.code);
+        expect(await snapshot(), refusal.name).toEqual(before);
+      }
+    });
+  }
+});
