@@ -47,6 +47,67 @@ describe('Idempotency-Key on POST /api/reservations', () => {
     expect(first.body.reservation.id).not.toBe(second.body.reservation.id);
   });
 
+  // Issue 15 item 8: the same key with a different request is refused, not answered with the first one.
+  it('answers the same key with another body 422 IDEMPOTENCY_KEY_REUSED and changes nothing', async () => {
+    const fan = await t.api.register('reuse@example.test');
+    const concert = await t.api.createConcert(admin, [
+      { name: 'GA', priceCents: 1000, capacity: 10 },
+      { name: 'VIP', priceCents: 5000, capacity: 10 },
+    ]);
+    const [ga, vip] = concert.tiers.map((tier) => tier.id);
+    const headers = { 'idempotency-key': 'order-7' };
+    const first = await t.api.request('POST', '/api/reservations', {
+      token: fan,
+      body: { concertId: concert.id, tierId: ga, quantity: 2 },
+      headers,
+    });
+    expect(first.status).toBe(201);
+    const rows = async () => ({
+      reservations: await t.service.services.db.query('SELECT * FROM reservations ORDER BY id'),
+      tiers: await t.service.services.db.query('SELECT * FROM ticket_tiers ORDER BY id'),
+    });
+    const before = await rows();
+
+    for (const body of [
+      { concertId: concert.id, tierId: ga, quantity: 3 },
+      { concertId: concert.id, tierId: vip, quantity: 2 },
+    ]) {
+      const reused = await t.api.request('POST', '/api/reservations', { token: fan, body, headers });
+      expect(reused.status).toBe(422);
+      expect(reused.body.error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    }
+    const retry = await t.api.request('POST', '/api/reservations', {
+      token: fan,
+      body: { concertId: concert.id.toUpperCase(), tierId: ga, quantity: 2 },
+      headers,
+    });
+    expect(retry.status).toBe(200);
+    expect(retry.body.reservation.id).toBe(first.body.reservation.id);
+    expect(await rows()).toEqual(before);
+    const after = await t.api.request('GET', `/api/concerts/${concert.id}`);
+    expect(after.body.concert.tiers.map((tier: { available: number }) => tier.available)).toEqual([8, 10]);
+  });
+
+  it('answers two different bodies sent at once with one key: one 201, one 422', async () => {
+    const concert = await t.api.createConcert(admin, [{ name: 'GA', priceCents: 1000, capacity: 10 }]);
+    const tierId = concert.tiers[0]?.id;
+    for (let round = 0; round < 5; round++) {
+      const fan = await t.api.register(`race-${round}@example.test`);
+      const responses = await Promise.all(
+        [1, 2].map((quantity) =>
+          t.api.request('POST', '/api/reservations', {
+            token: fan,
+            body: { concertId: concert.id, tierId, quantity },
+            headers: { 'idempotency-key': 'same-key' },
+          }),
+        ),
+      );
+      expect(responses.map((r) => r.status).sort()).toEqual([201, 422]);
+      const mine = await t.api.request('GET', '/api/me/reservations', { token: fan });
+      expect(mine.body.reservations).toHaveLength(1);
+    }
+  });
+
   it('refuses a malformed key without holding anything', async () => {
     const fan = await t.api.register('badkey@example.test');
     const concert = await t.api.createConcert(admin, [{ name: 'GA', priceCents: 1000, capacity: 5 }]);
