@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openApiDocument } from '../../functions/handlers/http/openapi';
 import { startTestService, type TestService } from '../support/test-service';
 
 describe('Idempotency-Key on POST /api/reservations', () => {
@@ -106,6 +107,13 @@ describe('Idempotency-Key on POST /api/reservations', () => {
       const mine = await t.api.request('GET', '/api/me/reservations', { token: fan });
       expect(mine.body.reservations).toHaveLength(1);
     }
+  });
+
+  it('documents the 422 of a reused key in the OpenAPI document', () => {
+    const paths = openApiDocument().paths as Record<string, any>;
+    expect(paths['/api/reservations'].post.responses['422'].content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/Error',
+    });
   });
 
   it('refuses a malformed key without holding anything', async () => {

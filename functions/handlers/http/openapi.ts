@@ -43,6 +43,8 @@ export function openApiDocument(): Record<string, unknown> {
       route.access === 'public'
         ? ['400', '404', '409', '429', '503']
         : ['400', '401', '403', '404', '409', '503'];
+    // The Idempotency-Key sent again with another request (IDEMPOTENCY_KEY_REUSED).
+    if (route.functionName === 'reservations-create') errors.push('422');
     const success = { 'application/json': { schema: jsonSchema(route.response.body, 'output') } };
     paths[route.path] ??= {};
     (paths[route.path] as Record<string, unknown>)[route.method.toLowerCase()] = {
