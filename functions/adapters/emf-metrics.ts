@@ -30,6 +30,10 @@ export class EmfMetrics implements ServiceMetrics {
     this.publish({ kind }, [['RelayLag', MetricUnit.Milliseconds, seconds * 1000]]);
   }
 
+  relaySkipped(reason: string): void {
+    this.publish({ reason }, [['RelaySkipped', MetricUnit.Count, 1]]);
+  }
+
   jobFinished(job: string, outcome: string, seconds: number): void {
     this.publish({ job, outcome }, [
       ['JobRuns', MetricUnit.Count, 1],

@@ -38,6 +38,12 @@ export class PrometheusMetrics implements ServiceMetrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
+  readonly relaySkippedTotal = new Counter({
+    name: 'realtime_relay_skipped_total',
+    help: 'Messages the relay gave up on for some recipients and went past, by reason (too-large, throttled, unavailable, refused, out-of-time, malformed)',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
   readonly jobsFinished = new Counter({
     name: 'job_runs_total',
     help: 'Scheduled job runs finished in this process, by job and outcome',
@@ -72,6 +78,10 @@ export class PrometheusMetrics implements ServiceMetrics {
 
   deliveryLag(kind: 'concert-update' | 'admin-notification', seconds: number): void {
     this.deliveryLagSeconds.observe({ kind }, seconds);
+  }
+
+  relaySkipped(reason: string): void {
+    this.relaySkippedTotal.inc({ reason });
   }
 
   jobFinished(job: string, outcome: string): void {

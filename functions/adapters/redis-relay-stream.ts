@@ -78,15 +78,24 @@ export class RedisRelayStream implements RelayStream {
   }
 }
 
-/** A foreign or damaged entry becomes null: skipped, while the position still moves past it. */
+/**
+ * A foreign or damaged entry becomes null: the relay reports it as malformed and the position moves past
+ * it. Checked: the kind, and the fields the relay itself reads (a concert id; a numeric version).
+ */
 function parseMessage(payload: string | undefined): RealtimeMessage | null {
   if (payload === undefined) return null;
+  let message: unknown;
   try {
-    const message = JSON.parse(payload) as RealtimeMessage;
-    return message.type === 'concert-update' || message.type === 'admin-notification' ? message : null;
+    message = JSON.parse(payload);
   } catch {
     return null;
   }
+  if (typeof message !== 'object' || message === null) return null;
+  const { type, concertId, version } = message as Record<string, unknown>;
+  if (type === 'concert-update')
+    return typeof concertId === 'string' && Number.isFinite(version) ? (message as RealtimeMessage) : null;
+  if (type === 'admin-notification') return message as RealtimeMessage;
+  return null;
 }
 
 function parseTrace(payload: string | undefined): EventTrace | undefined {

@@ -1,7 +1,7 @@
-import type { ConnectionPusher } from '../ports/connection-pusher.port';
+import { type ConnectionPusher, PushFailure, type PushFailureKind } from '../ports/connection-pusher.port';
 import type { ConnectionRegistry } from '../ports/connection-registry.port';
 import { type EventTrace, mergeTraces } from '../ports/event-bus.port';
-import type { RelayStream, StreamEntry } from '../ports/relay-stream.port';
+import type { RelayLease, RelayStream, StreamEntry } from '../ports/relay-stream.port';
 import type { ConcertUpdateMessage, RealtimeMessage } from './realtime';
 
 export interface RelayDeps {
@@ -10,6 +10,8 @@ export interface RelayDeps {
   pusher: ConnectionPusher;
   /** Told of each message delivered: for the delivery log line (with its requests) and the lag metric. */
   observe?: (delivery: RelayDelivery) => void;
+  /** Told of each message given up on, for some or all of its recipients: for a log line and a metric. */
+  onSkip?: (skip: RelaySkip) => void;
 }
 
 export interface RelayDelivery {
@@ -21,14 +23,53 @@ export interface RelayDelivery {
   lagMs: number | undefined;
 }
 
+/**
+ * Why a message did not reach a recipient although the run went on: a post failure of that kind after
+ * its retries (see {@link PushFailureKind}), `malformed` for a stream entry that does not parse, or
+ * `out-of-time` for posts not started before the run's overrun ran out.
+ */
+export type RelaySkipReason = PushFailureKind | 'malformed' | 'out-of-time';
+
+export interface RelaySkip {
+  reason: RelaySkipReason;
+  /** Undefined for a malformed entry. */
+  message: RealtimeMessage | undefined;
+  trace: EventTrace | undefined;
+  /** The stream entry, for a malformed one. */
+  entryId?: string;
+  /** Recipients that did not get the message for this reason (0 for a malformed entry). */
+  recipients: number;
+  /** The frame's size in UTF-8 bytes (with `too-large`). */
+  bytes?: number;
+  /** The last failure, for the log line. */
+  error?: string;
+}
+
+export interface RelayRetryPolicy {
+  /** Posts of one message to one connection, the first included (default 4). */
+  attempts: number;
+  /** The first pause, ms; it doubles each time, with full jitter (default 100). */
+  baseDelayMs: number;
+  /** The longest pause, ms (default 2 000). */
+  maxDelayMs: number;
+}
+
 export interface RelayOptions {
-  /** Stop reading after this long, so the run fits its scheduled invocation. */
+  /** Stop reading after this long (ms), so the run fits its scheduled invocation. */
   runForMs: number;
   batchSize?: number;
   blockMs?: number;
+  /** How long (ms) the leader lease lasts unless renewed (default 30 000); renewed every third of it. */
   leaseMs?: number;
   /** Posts in flight at once. */
   concurrency?: number;
+  retry?: Partial<RelayRetryPolicy>;
+  /**
+   * Ms after `runForMs` during which the batch in hand may still be posted and retried (default 30 000);
+   * posts not started by then are skipped as `out-of-time`, so a stalled endpoint cannot hold the run (and
+   * its uncommitted position) past the Lambda's timeout (120 s for 50 s runs).
+   */
+  overrunMs?: number;
 }
 
 export interface RelayReport {
@@ -36,15 +77,27 @@ export interface RelayReport {
   events: number;
   delivered: number;
   gone: number;
+  /** Posts given up on (every reason but `malformed`), and malformed entries passed over. */
+  skipped: number;
   position: string | null;
   /** The longest time from publication to delivery in this run. */
   maxLagMs: number | null;
 }
 
+const DEFAULT_RETRY: RelayRetryPolicy = { attempts: 4, baseDelayMs: 100, maxDelayMs: 2_000 };
+const encoder = new TextEncoder();
+
 /**
  * One bounded run of the relay (DESIGN.md, "Real-time protocol"): the single leader reads the stream from
  * the stored position, posts each concert's latest update to its watchers and each admin notice to the
  * admins, drops connections that are gone, and stores the new position. A new leader resumes from there.
+ *
+ * One message or one connection never stops the stream: a post that is throttled (429) or fails (5xx,
+ * timeout) is retried with back-off, then given up; a message over the pusher's size limit (API Gateway:
+ * 128 KB) is measured and skipped before any post; a refused post (403) is not retried; an entry that does
+ * not parse is passed over. Each is reported through `onSkip`, and the position moves past it. A 410 drops
+ * the connection. The lease is renewed every third of `leaseMs` while the run works, busy or idle.
+ * Rejects only when the stream or the registry fails (Redis lost): the position then stays where it was.
  */
 export async function relayAvailability(deps: RelayDeps, options: RelayOptions): Promise<RelayReport> {
   const report: RelayReport = {
@@ -52,33 +105,68 @@ export async function relayAvailability(deps: RelayDeps, options: RelayOptions):
     events: 0,
     delivered: 0,
     gone: 0,
+    skipped: 0,
     position: null,
     maxLagMs: null,
   };
-  const lease = await deps.stream.acquireLease(options.leaseMs ?? 30_000);
+  const leaseMs = options.leaseMs ?? 30_000;
+  const lease = await deps.stream.acquireLease(leaseMs);
   if (!lease) return report;
   report.leader = true;
   const deadline = Date.now() + options.runForMs;
+  const heartbeat = keepLease(lease, leaseMs);
   try {
     let position = await deps.stream.position();
-    while (Date.now() < deadline) {
+    while (Date.now() < deadline && !heartbeat.lost) {
       const blockMs = Math.max(1, Math.min(options.blockMs ?? 1_000, deadline - Date.now()));
       const entries = await deps.stream.read(position, options.batchSize ?? 500, blockMs);
-      if (entries.length === 0) {
-        if (!(await lease.renew())) break;
-        continue;
-      }
+      if (entries.length === 0) continue;
+      // A deposed leader stops before posting: the new one delivers from the stored position.
+      if (heartbeat.lost) break;
       const last = entries[entries.length - 1] as StreamEntry;
-      await deliver(deps, entries, options.concurrency ?? 50, report);
+      await deliver(deps, entries, report, {
+        concurrency: options.concurrency ?? 50,
+        retry: { ...DEFAULT_RETRY, ...options.retry },
+        postUntil: deadline + (options.overrunMs ?? 30_000),
+      });
       report.events += entries.length;
       if (!(await deps.stream.commit(lease, last.id))) break;
       position = last.id;
       report.position = position;
     }
   } finally {
+    heartbeat.stop();
     await lease.release();
   }
   return report;
+}
+
+/**
+ * Renews `lease` every third of its life until stopped, whatever the run is doing (reading, posting,
+ * backing off), so a busy leader keeps it. A failed renewal (Redis unreachable) is tried again at the next
+ * beat; `lost` turns true only when the lease is known to be someone else's.
+ */
+function keepLease(lease: RelayLease, leaseMs: number) {
+  const state = { lost: false, stop: () => clearInterval(timer) };
+  let renewing = false;
+  const timer = setInterval(
+    () => {
+      if (renewing || state.lost) return;
+      renewing = true;
+      lease
+        .renew()
+        .then((held) => {
+          if (!held) state.lost = true;
+        })
+        .catch(() => undefined)
+        .finally(() => {
+          renewing = false;
+        });
+    },
+    Math.max(1, Math.floor(leaseMs / 3)),
+  );
+  timer.unref?.();
+  return state;
 }
 
 interface Outgoing {
@@ -86,15 +174,29 @@ interface Outgoing {
   trace: EventTrace | undefined;
   recipients: string[];
   delivered: number;
+  failures: Map<RelaySkipReason, { recipients: number; error: string | undefined }>;
+  /** Skipped for every recipient before any post (too large). */
+  skippedWhole: boolean;
 }
 
-async function deliver(deps: RelayDeps, entries: StreamEntry[], concurrency: number, report: RelayReport) {
+interface DeliveryLimits {
+  concurrency: number;
+  retry: RelayRetryPolicy;
+  /** No post or retry starts after this instant (epoch ms). */
+  postUntil: number;
+}
+
+async function deliver(deps: RelayDeps, entries: StreamEntry[], report: RelayReport, limits: DeliveryLimits) {
   // Within a batch only each concert's newest snapshot matters (carrying all the batch's requests);
   // admin notices all go, in order.
   const latest = new Map<string, { update: ConcertUpdateMessage; trace: EventTrace | undefined }>();
   const notices: Array<{ message: RealtimeMessage; trace: EventTrace | undefined }> = [];
-  for (const { message, trace } of entries) {
-    if (!message) continue;
+  for (const { id, message, trace } of entries) {
+    if (!message) {
+      report.skipped++;
+      deps.onSkip?.({ reason: 'malformed', message: undefined, trace, entryId: id, recipients: 0 });
+      continue;
+    }
     if (message.type !== 'concert-update') {
       notices.push({ message, trace });
       continue;
@@ -107,41 +209,106 @@ async function deliver(deps: RelayDeps, entries: StreamEntry[], concurrency: num
     });
   }
   const outgoing: Outgoing[] = [];
-  for (const { update, trace } of latest.values()) {
-    outgoing.push({
-      message: update,
-      trace,
-      recipients: await deps.registry.watchers(update.concertId),
-      delivered: 0,
-    });
-  }
+  const item = (message: RealtimeMessage, trace: EventTrace | undefined, recipients: string[]) => ({
+    message,
+    trace,
+    recipients,
+    delivered: 0,
+    failures: new Map(),
+    skippedWhole: false,
+  });
+  for (const { update, trace } of latest.values())
+    outgoing.push(item(update, trace, await deps.registry.watchers(update.concertId)));
   if (notices.length > 0) {
     const admins = await deps.registry.admins();
-    for (const { message, trace } of notices)
-      outgoing.push({ message, trace, recipients: admins, delivered: 0 });
+    for (const { message, trace } of notices) outgoing.push(item(message, trace, admins));
   }
-  const posts = outgoing.flatMap((item) => {
-    const frame = JSON.stringify(item.message);
-    return item.recipients.map((connectionId) => ({ item, connectionId, frame }));
-  });
+  const posts: Array<{ item: Outgoing; connectionId: string; frame: string }> = [];
+  for (const each of outgoing) {
+    const frame = JSON.stringify(each.message);
+    const limit = deps.pusher.maxMessageBytes;
+    const bytes = limit === undefined ? 0 : encoder.encode(frame).byteLength;
+    if (limit !== undefined && bytes > limit) {
+      // Measured once, skipped for everyone: no post could carry it.
+      report.skipped += each.recipients.length;
+      deps.onSkip?.({
+        reason: 'too-large',
+        message: each.message,
+        trace: each.trace,
+        recipients: each.recipients.length,
+        bytes,
+        error: `${bytes} bytes is over the ${limit}-byte message limit`,
+      });
+      each.skippedWhole = true;
+      continue;
+    }
+    for (const connectionId of each.recipients) posts.push({ item: each, connectionId, frame });
+  }
   const gone = new Set<string>();
-  for (let i = 0; i < posts.length; i += concurrency) {
+  for (let i = 0; i < posts.length; i += limits.concurrency) {
     await Promise.all(
-      posts.slice(i, i + concurrency).map(async ({ item, connectionId, frame }) => {
+      posts.slice(i, i + limits.concurrency).map(async ({ item, connectionId, frame }) => {
         if (gone.has(connectionId)) return;
-        if ((await deps.pusher.post(connectionId, frame)) === 'sent') {
+        const outcome = await postWithRetries(deps.pusher, connectionId, frame, limits);
+        if (outcome === 'sent') {
           report.delivered++;
           item.delivered++;
-        } else gone.add(connectionId);
+        } else if (outcome === 'gone') gone.add(connectionId);
+        else {
+          report.skipped++;
+          const failure = item.failures.get(outcome.reason) ?? { recipients: 0, error: undefined };
+          failure.recipients++;
+          failure.error = outcome.error;
+          item.failures.set(outcome.reason, failure);
+        }
       }),
     );
   }
   for (const connectionId of gone) await deps.registry.remove(connectionId);
   report.gone += gone.size;
   const now = Date.now();
-  for (const { message, trace, recipients, delivered } of outgoing) {
+  for (const { message, trace, recipients, delivered, failures, skippedWhole } of outgoing) {
+    for (const [reason, { recipients: missed, error }] of failures)
+      deps.onSkip?.({ reason, message, trace, recipients: missed, error });
+    if (skippedWhole) continue;
     const lagMs = trace ? Math.max(0, now - trace.publishedAt) : undefined;
     if (lagMs !== undefined) report.maxLagMs = Math.max(report.maxLagMs ?? 0, lagMs);
     deps.observe?.({ message, trace, recipients: recipients.length, delivered, lagMs });
+  }
+}
+
+type PostOutcome = 'sent' | 'gone' | { reason: RelaySkipReason; error: string };
+
+/**
+ * One message to one connection: retried with exponential back-off and full jitter while the failure is
+ * retryable (throttled, unavailable, or anything unexpected), up to `retry.attempts` posts.
+ */
+async function postWithRetries(
+  pusher: ConnectionPusher,
+  connectionId: string,
+  frame: string,
+  limits: DeliveryLimits,
+): Promise<PostOutcome> {
+  let failure: PushFailure | undefined;
+  for (let attempt = 1; ; attempt++) {
+    if (Date.now() >= limits.postUntil) {
+      return { reason: failure?.kind ?? 'out-of-time', error: failure?.message ?? 'the run ran out of time' };
+    }
+    try {
+      return await pusher.post(connectionId, frame);
+    } catch (error) {
+      failure =
+        error instanceof PushFailure
+          ? error
+          : new PushFailure('unavailable', error instanceof Error ? error.message : String(error), {
+              cause: error,
+            });
+    }
+    const pause =
+      Math.random() * Math.min(limits.retry.maxDelayMs, limits.retry.baseDelayMs * 2 ** (attempt - 1));
+    if (!failure.retryable || attempt >= limits.retry.attempts || Date.now() + pause >= limits.postUntil) {
+      return { reason: failure.kind, error: failure.message };
+    }
+    await new Promise((resolve) => setTimeout(resolve, pause));
   }
 }

@@ -1,4 +1,5 @@
 import middy from '@middy/core';
+import { z } from 'zod';
 import { TicketingError } from '../core/errors';
 import { eventSummary } from '../core/realtime';
 import { type RelayReport, relayAvailability } from '../core/relay-availability';
@@ -7,7 +8,27 @@ import { getServices } from './http/runtime';
 export interface RelayEvent {
   /** How long this run reads before returning (default 50 s, for a once-a-minute schedule). */
   runForMs?: number;
+  /** How long the leader lease lasts unless renewed (default 30 s); it is renewed every third of it. */
+  leaseMs?: number;
 }
+
+// The scheduler's input (stacks/schedules.ts); checked so a typo cannot make a run endless or leaderless.
+const relayEvent = z
+  .object({
+    runForMs: z
+      .number()
+      .int()
+      .min(1)
+      .max(14 * 60_000)
+      .optional(),
+    leaseMs: z
+      .number()
+      .int()
+      .min(300)
+      .max(15 * 60_000)
+      .optional(),
+  })
+  .nullish();
 
 /**
  * The relay Lambda (scheduled): ElastiCache cannot invoke a Lambda, so a bounded-life consumer reads the
@@ -20,6 +41,8 @@ export const handler = middy<RelayEvent, RelayReport>().handler(async (event) =>
   if (!stream || !endpoint) {
     throw new TicketingError('SERVICE_UNAVAILABLE', 'The relay needs REDIS_URL and WEBSOCKET_CALLBACK_URL');
   }
+  const input = relayEvent.safeParse(event);
+  if (!input.success) throw new Error(`relay: malformed schedule event: ${input.error.message}`);
   const report = await relayAvailability(
     {
       stream,
@@ -33,8 +56,25 @@ export const handler = middy<RelayEvent, RelayReport>().handler(async (event) =>
           'relay delivered',
         );
       },
+      // A message given up on (too large, throttled or failing after retries, refused, malformed): the
+      // stream moves on; the line and the RelaySkipped metric say what was lost for whom.
+      onSkip: ({ reason, message, trace, entryId, recipients, bytes, error }) => {
+        services.metrics.relaySkipped(reason);
+        services.logger.warn(
+          {
+            ...(message ? eventSummary(message) : {}),
+            reason,
+            entryId,
+            requestIds: trace?.requestIds,
+            recipients,
+            bytes,
+            error,
+          },
+          'relay skipped a message',
+        );
+      },
     },
-    { runForMs: event?.runForMs ?? 50_000 },
+    { runForMs: input.data?.runForMs ?? 50_000, leaseMs: input.data?.leaseMs },
   );
   services.logger.info(
     { relay: report },

@@ -8,5 +8,10 @@ export interface ServiceMetrics {
   ticketingEvent(event: string): void;
   /** A real-time message reached its recipients this long after it was published. */
   deliveryLag(kind: 'concert-update' | 'admin-notification', seconds: number): void;
+  /**
+   * The relay gave up on a message for some recipients and went on: `reason` is too-large, throttled,
+   * unavailable, refused, out-of-time, or malformed (a stream entry that does not parse). One per message.
+   */
+  relaySkipped(reason: string): void;
   jobFinished(job: string, outcome: 'succeeded' | 'failed' | 'skipped', seconds: number): void;
 }

@@ -6,6 +6,8 @@ export interface RecordedRequest {
   path: string;
   headers: IncomingMessage['headers'];
   body: string;
+  /** The body's length in bytes, as sent (a limit such as API Gateway's 128 KB is counted in bytes). */
+  bytes: number;
 }
 
 export interface FakeResponse {
@@ -17,7 +19,8 @@ export interface FakeResponse {
 export interface FakeEndpoint {
   url: string;
   requests: RecordedRequest[];
-  respond: (request: RecordedRequest) => FakeResponse;
+  /** A promise that never settles leaves the request hanging, as a stalled service does. */
+  respond: (request: RecordedRequest) => FakeResponse | Promise<FakeResponse>;
   close(): Promise<void>;
 }
 
@@ -36,20 +39,28 @@ export async function startFakeAwsEndpoint(): Promise<FakeEndpoint> {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
+      const raw = Buffer.concat(chunks);
       const request = {
         method: req.method ?? '',
         path: req.url ?? '',
         headers: req.headers,
-        body: Buffer.concat(chunks).toString(),
+        body: raw.toString(),
+        bytes: raw.length,
       };
       endpoint.requests.push(request);
-      const { status, body, headers } = endpoint.respond(request);
-      res.writeHead(status, { 'x-amzn-requestid': 'local-request', ...headers });
-      res.end(body);
+      void Promise.resolve(endpoint.respond(request)).then(({ status, body, headers }) => {
+        if (res.destroyed) return;
+        res.writeHead(status, { 'x-amzn-requestid': 'local-request', ...headers });
+        res.end(body);
+      });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   endpoint.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  endpoint.close = () => new Promise((resolve) => server.close(() => resolve()));
+  endpoint.close = () =>
+    new Promise((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections(); // hung requests too
+    });
   return endpoint;
 }
