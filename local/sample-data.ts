@@ -1,5 +1,5 @@
 import type { Services } from '../functions/composition/services';
-import { ensureAdmin } from '../functions/core/auth.service';
+import { createAdminIfAbsent } from '../functions/core/auth.service';
 import type { NewConcert } from '../functions/ports/concert.repository.port';
 
 const DEFAULT_ADMIN = { email: 'admin@example.com', password: 'change-me-admin' };
@@ -43,7 +43,11 @@ const SAMPLE_CONCERTS: NewConcert[] = [
   },
 ];
 
-/** An admin and a few concerts, so a newcomer can click around at once. Safe to run again. */
+/**
+ * An admin and a few concerts, so a newcomer can click around at once. Safe to run again: it only adds
+ * what is missing and never changes an existing account (an `admin@example.com` whose password was
+ * changed keeps it). The configured ADMIN_* organiser is made sure of at start-up, not here.
+ */
 export async function seedSampleData(
   services: Services,
   print: (line: string) => void = console.log,
@@ -54,9 +58,16 @@ export async function seedSampleData(
   if (config.production && !config.admin) {
     throw new Error('In production, set ADMIN_EMAIL and ADMIN_PASSWORD instead of using the sample admin');
   }
-  const admin = config.admin ?? sampleAdmin;
-  await ensureAdmin(services.auth, admin);
-  print(`admin     ${admin.email}${config.admin ? '' : `  password: ${admin.password}`}`);
+  if (config.admin) {
+    print(`admin     ${config.admin.email}`);
+  } else {
+    const { user, created } = await createAdminIfAbsent(services.auth, sampleAdmin);
+    print(
+      created
+        ? `admin     ${user.email}  password: ${sampleAdmin.password}`
+        : `admin     ${user.email} (already there; left unchanged)`,
+    );
+  }
   const existing = new Set((await services.concerts.list()).map((concert) => concert.title));
   for (const sample of SAMPLE_CONCERTS) {
     if (existing.has(sample.title)) {

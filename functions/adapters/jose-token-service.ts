@@ -1,12 +1,17 @@
 import { jwtVerify, SignJWT } from 'jose';
-import type { Principal } from '../core/model';
-import type { TokenService } from '../ports/token-service.port';
+import type { Principal, Role } from '../core/model';
+import type { TokenClaims, TokenSigner } from '../ports/token-service.port';
 
 const ISSUER = 'concert-ticket-system';
 const ALGORITHM = 'HS256';
+const ROLES: readonly string[] = ['customer', 'staff', 'admin'];
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** HS256 JWTs: `sub` is the user id, `role` the role. Only HS256 is accepted (never `none`). */
-export class JoseTokenService implements TokenService {
+/**
+ * HS256 JWTs (RFC 7519): `sub` is the user id, `role` the role at issue, `ver` the account's token
+ * version. Only HS256 is accepted (never `none`). Lifetime 12 h by default (s).
+ */
+export class JoseTokenService implements TokenSigner {
   private readonly key: Uint8Array;
 
   constructor(
@@ -16,8 +21,8 @@ export class JoseTokenService implements TokenService {
     this.key = new TextEncoder().encode(secret);
   }
 
-  issue(principal: Principal): Promise<string> {
-    return new SignJWT({ role: principal.role })
+  issue(principal: Principal, tokenVersion = 0): Promise<string> {
+    return new SignJWT({ role: principal.role, ver: tokenVersion })
       .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
       .setSubject(principal.userId)
       .setIssuer(ISSUER)
@@ -26,12 +31,19 @@ export class JoseTokenService implements TokenService {
       .sign(this.key);
   }
 
-  async verify(token: string): Promise<Principal | null> {
+  async read(token: string): Promise<TokenClaims | null> {
     try {
       const { payload } = await jwtVerify(token, this.key, { algorithms: [ALGORITHM], issuer: ISSUER });
-      const role = payload.role;
-      if (typeof payload.sub !== 'string' || (role !== 'customer' && role !== 'admin')) return null;
-      return { userId: payload.sub, role };
+      const { role, ver = 0, exp } = payload;
+      if (
+        typeof payload.sub !== 'string' ||
+        !UUID.test(payload.sub) ||
+        typeof role !== 'string' ||
+        !ROLES.includes(role)
+      )
+        return null;
+      if (typeof ver !== 'number' || !Number.isInteger(ver) || typeof exp !== 'number') return null;
+      return { userId: payload.sub, role: role as Role, tokenVersion: ver, expiresAtMs: exp * 1000 };
     } catch {
       return null;
     }

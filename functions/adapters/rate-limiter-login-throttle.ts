@@ -3,44 +3,125 @@ import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limite
 import type { LoginThrottle, ThrottleVerdict } from '../ports/login-throttle.port';
 
 export interface LoginThrottleLimits {
+  /** Login tries one address may make per minute, over all accounts (LOGIN_ATTEMPTS_PER_MINUTE). */
   perAddressPerMinute: number;
-  perAccountPerQuarterHour: number;
+  /** Wrong passwords one address may give for one account per 15 minutes before it must wait. */
+  failuresPerAccountAndAddress: number;
+  /**
+   * Wrong passwords for one account, from all addresses together, per 15 minutes, after which addresses
+   * that never signed in to it share one try per `slowDownSeconds` (addresses it signed in from are exempt).
+   */
+  accountFailuresBeforeSlowDown: number;
+  /** The shared pace for unknown addresses of an account under attack (s). */
+  slowDownSeconds: number;
+  /** Sign-ups per address per minute (REGISTRATIONS_PER_ADDRESS_PER_MINUTE); 0 = no limit. */
+  registrationsPerAddressPerMinute: number;
 }
 
-/** rate-limiter-flexible: shared across replicas in Redis when there is one, in memory otherwise. */
-export class RateLimiterLoginThrottle implements LoginThrottle {
-  private readonly byAddress: RateLimiterMemory | RateLimiterRedis;
-  private readonly byAccount: RateLimiterMemory | RateLimiterRedis;
+const QUARTER_HOUR = 15 * 60;
+// 20 days: the in-memory limiter keeps a key with one setTimeout, which cannot exceed 24.8 days.
+const KNOWN_ADDRESS_SECONDS = 20 * 24 * 60 * 60;
+const UNCOUNTED = 1_000_000_000;
 
-  constructor(limits: LoginThrottleLimits, redis?: { client: Redis; keyPrefix: string }) {
-    const make = (keyPrefix: string, points: number, duration: number) =>
+type Limiter = RateLimiterMemory | RateLimiterRedis;
+
+/**
+ * The login policy (no hard lock: nobody can lock an owner out):
+ * 1. per address: `perAddressPerMinute` tries a minute, over all accounts;
+ * 2. per (account, address): `failuresPerAccountAndAddress` wrong passwords per 15 min, then that
+ *    address waits; a right password from the address clears its count;
+ * 3. per account: past `accountFailuresBeforeSlowDown` wrong passwords in 15 min (all addresses), every
+ *    address that has not signed in to the account in the last 20 days shares one try per
+ *    `slowDownSeconds`; addresses the owner signed in from are never slowed by others' guesses.
+ * rate-limiter-flexible: shared across replicas in Redis when there is one, in memory otherwise (and as
+ * the fallback while Redis is away, rather than refusing every login).
+ */
+export class RateLimiterLoginThrottle implements LoginThrottle {
+  private readonly byAddress: Limiter;
+  private readonly pairFailures: Limiter;
+  private readonly accountFailures: Limiter;
+  private readonly accountPace: Limiter;
+  private readonly knownAddresses: Limiter;
+  private readonly registrations: Limiter | undefined;
+
+  constructor(
+    private readonly limits: LoginThrottleLimits,
+    redis?: { client: Redis; keyPrefix: string },
+  ) {
+    const make = (keyPrefix: string, points: number, duration: number): Limiter =>
       redis
         ? new RateLimiterRedis({
             storeClient: redis.client,
             keyPrefix: `${redis.keyPrefix}${keyPrefix}`,
             points,
             duration,
-            // Redis gone: fall back to this process's memory rather than refusing every login.
             insuranceLimiter: new RateLimiterMemory({ keyPrefix, points, duration }),
           })
         : new RateLimiterMemory({ keyPrefix, points, duration });
     this.byAddress = make('login-ip', limits.perAddressPerMinute, 60);
-    this.byAccount = make('login-account', limits.perAccountPerQuarterHour, 15 * 60);
+    this.pairFailures = make('login-pair', UNCOUNTED, QUARTER_HOUR);
+    this.accountFailures = make('login-account', UNCOUNTED, QUARTER_HOUR);
+    this.accountPace = make('login-pace', 1, limits.slowDownSeconds);
+    this.knownAddresses = make('login-known', UNCOUNTED, KNOWN_ADDRESS_SECONDS);
+    this.registrations =
+      limits.registrationsPerAddressPerMinute > 0
+        ? make('register-ip', limits.registrationsPerAddressPerMinute, 60)
+        : undefined;
   }
 
-  async attempt(clientAddress: string, email: string): Promise<ThrottleVerdict> {
-    try {
-      await Promise.all([this.byAddress.consume(clientAddress), this.byAccount.consume(email.toLowerCase())]);
-      return { allowed: true, retryAfterSeconds: 0 };
-    } catch (rejection) {
-      if (rejection instanceof RateLimiterRes) {
-        return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)) };
-      }
-      throw rejection;
+  async attempt(clientAddress: string, account: string): Promise<ThrottleVerdict> {
+    const pair = pairKey(clientAddress, account);
+    const [pairCount, accountCount, known] = await Promise.all([
+      this.pairFailures.get(pair),
+      this.accountFailures.get(account),
+      this.knownAddresses.get(pair),
+    ]);
+    if ((pairCount?.consumedPoints ?? 0) >= this.limits.failuresPerAccountAndAddress) {
+      return refused(pairCount?.msBeforeNext ?? 1000);
     }
+    const addressVerdict = await consumed(this.byAddress, clientAddress);
+    if (!addressVerdict.allowed) return addressVerdict;
+    const underAttack = (accountCount?.consumedPoints ?? 0) >= this.limits.accountFailuresBeforeSlowDown;
+    if (underAttack && !known?.consumedPoints) return consumed(this.accountPace, account);
+    return ALLOWED;
   }
 
-  async succeeded(email: string): Promise<void> {
-    await this.byAccount.delete(email.toLowerCase());
+  async failed(clientAddress: string, account: string): Promise<void> {
+    await Promise.all([
+      this.pairFailures.consume(pairKey(clientAddress, account)),
+      this.accountFailures.consume(account),
+    ]);
+  }
+
+  async succeeded(clientAddress: string, account: string): Promise<void> {
+    const pair = pairKey(clientAddress, account);
+    await Promise.all([
+      this.pairFailures.delete(pair),
+      this.knownAddresses.set(pair, 1, KNOWN_ADDRESS_SECONDS),
+    ]);
+  }
+
+  registration(clientAddress: string): Promise<ThrottleVerdict> {
+    return this.registrations ? consumed(this.registrations, clientAddress) : Promise.resolve(ALLOWED);
+  }
+}
+
+const ALLOWED: ThrottleVerdict = { allowed: true, retryAfterSeconds: 0 };
+
+// An address never contains '|', so the pair key is unambiguous whatever the e-mail holds.
+const pairKey = (clientAddress: string, account: string) => `${clientAddress}|${account}`;
+
+const refused = (msBeforeNext: number): ThrottleVerdict => ({
+  allowed: false,
+  retryAfterSeconds: Math.max(1, Math.ceil(msBeforeNext / 1000)),
+});
+
+async function consumed(limiter: Limiter, key: string): Promise<ThrottleVerdict> {
+  try {
+    await limiter.consume(key);
+    return ALLOWED;
+  } catch (rejection) {
+    if (rejection instanceof RateLimiterRes) return refused(rejection.msBeforeNext);
+    throw rejection;
   }
 }

@@ -1,6 +1,8 @@
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { canonicalEmail } from '../core/email-address';
+import { weakSecretReason } from './published-secrets';
 
 const integer = (name: string, fallback: number, min: number, max: number) =>
   z
@@ -166,6 +168,25 @@ const schema = z
         message: 'JWT_SECRET (or JWT_SECRET_ARN, on AWS) is required when NODE_ENV=production',
       });
     }
+    if (env.NODE_ENV === 'production') {
+      // One line naming the variable, never the value: a published sample or weak secret stops start-up.
+      const jwtReason = env.JWT_SECRET && weakSecretReason(env.JWT_SECRET, 'signing-key');
+      if (jwtReason) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['JWT_SECRET'],
+          message: `JWT_SECRET ${jwtReason}; set a random key (openssl rand -hex 32)`,
+        });
+      }
+      const adminReason = env.ADMIN_PASSWORD && weakSecretReason(env.ADMIN_PASSWORD, 'password');
+      if (adminReason) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['ADMIN_PASSWORD'],
+          message: `ADMIN_PASSWORD ${adminReason}; choose the organiser's own password`,
+        });
+      }
+    }
     if (env.FRONTEND_URL) {
       for (const origin of env.FRONTEND_URL.split(',')) {
         if (!/^https?:\/\/[^/\s]+$/.test(origin.trim())) {
@@ -277,7 +298,7 @@ export function loadConfig(env: Record<string, string | undefined>): ServiceConf
     activeHoldLimit: e.HOLDS_PER_USER_LIMIT,
     admin:
       e.ADMIN_EMAIL && e.ADMIN_PASSWORD
-        ? { email: e.ADMIN_EMAIL.toLowerCase(), password: e.ADMIN_PASSWORD }
+        ? { email: canonicalEmail(e.ADMIN_EMAIL), password: e.ADMIN_PASSWORD }
         : undefined,
     instanceId: e.INSTANCE_ID ?? hostname(),
     scheduleTimeZone: e.SCHEDULE_TIMEZONE,

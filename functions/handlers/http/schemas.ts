@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CONCERT_LIMITS } from '../../core/concert-limits';
+import { canonicalEmail } from '../../core/email-address';
 
 // Request bodies of the public contract. Numbers are JSON integers (never "2" or 1.5).
 const text = (max: number) => z.string().trim().min(1).max(max);
@@ -22,10 +23,7 @@ const adminDate = isoTime.refine(
 );
 
 export const registerBody = z.object({
-  email: z
-    .email()
-    .max(254)
-    .transform((email) => email.toLowerCase()),
+  email: z.email().max(254).transform(canonicalEmail),
   password: z.string().min(8).max(128),
   name: text(100),
 });
