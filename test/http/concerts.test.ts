@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONCERT_LIMITS } from '../../functions/core/concert-limits';
+import { rawClient } from '../support/realtime-clients';
 import { startTestService, type TestService } from '../support/test-service';
 
 describe('concerts: admin create and update, public reads', () => {
@@ -187,5 +189,126 @@ describe('concerts: admin create and update, public reads', () => {
     );
     expect(confirmCancelled.body.error.code).toBe('RESERVATION_CANCELLED');
     expect((await t.api.request('GET', `/api/concerts/${concert.id}`)).body.concert.availableTickets).toBe(8);
+  });
+});
+
+describe('concert size caps: every message about a concert fits one WebSocket frame (issue 14 item 4)', () => {
+  let t: TestService;
+  let admin: string;
+  const { maxTiersPerConcert, maxTextLength, maxTierNameLength } = CONCERT_LIMITS;
+  const tiers = (from: number, count: number, nameLength = 8) =>
+    Array.from({ length: count }, (_, i) => ({
+      name: `${from + i}`.padStart(nameLength, 'T'),
+      priceCents: 10_000_000,
+      currency: 'EUR',
+      capacity: 1_000_000,
+      maxPerOrder: 100,
+    }));
+
+  beforeAll(async () => {
+    t = await startTestService();
+    admin = await t.api.adminToken();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('caps the tiers of a concert in total across PATCHes (400 with details, nothing added)', async () => {
+    const concert = await t.api.createConcert(admin, tiers(0, 20));
+    const patch = (body: unknown) =>
+      t.api.request('PATCH', `/api/concerts/${concert.id}`, { token: admin, body });
+    let count = 20;
+    while (count < maxTiersPerConcert) {
+      const step = Math.min(20, maxTiersPerConcert - count);
+      expect((await patch({ tiers: tiers(count, step) })).status).toBe(200);
+      count += step;
+    }
+    const over = await patch({ title: 'One too many', tiers: tiers(count, 1) });
+    expect(over.status).toBe(400);
+    expect(over.body.error).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      details: { field: 'tiers', max: maxTiersPerConcert, total: maxTiersPerConcert + 1 },
+    });
+    const after = (await t.api.request('GET', `/api/concerts/${concert.id}`)).body.concert;
+    expect(after.tiers).toHaveLength(maxTiersPerConcert);
+    expect(after.title).toBe('Flash Sale Live');
+  });
+
+  it('refuses over-long or control-character text and dates outside the sane range with a 400', async () => {
+    const concert = await t.api.createConcert(admin, tiers(0, 1));
+    const long = 'x'.repeat(maxTextLength + 1);
+    const base = {
+      title: 'T',
+      artist: 'A',
+      venue: 'V',
+      startsAt: '2031-01-01T00:00:00Z',
+      tiers: tiers(0, 1),
+    };
+    const bodies: Array<Record<string, unknown>> = [
+      { title: long },
+      { artist: long },
+      { venue: long },
+      { title: 'nul\u0000byte' },
+      { tiers: tiers(0, 1, maxTierNameLength + 1) },
+      { startsAt: '0000-01-01T00:00:00Z' },
+      { startsAt: '1969-12-31T23:59:59Z' },
+      { startsAt: '9999-12-31T23:59:59+14:00' },
+      { startsAt: '2100-01-01T00:00:00Z' },
+    ];
+    for (const change of bodies) {
+      const created = await t.api.request('POST', '/api/concerts', {
+        token: admin,
+        body: { ...base, ...change },
+      });
+      expect(created.status, JSON.stringify(change)).toBe(400);
+      expect(created.body.error.code).toBe('VALIDATION_FAILED');
+      const patched = await t.api.request('PATCH', `/api/concerts/${concert.id}`, {
+        token: admin,
+        body: change,
+      });
+      expect(patched.status, JSON.stringify(change)).toBe(400);
+      expect(patched.body.error.code).toBe('VALIDATION_FAILED');
+    }
+    const inRange = await t.api.request('PATCH', `/api/concerts/${concert.id}`, {
+      token: admin,
+      body: { startsAt: '2099-12-31T23:59:59+00:00', title: 'x'.repeat(maxTextLength) },
+    });
+    expect(inRange.status).toBe(200);
+  });
+
+  it('sends the largest allowed concert as a concert-update well under the 128 KB frame limit', async () => {
+    const name = (n: number) => `${n}`.padStart(maxTierNameLength, 'N');
+    const largest = await t.api.request('POST', '/api/concerts', {
+      token: admin,
+      body: {
+        title: 'T'.repeat(maxTextLength),
+        artist: 'A'.repeat(maxTextLength),
+        venue: 'V'.repeat(maxTextLength),
+        startsAt: '2031-01-01T00:00:00Z',
+        tiers: tiers(0, 20).map((tier, i) => ({ ...tier, name: name(i) })),
+      },
+    });
+    expect(largest.status).toBe(201);
+    const id = largest.body.concert.id;
+    for (let from = 20; from < maxTiersPerConcert; from += 20) {
+      const count = Math.min(20, maxTiersPerConcert - from);
+      const grown = await t.api.request('PATCH', `/api/concerts/${id}`, {
+        token: admin,
+        body: { tiers: tiers(from, count).map((tier, i) => ({ ...tier, name: name(from + i) })) },
+      });
+      expect(grown.status).toBe(200);
+    }
+    const watcher = await rawClient(t.service.url);
+    try {
+      watcher.send({ action: 'join-concert', concertId: id });
+      const update = await watcher.inbox.next((m) => m.type === 'concert-update' && m.concertId === id);
+      expect(update.tiers).toHaveLength(maxTiersPerConcert);
+      expect(Buffer.byteLength(JSON.stringify(update))).toBeLessThan(128 * 1024);
+    } finally {
+      watcher.close();
+    }
+    // The REST answer carries the texts too; it is bounded by the same caps.
+    const body = (await t.api.request('GET', `/api/concerts/${id}`)).body;
+    expect(Buffer.byteLength(JSON.stringify(body))).toBeLessThan(128 * 1024);
   });
 });
