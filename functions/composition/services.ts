@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
@@ -8,6 +7,7 @@ import { AwsBackupVerifier } from '../adapters/aws-backup-verifier';
 import { CachedConcertRepository } from '../adapters/cached-concert-repository';
 import { EmfMetrics } from '../adapters/emf-metrics';
 import { JoseTokenService } from '../adapters/jose-token-service';
+import { localJwtKey } from '../adapters/local-jwt-key';
 import { LogMailer } from '../adapters/log-mailer';
 import { MemoryConnectionRegistry } from '../adapters/memory-connection-registry';
 import { MemoryEventBus } from '../adapters/memory-event-bus';
@@ -32,7 +32,9 @@ import { SqlOutboxRepository } from '../adapters/sql-outbox-repository';
 import { SqlReportRepository } from '../adapters/sql-report-repository';
 import { SqlReservationRepository } from '../adapters/sql-reservation-repository';
 import { SqlUserRepository } from '../adapters/sql-user-repository';
-import type { ServiceConfig } from '../config/service-config';
+import { weakSecretReason } from '../config/published-secrets';
+import { ConfigError, type ServiceConfig } from '../config/service-config';
+import { AccountCheckedTokens } from '../core/account-checked-tokens';
 import { type AuthDeps, ensureAdmin } from '../core/auth.service';
 import { AvailabilityPublisher } from '../core/availability-publisher';
 import { HoldExpiryTimer } from '../core/hold-expiry-timer';
@@ -108,13 +110,19 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
       if (applied.length > 0) logger.info({ applied }, 'applied database migrations');
     }
     const passwords = new ScryptPasswordHasher();
-    const tokens = new JoseTokenService(await signingKey(config));
     const users = new SqlUserRepository(db);
+    // Every verification re-checks the account (role, existence, token version) within 5 s.
+    const tokens = new AccountCheckedTokens(new JoseTokenService(await signingKey(config)), (userId) =>
+      users.standing(userId),
+    );
     if (config.admin) await ensureAdmin({ users, passwords }, config.admin);
     const loginThrottle = new RateLimiterLoginThrottle(
       {
         perAddressPerMinute: config.loginAttemptsPerMinute,
-        perAccountPerQuarterHour: config.loginAttemptsPerMinute,
+        failuresPerAccountAndAddress: config.loginAttemptsPerMinute,
+        accountFailuresBeforeSlowDown: 2 * config.loginAttemptsPerMinute,
+        slowDownSeconds: 60,
+        registrationsPerAddressPerMinute: config.registrationsPerAddressPerMinute,
       },
       redis ? { client: redis, keyPrefix: config.redisKeyPrefix } : undefined,
     );
@@ -277,8 +285,13 @@ const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 async function signingKey(config: ServiceConfig): Promise<string> {
   if (config.jwtSecret) return config.jwtSecret;
-  if (config.jwtSecretArn) return readSecret(config.jwtSecretArn, secretsOptions(config));
-  return localJwtSecret(config.dataDir);
+  if (config.jwtSecretArn) {
+    const key = await readSecret(config.jwtSecretArn, secretsOptions(config));
+    const weakness = weakSecretReason(key, 'signing-key');
+    if (weakness) throw new ConfigError(`JWT_SECRET_ARN: the signing key in Secrets Manager ${weakness}`);
+    return key;
+  }
+  return localJwtKey(config.dataDir);
 }
 
 const secretsOptions = (config: ServiceConfig) =>
@@ -339,26 +352,6 @@ function openRedis(url: string, logger: Logger): Redis {
     }
   });
   return redis;
-}
-
-/** Outside production a signing key is generated on first start and kept, so restarts keep sessions. */
-async function localJwtSecret(dataDir: string): Promise<string> {
-  const path = join(dataDir, 'jwt-secret');
-  try {
-    const existing = (await readFile(path, 'utf8')).trim();
-    if (existing.length >= 32) return existing;
-  } catch {
-    // first start
-  }
-  await mkdir(dataDir, { recursive: true });
-  const secret = randomBytes(48).toString('base64url');
-  try {
-    await writeFile(path, secret, { mode: 0o600, flag: 'wx' });
-    return secret;
-  } catch {
-    // Another process wrote it first: use theirs.
-    return (await readFile(path, 'utf8')).trim();
-  }
 }
 
 /** Counts what the use cases announce, then passes it on: the domain needs no metrics port. */
