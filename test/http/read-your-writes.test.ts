@@ -78,6 +78,13 @@ describe('one instance reads its own writes at once (coalescing window 1 s)', ()
     expect((await listed(concert.id))?.availableTickets).toBe(18);
   });
 
+  it('states the staleness bound in the OpenAPI document', async () => {
+    const paths = (await t.api.request('GET', '/api/openapi.json')).body.paths;
+    for (const path of ['/api/concerts', '/api/concerts/{id}']) {
+      expect(paths[path].get.summary).toContain(`within ${CONCERT_CACHE_MAX_AGE_MS / 1000} s`);
+    }
+  });
+
   it('counts a hold as free from its expiresAt on, as the sale path does', async () => {
     const admin = await t.api.adminToken();
     const fan = await t.api.register('ryw-expiry@example.test');

@@ -86,7 +86,8 @@ export const HTTP_ROUTES: readonly HttpRouteEntry[] = [
     path: '/api/concerts',
     functionName: 'concerts-list',
     access: 'public',
-    summary: 'All concerts with live availability',
+    summary:
+      'All concerts with live availability. A change answered 2xx shows at once on the instance that made it, and on every other replica within 2 s (usually the coalescing window); holds past expiresAt count as free.',
     response: { status: 200, body: responseBodies.concerts },
     handler: concertsList,
   },
@@ -105,7 +106,8 @@ export const HTTP_ROUTES: readonly HttpRouteEntry[] = [
     path: '/api/concerts/{id}',
     functionName: 'concerts-get',
     access: 'public',
-    summary: 'One concert',
+    summary:
+      'One concert. A change answered 2xx shows at once on the instance that made it, and on every other replica within 2 s (usually the coalescing window); holds past expiresAt count as free.',
     response: { status: 200, body: responseBodies.concert },
     handler: concertsGet,
   },
