@@ -169,6 +169,16 @@ const schema = z
       });
     }
     if (env.NODE_ENV === 'production') {
+      // A template value left in place (k8s/secret.yaml ships CHANGE-ME in every secret field).
+      for (const [variable, value] of Object.entries(env)) {
+        if (typeof value === 'string' && /\bchange[\s_-]?me\b/i.test(value)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [variable],
+            message: `${variable} still holds a placeholder from the repository's samples; replace it`,
+          });
+        }
+      }
       // One line naming the variable, never the value: a published sample or weak secret stops start-up.
       const jwtReason = env.JWT_SECRET && weakSecretReason(env.JWT_SECRET, 'signing-key');
       if (jwtReason) {

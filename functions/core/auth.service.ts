@@ -21,6 +21,15 @@ export interface Session {
 // Verified against when the e-mail is unknown, so a miss costs as much time as a wrong password.
 let decoyHash: Promise<string> | undefined;
 
+// A refused first hash (hashing saturated) must not be remembered: the next miss tries again.
+function decoy(deps: Pick<AuthDeps, 'passwords'>): Promise<string> {
+  const hash = (decoyHash ??= deps.passwords.hash('decoy password for unknown accounts'));
+  hash.catch(() => {
+    if (decoyHash === hash) decoyHash = undefined;
+  });
+  return hash;
+}
+
 function refuseWhenThrottled(verdict: ThrottleVerdict, what: string): void {
   if (!verdict.allowed) {
     throw new TicketingError('RATE_LIMITED', `Too many ${what}; try again later`, {
@@ -63,8 +72,7 @@ export async function logIn(
   const email = canonicalEmail(input.email);
   refuseWhenThrottled(await deps.loginThrottle.attempt(clientAddress, email), 'login attempts');
   const stored = await deps.users.findByEmail(email);
-  decoyHash ??= deps.passwords.hash('decoy password for unknown accounts');
-  const valid = await deps.passwords.verify(input.password, stored?.passwordHash ?? (await decoyHash));
+  const valid = await deps.passwords.verify(input.password, stored?.passwordHash ?? (await decoy(deps)));
   if (!stored || !valid) {
     await deps.loginThrottle.failed(clientAddress, email);
     throw new TicketingError('INVALID_CREDENTIALS', 'E-mail or password is wrong');

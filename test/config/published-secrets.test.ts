@@ -92,6 +92,22 @@ describe('published and weak secrets', () => {
     }
   });
 
+  it('refuses every placeholder of the k8s Secret template under its own variable', async () => {
+    const template = await readFile(join(ROOT, 'k8s/secret.yaml'), 'utf8');
+    const entries = [...template.matchAll(/^\s+([A-Z_]+):\s*(\S*CHANGE-ME\S*)/gm)];
+    expect(entries.map((m) => m[1])).toEqual(
+      expect.arrayContaining(['JWT_SECRET', 'ADMIN_PASSWORD', 'SMTP_URL']),
+    );
+    for (const [, variable = '', value = ''] of entries) {
+      expect(() => loadConfig(productionWith({ [variable]: value })), variable).toThrow(
+        new RegExp(`^${variable}`),
+      );
+    }
+    expect(() =>
+      loadConfig(productionWith({ FRONTEND_URL: 'https://exchange-me.example.org' })),
+    ).not.toThrow();
+  });
+
   it('refuses obviously weak signing keys and accepts a random one', () => {
     for (const weak of [
       'x'.repeat(40),
