@@ -1,39 +1,60 @@
-import type { ConnectionRegistry } from '../ports/connection-registry.port';
+import type { ConnectionInfo, ConnectionRegistry, WatchOutcome } from '../ports/connection-registry.port';
 
-/** Embedded mode: the registry lives in this process. */
+/** What this process knows of one of its connections: enough to register it again elsewhere. */
+export interface ConnectionEntry {
+  info: ConnectionInfo;
+  concerts: ReadonlySet<string>;
+  /** In the admin feed. */
+  feed: boolean;
+}
+
+/**
+ * The registry in this process: the whole registry in embedded mode, and the shim's own copy of its
+ * connections next to Redis (see MirroredConnectionRegistry). Entries live exactly as long as their
+ * connection (the gateway removes each on close), so nothing here needs to expire.
+ */
 export class MemoryConnectionRegistry implements ConnectionRegistry {
-  private readonly connections = new Map<string, { admin: boolean; concerts: Set<string> }>();
+  private readonly connections = new Map<string, { info: ConnectionInfo; concerts: Set<string> }>();
   private readonly byConcert = new Map<string, Set<string>>();
   private readonly adminSet = new Set<string>();
 
-  async register(connectionId: string, info: { userId: string | null; admin: boolean }): Promise<void> {
-    this.connections.set(connectionId, { admin: info.admin, concerts: new Set() });
+  async register(connectionId: string, info: ConnectionInfo): Promise<void> {
+    const known = this.connections.get(connectionId);
+    if (known) known.info = info;
+    else this.connections.set(connectionId, { info, concerts: new Set() });
   }
 
   async remove(connectionId: string): Promise<void> {
     for (const concertId of this.connections.get(connectionId)?.concerts ?? []) {
-      this.byConcert.get(concertId)?.delete(connectionId);
+      const watchers = this.byConcert.get(concertId);
+      watchers?.delete(connectionId);
+      if (watchers?.size === 0) this.byConcert.delete(concertId);
     }
     this.connections.delete(connectionId);
     this.adminSet.delete(connectionId);
   }
 
   async isAdmin(connectionId: string): Promise<boolean> {
-    return this.connections.get(connectionId)?.admin ?? false;
+    return this.connections.get(connectionId)?.info.admin ?? false;
   }
 
-  async watch(connectionId: string, concertId: string): Promise<void> {
+  async watch(connectionId: string, concertId: string, maxConcerts = 0): Promise<WatchOutcome> {
     const connection = this.connections.get(connectionId);
-    if (!connection) return;
+    if (!connection) return 'gone';
+    if (maxConcerts > 0 && !connection.concerts.has(concertId) && connection.concerts.size >= maxConcerts)
+      return 'full';
     connection.concerts.add(concertId);
     let watchers = this.byConcert.get(concertId);
     if (!watchers) this.byConcert.set(concertId, (watchers = new Set()));
     watchers.add(connectionId);
+    return 'watching';
   }
 
   async unwatch(connectionId: string, concertId: string): Promise<void> {
     this.connections.get(connectionId)?.concerts.delete(concertId);
-    this.byConcert.get(concertId)?.delete(connectionId);
+    const watchers = this.byConcert.get(concertId);
+    watchers?.delete(connectionId);
+    if (watchers?.size === 0) this.byConcert.delete(concertId);
   }
 
   async joinAdmins(connectionId: string): Promise<void> {
@@ -46,6 +67,17 @@ export class MemoryConnectionRegistry implements ConnectionRegistry {
 
   async admins(): Promise<string[]> {
     return [...this.adminSet];
+  }
+
+  async touch(connectionIds: string[]): Promise<string[]> {
+    return connectionIds.filter((id) => !this.connections.has(id));
+  }
+
+  /** The connection as registered here, or undefined for one this process does not hold. */
+  entry(connectionId: string): ConnectionEntry | undefined {
+    const connection = this.connections.get(connectionId);
+    if (!connection) return undefined;
+    return { info: connection.info, concerts: connection.concerts, feed: this.adminSet.has(connectionId) };
   }
 
   async pruneStale(): Promise<number> {

@@ -11,6 +11,7 @@ import { localJwtKey } from '../adapters/local-jwt-key';
 import { LogMailer } from '../adapters/log-mailer';
 import { MemoryConnectionRegistry } from '../adapters/memory-connection-registry';
 import { MemoryEventBus } from '../adapters/memory-event-bus';
+import { MirroredConnectionRegistry } from '../adapters/mirrored-connection-registry';
 import { PgDatabase } from '../adapters/pg-database';
 import { PgDumpBackup } from '../adapters/pg-dump-backup';
 import { PgliteBackup } from '../adapters/pglite-backup';
@@ -143,7 +144,21 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
       onChanged: (concertId) => cache?.invalidate(concertId),
     });
     const pushers = new Map<string, ConnectionPusher>();
-    const registry = redis ? new RedisConnectionRegistry(redis, keys) : new MemoryConnectionRegistry();
+    const sharedRegistry = redis
+      ? new RedisConnectionRegistry(redis, keys, { ttlSeconds: config.wsRegistryTtlSeconds })
+      : undefined;
+    // Long-running processes fan out from their own connections in memory and keep Redis (the relay's
+    // copy) refreshed and rebuilt from them; Lambdas use Redis alone.
+    const registry: ConnectionRegistry = !sharedRegistry
+      ? new MemoryConnectionRegistry()
+      : options.cacheConcertReads
+        ? new MirroredConnectionRegistry(sharedRegistry, (error) =>
+            logger.warn(
+              { err: error },
+              'connection registry in Redis not updated; the next refresh heals it',
+            ),
+          )
+        : sharedRegistry;
     const reports = new SqlReportRepository(db);
     const mailer = openMailer(config, logger);
     const metrics: ServiceMetrics =

@@ -139,6 +139,7 @@ const schema = z
     SES_REGION: optionalText,
     SES_ENDPOINT: url('SES_ENDPOINT', ['http:', 'https:']),
     REALTIME_COALESCE_MS: integer('REALTIME_COALESCE_MS', -1, 0, 5_000),
+    WS_REGISTRY_TTL_SECONDS: integer('WS_REGISTRY_TTL_SECONDS', 3 * 60 * 60, 1, 7 * 86_400),
     WEBSOCKET_CALLBACK_URL: url('WEBSOCKET_CALLBACK_URL', ['http:', 'https:']),
     AWS_LAMBDA_FUNCTION_NAME: optionalText,
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
@@ -261,6 +262,12 @@ export interface ServiceConfig {
   waitlistOfferSeconds: number;
   /** At most one concert-update per concert per this many ms; 0 publishes each change at once. */
   realtimeCoalesceMs: number;
+  /**
+   * Seconds an entry of the Redis connection registry lives unless refreshed (s). Live connections
+   * refresh theirs (the shim: every third of it, at most every 30 s); a dead id ages out on its own.
+   * Default 3 h: API Gateway closes a WebSocket after 2 h at most.
+   */
+  wsRegistryTtlSeconds: number;
   /** Where PostToConnection goes (API Gateway's management endpoint); unset: derived from the event. */
   websocketCallbackUrl: string | undefined;
   logLevel: string;
@@ -331,6 +338,7 @@ export function loadConfig(env: Record<string, string | undefined>): ServiceConf
     wsConnectionsPerAddress: e.WS_CONNECTIONS_PER_ADDRESS,
     queueJoinsPerAddressPerMinute: e.QUEUE_JOINS_PER_ADDRESS_PER_MINUTE,
     waitlistOfferSeconds: e.WAITLIST_OFFER_SECONDS > 0 ? e.WAITLIST_OFFER_SECONDS : e.HOLD_TTL_SECONDS,
+    wsRegistryTtlSeconds: e.WS_REGISTRY_TTL_SECONDS,
     // A Lambda container freezes after each response, so there it publishes before answering.
     realtimeCoalesceMs:
       e.REALTIME_COALESCE_MS >= 0 ? e.REALTIME_COALESCE_MS : e.AWS_LAMBDA_FUNCTION_NAME ? 0 : 150,

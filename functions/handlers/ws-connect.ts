@@ -1,17 +1,12 @@
 import { TicketingError } from '../core/errors';
 import { connectWatcher } from '../core/watchers.service';
-import { websocketHandler } from './websocket/websocket-handler';
+import { watcherDeps, websocketHandler } from './websocket/websocket-handler';
 
 /** `$connect`: registers the connection; an admin passes `?token=`. A bad token refuses the connection. */
 export const handler = websocketHandler(
   'ws-connect',
   async ({ event, services, connectionId }) => {
-    const watcherDeps = {
-      registry: services.realtime.registry,
-      concerts: services.storedConcerts,
-      tokens: services.tokens,
-    };
-    await connectWatcher(watcherDeps, connectionId, event.queryStringParameters?.token);
+    await connectWatcher(watcherDeps(services), connectionId, event.queryStringParameters?.token);
   },
   { refuseWith: (error) => (error instanceof TicketingError && error.code === 'UNAUTHORIZED' ? 401 : 500) },
 );

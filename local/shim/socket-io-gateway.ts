@@ -1,21 +1,36 @@
-import type { Server as HttpServer } from 'node:http';
-import { Server } from 'socket.io';
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import { Server, type Socket } from 'socket.io';
 import type { Services } from '../../functions/composition/services';
-import { getConcert } from '../../functions/core/concerts.service';
 import { TicketingError } from '../../functions/core/errors';
-import { concertUpdate, type RealtimeMessage } from '../../functions/core/realtime';
+import type { RealtimeMessage } from '../../functions/core/realtime';
+import { MAX_CONCERTS_PER_CONNECTION } from '../../functions/core/watchers.service';
 import { pathId } from '../../functions/handlers/http/schemas';
-import { errorMessage } from '../../functions/handlers/websocket/websocket-handler';
+import { concertSnapshots, errorMessage } from '../../functions/handlers/websocket/websocket-handler';
+import { type ClientLimits, type ConnectionBudget, RATE_LIMITED_MESSAGE } from './client-limits';
 
 export const concertRoom = (concertId: string) => `concert:${concertId}`;
 export const ADMIN_ROOM = 'admins';
 
+/** The client events, and only these, are handled; any other name gets an `error` message. */
+const CLIENT_EVENTS = new Set(['join-concert', 'leave-concert', 'join-admin']);
+
+interface SocketData {
+  budget?: ConnectionBudget;
+  /** The token the admin feed was joined with: re-verified while the feed runs. */
+  adminToken?: string;
+}
+
 /**
  * Socket.IO at `/socket.io/` with the contract's event names, for browser code written with
  * socket.io-client: `socket.emit('join-concert', id); socket.on('concert-update', fn)`.
+ * Join snapshots come from the process's snapshot cache (no database read per event); with
+ * `limitClients`, connections per address and events per connection and address are bounded.
  */
 export class SocketIoGateway {
   readonly io: Server;
+  private limits: ClientLimits | undefined;
+  private addressOf: (request: IncomingMessage) => string = (request) =>
+    request.socket.remoteAddress ?? 'unknown';
 
   constructor(httpServer: HttpServer, services: Services, allowedOrigins: string[]) {
     this.io = new Server(httpServer, {
@@ -25,14 +40,52 @@ export class SocketIoGateway {
       maxHttpBufferSize: 4096,
       cors: allowedOrigins.length > 0 ? { origin: allowedOrigins } : undefined,
     });
+    this.io.use((socket, next) => {
+      if (!this.limits) return next();
+      const budget = this.limits.open(this.addressOf(socket.request));
+      if (!budget) {
+        const refused = new Error('Too many connections from this address: close one first');
+        (refused as Error & { data?: unknown }).data = { code: 'RATE_LIMITED' };
+        return next(refused);
+      }
+      (socket.data as SocketData).budget = budget;
+      socket.once('disconnect', () => budget.release());
+      next();
+    });
     this.io.on('connection', (socket) => {
       const refuse = (error: unknown) => socket.emit('error', errorMessage(error));
+      socket.use(([event], next) => {
+        const budget = (socket.data as SocketData).budget;
+        if (budget && !budget.allows(event === 'join-concert')) {
+          socket.emit('error', RATE_LIMITED_MESSAGE);
+          socket.disconnect(true);
+          return;
+        }
+        if (typeof event !== 'string' || !CLIENT_EVENTS.has(event)) {
+          refuse(
+            new TicketingError(
+              'VALIDATION_FAILED',
+              `Send one of the events ${[...CLIENT_EVENTS].join(', ')}`,
+            ),
+          );
+          return;
+        }
+        next();
+      });
       socket.on('join-concert', async (concertId: unknown) => {
         try {
           const id = parseConcertId(concertId);
-          const concert = await getConcert(services.storedConcerts, id);
-          await socket.join(concertRoom(id));
-          socket.emit('concert-update', concertUpdate(concert));
+          const snapshots = concertSnapshots(services);
+          await snapshots.get(id); // NOT_FOUND before anything is watched
+          const room = concertRoom(id);
+          if (!socket.rooms.has(room) && watchedCount(socket) >= MAX_CONCERTS_PER_CONNECTION) {
+            throw new TicketingError(
+              'LIMIT_EXCEEDED',
+              `One connection watches at most ${MAX_CONCERTS_PER_CONNECTION} concerts: leave one first`,
+            );
+          }
+          await socket.join(room);
+          socket.emit('concert-update', await snapshots.get(id));
         } catch (error) {
           refuse(error);
         }
@@ -49,10 +102,37 @@ export class SocketIoGateway {
         const token =
           typeof payload === 'string' ? payload : typeof auth?.token === 'string' ? auth.token : undefined;
         const principal = token ? await services.tokens.verify(token) : null;
-        if (principal?.role === 'admin') await socket.join(ADMIN_ROOM);
-        else refuse(new TicketingError('FORBIDDEN', 'join-admin needs an admin token'));
+        if (principal?.role === 'admin') {
+          (socket.data as SocketData).adminToken = token;
+          await socket.join(ADMIN_ROOM);
+        } else refuse(new TicketingError('FORBIDDEN', 'join-admin needs an admin token'));
       });
     });
+  }
+
+  /**
+   * Bounds what each client may cost (see ClientLimits): over the per-address cap the handshake is
+   * refused (`connect_error` "Too many connections…"); over budget the client gets an `error` event
+   * (RATE_LIMITED) and is disconnected.
+   */
+  limitClients(limits: ClientLimits, addressOf: (request: IncomingMessage) => string): void {
+    this.limits = limits;
+    this.addressOf = addressOf;
+  }
+
+  /**
+   * Ends the admin feed of every socket of this replica whose admin token no longer passes `allowed`:
+   * it gets an `error` message (UNAUTHORIZED) and leaves the admin room (concert watching goes on).
+   */
+  async recheckAdmins(allowed: (token: string | undefined) => Promise<boolean>): Promise<void> {
+    const ids = [...(this.io.of('/').adapter.rooms.get(ADMIN_ROOM) ?? [])];
+    for (const id of ids) {
+      const socket = this.io.of('/').sockets.get(id);
+      if (!socket || (await allowed((socket.data as SocketData).adminToken))) continue;
+      socket.leave(ADMIN_ROOM);
+      (socket.data as SocketData).adminToken = undefined;
+      socket.emit('error', ADMIN_FEED_ENDED);
+    }
   }
 
   /** Sends to this replica's sockets in the room; Socket.IO encodes the packet once for all of them. */
@@ -65,6 +145,19 @@ export class SocketIoGateway {
     this.io.disconnectSockets(true);
     this.io.engine.close();
   }
+}
+
+/** What an admin feed gets when its token has run out or lost the admin role. */
+export const ADMIN_FEED_ENDED = {
+  type: 'error',
+  code: 'UNAUTHORIZED',
+  message: 'The admin token has expired or no longer carries the admin role: the admin feed has ended',
+} as const;
+
+function watchedCount(socket: Socket): number {
+  let count = 0;
+  for (const room of socket.rooms) if (room.startsWith('concert:')) count++;
+  return count;
 }
 
 function parseConcertId(value: unknown): string {

@@ -4,12 +4,18 @@ import type { Duplex } from 'node:stream';
 import express, { type Router } from 'express';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { WebSocketEvent, WebSocketLambda } from '../../functions/handlers/websocket/websocket-handler';
+import {
+  type ClientLimits,
+  type ConnectionBudget,
+  RATE_LIMITED_MESSAGE,
+  TOO_MANY_CONNECTIONS_MESSAGE,
+} from './client-limits';
 import { lambdaContext } from './lambda-context';
 
 export interface WebSocketRoutes {
   connect: WebSocketLambda;
   disconnect: WebSocketLambda;
-  /** Action name → handler; anything else goes to `$default`. */
+  /** Action name → handler; anything else (an inherited name such as `toString` too) goes to `$default`. */
   actions: Record<string, WebSocketLambda>;
   fallback: WebSocketLambda;
 }
@@ -21,9 +27,14 @@ interface LocalConnection {
   sourceIp: string;
   userAgent: string;
   alive: boolean;
+  /** The `?token=` it connected with: an admin feed re-verifies it while it runs. */
+  token: string | undefined;
+  budget: ConnectionBudget | undefined;
 }
 
-const MAX_MESSAGE_BYTES = 128 * 1024; // API Gateway's WebSocket frame limit
+const MAX_MESSAGE_BYTES = 128 * 1024; // API Gateway's WebSocket frame limit, for what the server posts
+/** Largest client frame: the protocol's messages are a few hundred bytes (ws closes with 1009 beyond). */
+export const MAX_CLIENT_FRAME_BYTES = 8 * 1024;
 
 /**
  * API Gateway's WebSocket API, locally: `/ws` upgrades become `$connect`, frames become route events,
@@ -31,9 +42,12 @@ const MAX_MESSAGE_BYTES = 128 * 1024; // API Gateway's WebSocket frame limit
  * management API, so the real SDK client posts to these sockets.
  */
 export class WebSocketGateway {
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_FRAME_BYTES });
   private readonly connections = new Map<string, LocalConnection>();
   private readonly heartbeat: NodeJS.Timeout;
+  private limits: ClientLimits | undefined;
+  private addressOf: (request: IncomingMessage) => string = (request) =>
+    request.socket.remoteAddress ?? 'unknown';
 
   constructor(
     private readonly routes: WebSocketRoutes,
@@ -42,6 +56,33 @@ export class WebSocketGateway {
   ) {
     this.heartbeat = setInterval(() => this.checkAlive(), 30_000);
     this.heartbeat.unref();
+  }
+
+  /**
+   * Bounds what each client may cost (per-address connections, frame and join budgets): over the cap, or
+   * over budget, a connection gets an `error` message (RATE_LIMITED) and is closed (1008).
+   * @param addressOf the client address of an upgrade request (TRUST_PROXY applied), as the HTTP limits key it
+   */
+  limitClients(limits: ClientLimits, addressOf: (request: IncomingMessage) => string): void {
+    this.limits = limits;
+    this.addressOf = addressOf;
+  }
+
+  /** Ids of the sockets this process holds open. */
+  connectionIds(): string[] {
+    return [...this.connections.keys()];
+  }
+
+  /** The token a connection was opened with (`?token=`), if any. */
+  connectionToken(connectionId: string): string | undefined {
+    return this.connections.get(connectionId)?.token;
+  }
+
+  /** Sends a last message (an `error`) and closes the connection with a policy-violation close (1008). */
+  end(connectionId: string, message: unknown, reason: string): void {
+    const connection = this.connections.get(connectionId);
+    if (!connection) return;
+    endSocket(connection.socket, message, reason);
   }
 
   attach(server: Server): void {
@@ -109,19 +150,35 @@ export class WebSocketGateway {
   private async accept(ws: WebSocket, request: IncomingMessage, url: URL): Promise<void> {
     const connectionId = randomBytes(12).toString('base64url');
     const now = new Date();
+    const sourceIp = this.addressOf(request);
+    const budget = this.limits?.open(sourceIp);
+    if (this.limits && !budget) {
+      endSocket(ws, TOO_MANY_CONNECTIONS_MESSAGE, 'too many connections');
+      return;
+    }
+    ws.once('close', () => budget?.release());
     const connection: LocalConnection = {
       socket: ws,
       connectedAt: now,
       lastActiveAt: now,
-      sourceIp: request.socket.remoteAddress ?? 'unknown',
+      sourceIp,
       userAgent: String(request.headers['user-agent'] ?? ''),
       alive: true,
+      token: url.searchParams.get('token') ?? undefined,
+      budget,
     };
-    // Frames that arrive while $connect runs wait for it, as API Gateway does.
+    // Frames that arrive while $connect runs wait for it, as API Gateway does (within the same budget).
     const early: string[] = [];
     let ready = false;
+    let ended = false;
     ws.on('message', (data) => {
+      if (ended) return;
       const text = data.toString();
+      if (budget && !budget.allows(isJoin(text))) {
+        ended = true;
+        endSocket(ws, RATE_LIMITED_MESSAGE, 'rate limited');
+        return;
+      }
       if (ready) void this.dispatch(connectionId, text);
       else early.push(text);
     });
@@ -134,8 +191,8 @@ export class WebSocketGateway {
     });
     ws.on('error', () => ws.terminate());
 
-    const query: Record<string, string> = {};
-    for (const [name, value] of url.searchParams) query[name] = value;
+    // Own properties only, whatever the names (`__proto__` included).
+    const query: Record<string, string> = Object.fromEntries(url.searchParams);
     const result = await this.invoke(this.routes.connect, {
       ...this.event(connectionId, '$connect', 'CONNECT'),
       queryStringParameters: Object.keys(query).length > 0 ? query : null,
@@ -162,7 +219,9 @@ export class WebSocketGateway {
     } catch {
       action = undefined;
     }
-    const routeKey = typeof action === 'string' && action in this.routes.actions ? action : '$default';
+    // Own, listed actions only: `toString` or `constructor` must not find Object.prototype's functions.
+    const routeKey =
+      typeof action === 'string' && Object.hasOwn(this.routes.actions, action) ? action : '$default';
     const handler = this.routes.actions[routeKey] ?? this.routes.fallback;
     await this.invoke(handler, { ...this.event(connectionId, routeKey, 'MESSAGE'), body: text });
   }
@@ -202,6 +261,16 @@ export class WebSocketGateway {
       }
     }
   }
+}
+
+function endSocket(socket: WebSocket, message: unknown, reason: string): void {
+  if (socket.readyState !== WebSocket.OPEN) return;
+  socket.send(JSON.stringify(message), () => socket.close(1008, reason));
+}
+
+/** Whether a frame asks to join a concert (counted against the join budget as well as the frame one). */
+function isJoin(text: string): boolean {
+  return text.includes('join-concert');
 }
 
 function gone(res: express.Response): void {

@@ -1,8 +1,10 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { Services } from '../../composition/services';
+import { ConcertSnapshots } from '../../core/concert-snapshots';
 import { TicketingError } from '../../core/errors';
 import type { ErrorMessage } from '../../core/realtime';
+import type { WatcherDeps } from '../../core/watchers.service';
 import { getServices } from '../http/runtime';
 
 /** The part of an API Gateway WebSocket event the handlers read. */
@@ -39,6 +41,30 @@ export interface WebSocketCall {
 export function callbackEndpoint(services: Services, event: WebSocketEvent): string {
   const { domainName, stage } = event.requestContext;
   return services.realtime.callbackUrl ?? `https://${domainName}/${stage}`;
+}
+
+const snapshotsByServices = new WeakMap<Services, ConcertSnapshots>();
+
+/**
+ * The process's one snapshot cache for joining watchers (both transports, and the shim's fan-out that
+ * keeps it fresh): a database read per concert per second at most, whatever the number of joins.
+ */
+export function concertSnapshots(services: Services): ConcertSnapshots {
+  let snapshots = snapshotsByServices.get(services);
+  if (!snapshots) {
+    snapshots = new ConcertSnapshots(services.storedConcerts, { maxAgeMs: 1_000, maxEntries: 10_000 });
+    snapshotsByServices.set(services, snapshots);
+  }
+  return snapshots;
+}
+
+/** What the watcher use cases need, from the process's services. */
+export function watcherDeps(services: Services): WatcherDeps {
+  return {
+    registry: services.realtime.registry,
+    snapshots: concertSnapshots(services),
+    tokens: services.tokens,
+  };
 }
 
 export function errorMessage(error: unknown): ErrorMessage {
