@@ -4,6 +4,7 @@ import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE, METRICS_SERVICE } from '../functions/adapters/emf-metrics';
+import { RELAY_SKIP_REASONS } from '../functions/core/relay-availability';
 
 export interface MonitoringOptions {
   prefix: string;
@@ -101,6 +102,23 @@ export class Monitoring extends Construct {
       RELAY_LAG_ALARM_MS,
       3,
     );
+    // Messages the relay gave up on and went past (functions/core/relay-availability.ts): one poison
+    // message never blocks the stream, but each skip is a watcher or admin left behind until the next update.
+    // CloudWatch matches a metric only with its exact dimensions: one alarm per reason, woken by one skip.
+    for (const reason of RELAY_SKIP_REASONS) {
+      alarm(
+        `relay-skipped-${reason}`,
+        `The relay skips messages (${reason}): some watchers miss updates`,
+        {
+          namespace: METRICS_NAMESPACE,
+          metricName: 'RelaySkipped',
+          dimensions: { service: METRICS_SERVICE, reason },
+          statistic: 'Sum',
+        },
+        1,
+        1,
+      );
+    }
     for (const [i, queue] of options.deadLetterQueueNames.entries()) {
       alarm(
         `dead-letters-${i + 1}`,

@@ -28,7 +28,15 @@ export interface RelayDelivery {
  * its retries (see {@link PushFailureKind}), `malformed` for a stream entry that does not parse, or
  * `out-of-time` for posts not started before the run's overrun ran out.
  */
-export type RelaySkipReason = PushFailureKind | 'malformed' | 'out-of-time';
+export const RELAY_SKIP_REASONS = [
+  'too-large',
+  'throttled',
+  'unavailable',
+  'refused',
+  'out-of-time',
+  'malformed',
+] as const satisfies ReadonlyArray<PushFailureKind | 'malformed' | 'out-of-time'>;
+export type RelaySkipReason = (typeof RELAY_SKIP_REASONS)[number];
 
 export interface RelaySkip {
   reason: RelaySkipReason;
