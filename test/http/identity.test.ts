@@ -132,6 +132,20 @@ describe('identities that stay true', () => {
     expect((await register('signup4@example.test', 'password-1', freshAddress())).status).toBe(201);
   });
 
+  it('bounds password hashing: a burst of sign-ups gets 503 with Retry-After beyond the queue, never a 500', async () => {
+    const burst = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => register(`burst${i}@example.test`, 'burst password')),
+    );
+    const statuses = burst.map((response) => response.status);
+    expect(statuses.filter((status) => status !== 201 && status !== 503)).toEqual([]);
+    const refused = burst.filter((response) => response.status === 503);
+    expect(refused.length).toBeGreaterThan(0);
+    for (const response of refused) {
+      expect(response.body.error.code).toBe('SERVICE_UNAVAILABLE');
+      expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
+    }
+  });
+
   it('never changes an existing account when seeding again', async () => {
     const services = t.service.services;
     const unconfigured = { ...services, config: { ...services.config, admin: undefined } };
