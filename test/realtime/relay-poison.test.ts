@@ -218,6 +218,36 @@ describe('the relay isolates a poison message or a failing connection (real SDK 
     expect(skipped).toEqual(['unavailable:1']);
     expect(report.position).not.toBeNull();
   });
+
+  it('skips, as out-of-time, posts it cannot start before the run and its overrun end; the position moves on', async () => {
+    await publish(update(HEALTHY, ++version));
+    const stream = t.service.services.realtime.relayStream;
+    if (!stream) throw new Error('the test service has Redis');
+    const skipped: string[] = [];
+    const runForMs = 1_000;
+    let posts = 0;
+    // The first post answers only once the run is over: the second may not start.
+    const slowFirst = async () => {
+      if (++posts === 1) await new Promise((resolve) => setTimeout(resolve, runForMs + 50));
+      return 'sent' as const;
+    };
+
+    const report = await relayAvailability(
+      {
+        stream,
+        registry: t.service.services.realtime.registry,
+        pusher: { post: slowFirst },
+        onSkip: (skip) => skipped.push(`${skip.reason}:${skip.recipients}`),
+      },
+      { runForMs, overrunMs: 0, concurrency: 1 },
+    );
+
+    expect(posts).toBe(1);
+    expect(report.delivered).toBe(1);
+    expect(skipped).toEqual(['out-of-time:1']);
+    expect(report.position).not.toBeNull();
+    expect(await stream.position()).toBe(report.position);
+  });
 });
 
 describe('the API Gateway pusher classifies every failure (real SDK client)', () => {
