@@ -68,6 +68,8 @@ describe('Redis stopped during sales', () => {
     // And live updates flow again once the subscriber is back.
     expect((await t.api.request('POST', '/api/reservations', { token: fan, body })).status).toBe(201);
     await rejoined.inbox.next((m) => m.type === 'concert-update' && m.availableTickets === 78);
+    // The watcher that never re-joined hears it too: the shim rebuilt its registration (issue 14 item 3).
+    await watcher.inbox.next((m) => m.type === 'concert-update' && m.availableTickets === 78);
     await expectNoOversell(t.service.services.db);
     watcher.close();
     rejoined.close();
