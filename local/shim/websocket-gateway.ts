@@ -34,7 +34,7 @@ interface LocalConnection {
 
 const MAX_MESSAGE_BYTES = 128 * 1024; // API Gateway's WebSocket frame limit, for what the server posts
 /** Largest client frame: the protocol's messages are a few hundred bytes (ws closes with 1009 beyond). */
-export const MAX_CLIENT_FRAME_BYTES = 8 * 1024;
+export const MAX_CLIENT_FRAME_BYTES = 16 * 1024;
 
 /**
  * API Gateway's WebSocket API, locally: `/ws` upgrades become `$connect`, frames become route events,
