@@ -72,7 +72,7 @@ export function operatorCli(): Command {
     .action(({ email, password }: { email: string; password: string }) =>
       withServices(async (services) => {
         if (password.length < 8) throw new Error('the password must have at least 8 characters');
-        const admin = await ensureAdmin(services.auth, { email: email.toLowerCase(), password });
+        const admin = await ensureAdmin(services.auth, { email, password });
         say(`admin ${admin.email} (${admin.id})`);
       }),
     );

@@ -1,4 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -170,7 +171,7 @@ describe('nginx, compose and the image', () => {
       const env = {
         PATH: process.env.PATH ?? '',
         DATABASE_URL: database.url,
-        JWT_SECRET: 'j'.repeat(40),
+        JWT_SECRET: randomBytes(32).toString('hex'),
         LOG_LEVEL: 'warn',
         NODE_ENV: 'production',
       };

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -11,7 +12,7 @@ import { type LocalDataApi, startLocalDataApi } from '../support/local-data-api'
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
 import { dropRedisPrefix, TEST_REDIS_URL, testRedisPrefix } from '../support/redis';
 
-const JWT_KEY = 'k'.repeat(48);
+const JWT_KEY = randomBytes(32).toString('hex');
 const context = {
   awsRequestId: 'req-1',
   functionName: 'test',
