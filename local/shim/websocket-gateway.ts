@@ -153,6 +153,7 @@ export class WebSocketGateway {
     const sourceIp = this.addressOf(request);
     const budget = this.limits?.open(sourceIp);
     if (this.limits && !budget) {
+      ws.on('error', () => ws.terminate());
       endSocket(ws, TOO_MANY_CONNECTIONS_MESSAGE, 'too many connections');
       return;
     }
