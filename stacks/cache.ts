@@ -4,7 +4,7 @@ import { ElasticacheSubnetGroup } from '@cdktf/provider-aws/lib/elasticache-subn
 import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
 import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmanager-secret-version';
 import { Construct } from 'constructs';
-import type { EnvironmentSettings } from './config';
+import { type EnvironmentSettings, secretRecoveryWindowDays } from './config';
 
 export interface CacheOptions {
   prefix: string;
@@ -33,7 +33,7 @@ export class Cache extends Construct {
     });
     const secret = new SecretsmanagerSecret(this, 'token-secret', {
       name: `${prefix}/redis-auth-token`,
-      recoveryWindowInDays: 7,
+      recoveryWindowInDays: secretRecoveryWindowDays(settings),
     });
     new SecretsmanagerSecretVersion(this, 'token-value', {
       secretId: secret.id,

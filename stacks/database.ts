@@ -22,6 +22,14 @@ export interface DatabaseOptions {
 export const DATABASE_NAME = 'tickets';
 
 /**
+ * The Aurora PostgreSQL major version. Only the major is pinned: RDS picks its default minor at creation
+ * and upgrades minors in the maintenance window (auto minor version upgrade), and Terraform ignores the
+ * upgraded minor instead of planning a downgrade that RDS refuses ("Cannot upgrade aurora-postgresql
+ * from 15.x to 15.y"). A major upgrade is a deliberate change of this constant.
+ */
+export const AURORA_MAJOR_VERSION = '15';
+
+/**
  * Aurora PostgreSQL 15 (Serverless v2) with the Data API on, storage encrypted, the master password
  * managed by RDS in Secrets Manager; in prod a writer and a reader in two AZs. An AWS Backup plan runs
  * on the `backup` job's schedule, in the same time zone.
@@ -42,7 +50,8 @@ export class Database extends Construct {
       clusterIdentifier: `${prefix}-db`,
       engine: 'aurora-postgresql',
       engineMode: 'provisioned',
-      engineVersion: '15.10',
+      engineVersion: AURORA_MAJOR_VERSION,
+      allowMajorVersionUpgrade: false,
       databaseName: DATABASE_NAME,
       masterUsername: 'tickets_admin',
       manageMasterUserPassword: true,
@@ -61,7 +70,7 @@ export class Database extends Construct {
         minCapacity: settings.aurora.minCapacity,
         maxCapacity: settings.aurora.maxCapacity,
       },
-      lifecycle: { ignoreChanges: ['availability_zones'] },
+      lifecycle: { ignoreChanges: ['availability_zones', 'engine_version'] },
     });
     const zones = settings.multiAz ? options.availabilityZones : options.availabilityZones.slice(0, 1);
     zones.forEach((zone, i) => {
@@ -70,14 +79,19 @@ export class Database extends Construct {
         clusterIdentifier: this.cluster.id,
         instanceClass: 'db.serverless',
         engine: 'aurora-postgresql',
-        engineVersion: this.cluster.engineVersion,
+        // No engine_version: an Aurora instance runs its cluster's, minor upgrades included.
+        autoMinorVersionUpgrade: true,
         availabilityZone: zone,
         promotionTier: i,
       });
     });
     this.secretArn = this.cluster.masterUserSecret.get(0).secretArn;
 
-    const vault = new BackupVault(this, 'vault', { name: `${prefix}-vault` });
+    // Dev: destroying the stack deletes the recovery points with the vault, so it can be re-created.
+    const vault = new BackupVault(this, 'vault', {
+      name: `${prefix}-vault`,
+      forceDestroy: !settings.deletionProtection,
+    });
     const backup = SCHEDULE.find((job) => job.name === 'backup');
     if (!backup) throw new Error('the schedule table has no backup job');
     this.backupPlan = new BackupPlan(this, 'plan', {

@@ -41,7 +41,22 @@ export interface FunctionsOptions {
   grants: (name: string) => PolicyStatement[];
   /** Where bundles are built (default dist/lambda). */
   bundleDir?: string;
+  /** Reserved concurrency per function name; the others share the account's unreserved pool. */
+  reservedConcurrency?: Record<string, number>;
 }
+
+/**
+ * What Lambda needs to attach a function to a VPC: the actions of the AWS managed policy
+ * AWSLambdaVPCAccessExecutionRole. None of them takes a resource-level restriction.
+ */
+export const LAMBDA_VPC_ACTIONS = [
+  'ec2:CreateNetworkInterface',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DescribeSubnets',
+  'ec2:DeleteNetworkInterface',
+  'ec2:AssignPrivateIpAddresses',
+  'ec2:UnassignPrivateIpAddresses',
+];
 
 export interface DeployedFunction {
   name: string;
@@ -93,24 +108,13 @@ export class Functions extends Construct {
           Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
           Resource: [`${logGroup.arn}:*`],
         },
-        {
-          // Lambda's VPC attachment: these EC2 actions take no resource-level restriction.
-          Effect: 'Allow',
-          Action: [
-            'ec2:CreateNetworkInterface',
-            'ec2:DescribeNetworkInterfaces',
-            'ec2:DeleteNetworkInterface',
-            'ec2:AssignPrivateIpAddresses',
-            'ec2:UnassignPrivateIpAddresses',
-          ],
-          Resource: ['*'],
-        },
+        { Effect: 'Allow', Action: LAMBDA_VPC_ACTIONS, Resource: ['*'] },
         ...(asynchronous
           ? [{ Effect: 'Allow' as const, Action: ['sqs:SendMessage'], Resource: [this.deadLetterQueue.arn] }]
           : []),
         ...options.grants(name),
       ];
-      new IamRolePolicy(this, `${name}-policy`, {
+      const policy = new IamRolePolicy(this, `${name}-policy`, {
         name: `${functionName}-access`,
         role: role.id,
         policy: JSON.stringify({ Version: '2012-10-17', Statement: statements }),
@@ -128,7 +132,12 @@ export class Functions extends Construct {
         vpcConfig: { subnetIds: options.subnetIds, securityGroupIds: options.securityGroupIds },
         environment: { variables: options.environment },
         loggingConfig: { logFormat: 'JSON', logGroup: logGroup.name },
-        dependsOn: [logGroup],
+        ...(options.reservedConcurrency?.[name] !== undefined
+          ? { reservedConcurrentExecutions: options.reservedConcurrency[name] }
+          : {}),
+        // The role alone is not enough: creating a VPC function checks the role may make network
+        // interfaces, and an invoke-config destination checks it may send there.
+        dependsOn: [logGroup, policy],
       });
       if (asynchronous) {
         new LambdaFunctionEventInvokeConfig(this, `${name}-async`, {

@@ -10,7 +10,19 @@ import type { Functions } from './functions';
 
 export const LOGIN_ROUTE = 'POST /api/auth/login';
 
-/** API Gateway HTTP API: one route per contract route, each to its own function; throttled, login more so. */
+/** The request headers browsers may send cross-origin, as the Express shim allows them (local/shim/http-app.ts). */
+export const CORS_ALLOW_HEADERS = ['authorization', 'content-type', 'idempotency-key', 'x-request-id'];
+/** The response headers a cross-origin page may read. */
+export const CORS_EXPOSE_HEADERS = ['x-instance-id', 'retry-after'];
+/** How long a browser may cache a preflight answer, s (the shim's `maxAge`). */
+export const CORS_MAX_AGE_SECONDS = 600;
+
+/**
+ * API Gateway HTTP API: one route per contract route, each to its own function; throttled, login more so.
+ * With FRONTEND_URL origins, API Gateway answers CORS preflights itself (and adds the CORS headers to
+ * every response) for those origins only. The `$default` stage depends on every route: its route
+ * settings name routes, and API Gateway refuses settings for a route that does not exist yet.
+ */
 export class HttpApi extends Construct {
   readonly api: Apigatewayv2Api;
   readonly stage: Apigatewayv2Stage;
@@ -22,7 +34,23 @@ export class HttpApi extends Construct {
   ) {
     super(scope, id);
     const { throttling } = options.settings;
-    this.api = new Apigatewayv2Api(this, 'api', { name: `${options.prefix}-http`, protocolType: 'HTTP' });
+    const origins = options.settings.frontendOrigins;
+    this.api = new Apigatewayv2Api(this, 'api', {
+      name: `${options.prefix}-http`,
+      protocolType: 'HTTP',
+      ...(origins.length > 0
+        ? {
+            corsConfiguration: {
+              allowOrigins: origins,
+              allowHeaders: CORS_ALLOW_HEADERS,
+              allowMethods: [...new Set(HTTP_ROUTES.map((route) => route.method)), 'OPTIONS'],
+              exposeHeaders: CORS_EXPOSE_HEADERS,
+              maxAge: CORS_MAX_AGE_SECONDS,
+            },
+          }
+        : {}),
+    });
+    const routes: Apigatewayv2Route[] = [];
     const integrations = new Map<string, Apigatewayv2Integration>();
     for (const route of HTTP_ROUTES) {
       const { fn } = options.functions.get(route.functionName);
@@ -31,6 +59,8 @@ export class HttpApi extends Construct {
         integration = new Apigatewayv2Integration(this, `${route.functionName}-integration`, {
           apiId: this.api.id,
           integrationType: 'AWS_PROXY',
+          // Lambda is always invoked with POST, whatever the client's method.
+          integrationMethod: 'POST',
           integrationUri: fn.invokeArn,
           payloadFormatVersion: '2.0',
           timeoutMilliseconds: 29_000,
@@ -44,11 +74,13 @@ export class HttpApi extends Construct {
           sourceArn: `${this.api.executionArn}/*/*`,
         });
       }
-      new Apigatewayv2Route(this, `route-${route.method}-${route.path}`.replace(/[^\w-]/g, '_'), {
-        apiId: this.api.id,
-        routeKey: `${route.method} ${route.path}`,
-        target: `integrations/${integration.id}`,
-      });
+      routes.push(
+        new Apigatewayv2Route(this, `route-${route.method}-${route.path}`.replace(/[^\w-]/g, '_'), {
+          apiId: this.api.id,
+          routeKey: `${route.method} ${route.path}`,
+          target: `integrations/${integration.id}`,
+        }),
+      );
     }
     this.stage = new Apigatewayv2Stage(this, 'stage', {
       apiId: this.api.id,
@@ -62,6 +94,7 @@ export class HttpApi extends Construct {
           throttlingBurstLimit: throttling.loginBurst,
         },
       ],
+      dependsOn: routes,
     });
   }
 }

@@ -7,12 +7,35 @@ import { RouteTableAssociation } from '@cdktf/provider-aws/lib/route-table-assoc
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { Subnet } from '@cdktf/provider-aws/lib/subnet';
 import { Vpc } from '@cdktf/provider-aws/lib/vpc';
+import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { Construct } from 'constructs';
 
+/**
+ * How the functions reach each AWS API they call, by the SDK client package they use: an interface
+ * endpoint in the private subnets (private DNS, so the SDK's default hostname resolves to it), or the
+ * reason the call goes through NAT. A new `@aws-sdk/client-*` dependency must be added here (a stack
+ * test enforces it).
+ */
+export const VPC_ENDPOINT_SERVICES: Record<
+  string,
+  { endpoint: string } | { endpoint?: undefined; why: string }
+> = {
+  '@aws-sdk/client-rds-data': { endpoint: 'rds-data' },
+  '@aws-sdk/client-secrets-manager': { endpoint: 'secretsmanager' },
+  '@aws-sdk/client-backup': { endpoint: 'backup' },
+  '@aws-sdk/client-ses': {
+    why: 'SES offers an interface endpoint for SMTP (email-smtp) only, not for the SendEmail API the mailer calls; two jobs send a few mails a day through NAT',
+  },
+  '@aws-sdk/client-apigatewaymanagementapi': {
+    why: 'an execute-api endpoint with private DNS would send every *.execute-api hostname, the public WebSocket API included, to private APIs only; PostToConnection goes through NAT',
+  },
+};
+
 export interface NetworkOptions {
   prefix: string;
+  region: string;
   availabilityZones: [string, string];
   /** One NAT gateway per AZ (prod) or one shared (dev). */
   natPerZone: boolean;
@@ -20,7 +43,9 @@ export interface NetworkOptions {
 
 /**
  * VPC 10.0.0.0/16 with a public and a private subnet in each of two AZs. Lambdas live in the private
- * subnets and reach the Data API, SES, Secrets Manager and the WebSocket management API through NAT.
+ * subnets and reach the Data API, Secrets Manager and AWS Backup through interface endpoints (no NAT
+ * cost, no NAT gateway between them and the data), SES and the WebSocket management API through NAT
+ * (see VPC_ENDPOINT_SERVICES).
  */
 export class Network extends Construct {
   readonly vpc: Vpc;
@@ -30,6 +55,7 @@ export class Network extends Construct {
   readonly databaseSecurityGroup: SecurityGroup;
   readonly cacheSecurityGroup: SecurityGroup;
   readonly loadBalancerSecurityGroup: SecurityGroup;
+  readonly endpointSecurityGroup: SecurityGroup;
 
   constructor(scope: Construct, id: string, options: NetworkOptions) {
     super(scope, id);
@@ -111,6 +137,7 @@ export class Network extends Construct {
     this.databaseSecurityGroup = group('database', 'Aurora: PostgreSQL from the Lambdas only');
     this.cacheSecurityGroup = group('cache', 'ElastiCache: Redis from the Lambdas only');
     this.loadBalancerSecurityGroup = group('alb', 'ALB: HTTP and HTTPS from the internet');
+    this.endpointSecurityGroup = group('endpoints', 'VPC interface endpoints: HTTPS from the Lambdas only');
 
     new VpcSecurityGroupEgressRule(this, 'lambda-egress', {
       securityGroupId: this.lambdaSecurityGroup.id,
@@ -142,6 +169,26 @@ export class Network extends Construct {
         fromPort: port,
         toPort: port,
         description: `port ${port} from the internet`,
+      });
+    }
+    new VpcSecurityGroupIngressRule(this, 'endpoints-from-lambda', {
+      securityGroupId: this.endpointSecurityGroup.id,
+      referencedSecurityGroupId: this.lambdaSecurityGroup.id,
+      ipProtocol: 'tcp',
+      fromPort: 443,
+      toPort: 443,
+      description: 'AWS APIs (HTTPS) from the Lambdas',
+    });
+    for (const service of Object.values(VPC_ENDPOINT_SERVICES)) {
+      if (!service.endpoint) continue;
+      new VpcEndpoint(this, `endpoint-${service.endpoint}`, {
+        vpcId: this.vpc.id,
+        serviceName: `com.amazonaws.${options.region}.${service.endpoint}`,
+        vpcEndpointType: 'Interface',
+        privateDnsEnabled: true,
+        subnetIds: this.privateSubnetIds,
+        securityGroupIds: [this.endpointSecurityGroup.id],
+        tags: tag(`endpoint-${service.endpoint}`),
       });
     }
     new VpcSecurityGroupEgressRule(this, 'alb-egress', {

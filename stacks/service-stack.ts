@@ -7,7 +7,7 @@ import type { Construct } from 'constructs';
 import { SCHEDULE } from '../functions/core/schedule';
 import { jobFunctionName, LAMBDA_FUNCTIONS, WEBSOCKET_ROUTES } from '../functions/handlers/lambda-functions';
 import { Cache } from './cache';
-import type { EnvironmentSettings } from './config';
+import { type EnvironmentSettings, secretRecoveryWindowDays } from './config';
 import { DATABASE_NAME, Database } from './database';
 import { Functions, type PolicyStatement } from './functions';
 import { HttpApi } from './http-api';
@@ -30,6 +30,11 @@ export interface ServiceStackOptions {
 const WEBSOCKET_FUNCTIONS = new Set([...WEBSOCKET_ROUTES.map((r) => r.functionName), 'relay']);
 const MAILING_FUNCTIONS = new Set([jobFunctionName('reminders'), jobFunctionName('daily-report')]);
 const ASYNC_FUNCTIONS = [...SCHEDULE.map((job) => jobFunctionName(job.name)), 'relay'];
+/**
+ * Functions that never run SQL: they get neither the Data API nor the database's master secret (every
+ * function reads the JWT key and the Redis token: the services are built at cold start).
+ */
+export const FUNCTIONS_WITHOUT_DATABASE = new Set(['health', 'api-openapi']);
 
 /** The whole service in one environment: network, data, functions, entry points, schedules, mail. */
 export class ServiceStack extends TerraformStack {
@@ -67,6 +72,7 @@ export class ServiceStack extends TerraformStack {
     const zones: [string, string] = [`${settings.region}a`, `${settings.region}b`];
     this.network = new Network(this, 'network', {
       prefix,
+      region: settings.region,
       availabilityZones: zones,
       natPerZone: settings.multiAz,
     });
@@ -83,19 +89,27 @@ export class ServiceStack extends TerraformStack {
       subnetIds: this.network.privateSubnetIds,
       securityGroupId: this.network.cacheSecurityGroup.id,
     });
-    const mail = new Mail(this, 'mail', { from: settings.emailFrom });
-    const jwt = signingKeySecret(this, prefix);
+    const mail = new Mail(this, 'mail', {
+      from: settings.emailFrom,
+      region: settings.region,
+      ownsIdentity: settings.ownsSenderIdentity,
+      sandbox: settings.mailSandbox,
+    });
+    const jwt = signingKeySecret(this, prefix, settings);
     this.webSocketApi = new WebSocketApi(this, 'websocket', { prefix, settings });
 
     const secretsEveryoneReads = [this.cache.authTokenSecretArn, jwt];
     const grants = (name: string): PolicyStatement[] => {
+      const usesDatabase = !FUNCTIONS_WITHOUT_DATABASE.has(name);
       const statements: PolicyStatement[] = [
         {
           Effect: 'Allow',
           Action: ['secretsmanager:GetSecretValue'],
-          Resource: [...secretsEveryoneReads, this.database.secretArn],
+          Resource: usesDatabase ? [...secretsEveryoneReads, this.database.secretArn] : secretsEveryoneReads,
         },
-        {
+      ];
+      if (usesDatabase) {
+        statements.push({
           Effect: 'Allow',
           Action: [
             'rds-data:ExecuteStatement',
@@ -105,8 +119,8 @@ export class ServiceStack extends TerraformStack {
             'rds-data:RollbackTransaction',
           ],
           Resource: [this.database.cluster.arn],
-        },
-      ];
+        });
+      }
       if (WEBSOCKET_FUNCTIONS.has(name)) {
         statements.push({
           Effect: 'Allow',
@@ -118,7 +132,7 @@ export class ServiceStack extends TerraformStack {
         statements.push({
           Effect: 'Allow',
           Action: ['ses:SendEmail', 'ses:SendRawEmail'],
-          Resource: [mail.identity.arn],
+          Resource: mail.sendResources,
         });
       }
       if (name === jobFunctionName('backup')) {
@@ -140,6 +154,7 @@ export class ServiceStack extends TerraformStack {
       subnetIds: this.network.privateSubnetIds,
       securityGroupIds: [this.network.lambdaSecurityGroup.id],
       grants,
+      reservedConcurrency: settings.lambda.reservedConcurrency,
       ...(options.bundleDir ? { bundleDir: options.bundleDir } : {}),
       environment: {
         NODE_ENV: 'production',
@@ -208,14 +223,14 @@ export class ServiceStack extends TerraformStack {
 }
 
 /** The JWT signing key: generated once into Secrets Manager, read by the functions at cold start. */
-function signingKeySecret(scope: Construct, prefix: string): string {
+function signingKeySecret(scope: Construct, prefix: string, settings: EnvironmentSettings): string {
   const value = new DataAwsSecretsmanagerRandomPassword(scope, 'jwt-random', {
     passwordLength: 64,
     excludePunctuation: true,
   });
   const secret = new SecretsmanagerSecret(scope, 'jwt-secret', {
     name: `${prefix}/jwt-signing-key`,
-    recoveryWindowInDays: 7,
+    recoveryWindowInDays: secretRecoveryWindowDays(settings),
   });
   new SecretsmanagerSecretVersion(scope, 'jwt-secret-value', {
     secretId: secret.id,

@@ -44,6 +44,10 @@ export class WebSocketApi extends Construct {
     this.manageConnectionsArn = `${this.api.executionArn}/${WEBSOCKET_STAGE}/POST/@connections/*`;
   }
 
+  /**
+   * The stage names no route (no route settings), so it need not wait for them; it cannot, either: the
+   * functions read its URL, and the routes need the functions.
+   */
   route(functions: Functions): void {
     const integrations = new Map<string, Apigatewayv2Integration>();
     for (const { routeKey, functionName } of WEBSOCKET_ROUTES) {
@@ -53,6 +57,8 @@ export class WebSocketApi extends Construct {
         integration = new Apigatewayv2Integration(this, `${functionName}-integration`, {
           apiId: this.api.id,
           integrationType: 'AWS_PROXY',
+          // WebSocket APIs require POST for Lambda proxy integrations.
+          integrationMethod: 'POST',
           integrationUri: fn.invokeArn,
         });
         integrations.set(functionName, integration);

@@ -1,4 +1,5 @@
 import { existsSync, mkdtempSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Testing } from 'cdktf';
@@ -11,8 +12,14 @@ import {
   LAMBDA_FUNCTIONS,
   WEBSOCKET_ROUTES,
 } from '../../functions/handlers/lambda-functions';
-import { ENVIRONMENTS, type EnvironmentSettings } from '../../stacks/config';
+import {
+  deployProblems,
+  ENVIRONMENTS,
+  type EnvironmentSettings,
+  environmentsFrom,
+} from '../../stacks/config';
 import { toEventBridgeCron } from '../../stacks/cron';
+import { VPC_ENDPOINT_SERVICES } from '../../stacks/network';
 import { ServiceStack } from '../../stacks/service-stack';
 import { captureEmf } from '../support/emf';
 
@@ -280,5 +287,233 @@ describe('the AWS stack (CDKTF, synthesized offline)', () => {
     });
     const lockfile = synth(ENVIRONMENTS.prod, { stateBucket: 'tf-state' });
     expect(lockfile.json.terraform.backend.s3).toMatchObject({ use_lockfile: true });
+  });
+});
+
+// Issue 17: what a first real `cdktf deploy` (and the days after it) would hit, checked offline.
+describe('the AWS stack against the providers’ rules', () => {
+  const deployEnv = {
+    EMAIL_FROM: 'tickets@tickets.example-shop.io',
+    FRONTEND_URL: 'https://tickets.example-shop.io, https://admin.example-shop.io',
+    CERTIFICATE_ARN: 'arn:aws:acm:ap-southeast-1:123456789012:certificate/abc',
+  };
+  const settings = environmentsFrom(deployEnv);
+  let prod: ReturnType<typeof synth>;
+  let dev: ReturnType<typeof synth>;
+  const keyed = (s: ReturnType<typeof synth>, type: string) => Object.entries(s.json.resource[type] ?? {});
+
+  beforeAll(() => {
+    prod = synth(settings.prod, { stateBucket: 'tf-state' });
+    dev = synth(settings.dev);
+  });
+
+  it('makes each stage with route settings depend on every route of its API (a missing route is a NotFoundException)', () => {
+    for (const stack of [prod, dev]) {
+      const routes = keyed(stack, 'aws_apigatewayv2_route');
+      const stages = stack.all('aws_apigatewayv2_stage').filter((s) => s.route_settings?.length);
+      expect(stages).toHaveLength(1);
+      for (const stage of stages) {
+        const own = routes.filter(([, route]) => route.api_id === stage.api_id).map(([key]) => key);
+        expect(own.length).toBeGreaterThan(0);
+        for (const key of own) expect(stage.depends_on ?? [], key).toContain(`aws_apigatewayv2_route.${key}`);
+      }
+      const http = stages.find((s) => s.name === '$default');
+      const named = (http?.route_settings ?? []).map((r: { route_key: string }) => r.route_key);
+      const keys = stack.all('aws_apigatewayv2_route').map((r) => r.route_key);
+      for (const key of named) expect(keys).toContain(key);
+    }
+  });
+
+  it('pins Aurora to a major version and lets minor upgrades happen without a downgrade plan', () => {
+    for (const stack of [prod, dev]) {
+      const [cluster] = stack.all('aws_rds_cluster');
+      expect(cluster?.engine_version).toMatch(/^\d+$/);
+      expect(cluster?.lifecycle?.ignore_changes).toContain('engine_version');
+      expect(cluster?.allow_major_version_upgrade ?? false).toBe(false);
+      for (const instance of stack.all('aws_rds_cluster_instance')) {
+        expect(String(instance.engine_version ?? '')).not.toMatch(/^\d+\.\d+/);
+        expect(instance.auto_minor_version_upgrade ?? true).toBe(true);
+      }
+    }
+  });
+
+  it('integrates every Lambda proxy integration with POST (WebSocket APIs require it)', () => {
+    const integrations = prod.all('aws_apigatewayv2_integration');
+    expect(integrations.length).toBeGreaterThan(0);
+    for (const integration of integrations) {
+      expect(integration.integration_type).toBe('AWS_PROXY');
+      expect(integration.integration_method, integration.integration_uri).toBe('POST');
+    }
+  });
+
+  it('answers browser preflights on the HTTP API for the FRONTEND_URL origins, with the headers the clients send', () => {
+    const http = prod.all('aws_apigatewayv2_api').find((a) => a.protocol_type === 'HTTP');
+    expect(http?.cors_configuration).toMatchObject({
+      allow_origins: ['https://tickets.example-shop.io', 'https://admin.example-shop.io'],
+      allow_headers: expect.arrayContaining(['authorization', 'content-type', 'idempotency-key']),
+      expose_headers: expect.arrayContaining(['retry-after']),
+    });
+    const methods = new Set(HTTP_ROUTES.map((route) => route.method));
+    expect(new Set(http?.cors_configuration.allow_methods)).toEqual(new Set([...methods, 'OPTIONS']));
+    const none = synth(environmentsFrom({ ...deployEnv, FRONTEND_URL: '' }).dev);
+    expect(none.all('aws_apigatewayv2_api').find((a) => a.protocol_type === 'HTTP')?.cors_configuration).toBe(
+      undefined,
+    );
+  });
+
+  it('creates the SES sender identity in one stack of the account only; the dev policy works in the sandbox', () => {
+    const identities = [...prod.all('aws_ses_email_identity'), ...dev.all('aws_ses_email_identity')];
+    expect(identities).toEqual([expect.objectContaining({ email: deployEnv.EMAIL_FROM })]);
+    const sesResources = (stack: ReturnType<typeof synth>) =>
+      stack
+        .all('aws_iam_role_policy')
+        .flatMap((p) => JSON.parse(p.policy).Statement)
+        .filter((s: { Action: string[] }) => s.Action.includes('ses:SendEmail'))
+        .flatMap((s: { Resource: string[] }) => s.Resource);
+    // Sandbox: SES authorizes the recipients' identities too, so the policy names the account's identities.
+    expect(sesResources(dev).length).toBeGreaterThan(0);
+    for (const resource of sesResources(dev)) expect(resource).toMatch(/:identity\/\*$/);
+    for (const resource of sesResources(prod)) expect(resource).toMatch(/aws_ses_email_identity\..*\.arn/);
+    const devOwner = environmentsFrom({ ...deployEnv, SES_IDENTITY_OWNER: 'dev' });
+    expect(synth(devOwner.prod).all('aws_ses_email_identity')).toHaveLength(0);
+    expect(synth(devOwner.dev).all('aws_ses_email_identity')).toHaveLength(1);
+  });
+
+  it('refuses to deploy without EMAIL_FROM, with an unverifiable one, and prod without remote state or TLS', () => {
+    const ok = { stateBucket: 'tf-state', emailFromSet: true };
+    expect(deployProblems(settings.prod, ok)).toEqual([]);
+    expect(deployProblems(settings.dev, { emailFromSet: true })).toEqual([]);
+    expect(deployProblems(environmentsFrom({}).dev, { emailFromSet: false })).toEqual([
+      expect.stringMatching(/^concert-tickets-dev: set EMAIL_FROM/),
+    ]);
+    for (const address of ['tickets@example.com', 'a@mail.example.org', 'me@shop.test', 'nobody'])
+      expect(
+        deployProblems(environmentsFrom({ EMAIL_FROM: address }).dev, { emailFromSet: true }),
+        address,
+      ).toEqual([expect.stringContaining('EMAIL_FROM')]);
+    const bare = environmentsFrom({ EMAIL_FROM: deployEnv.EMAIL_FROM }).prod;
+    const problems = deployProblems(bare, { emailFromSet: true });
+    expect(problems).toEqual([
+      expect.stringContaining('TF_STATE_BUCKET'),
+      expect.stringContaining('CERTIFICATE_ARN'),
+    ]);
+    for (const line of problems) expect(line).not.toContain('\n');
+  });
+
+  it('lets dev be destroyed and re-created at once; prod keeps its recovery windows and its vault', () => {
+    for (const secret of dev.all('aws_secretsmanager_secret')) expect(secret.recovery_window_in_days).toBe(0);
+    for (const secret of prod.all('aws_secretsmanager_secret'))
+      expect(secret.recovery_window_in_days).toBe(7);
+    expect(dev.all('aws_backup_vault')[0]?.force_destroy).toBe(true);
+    expect(prod.all('aws_backup_vault')[0]?.force_destroy ?? false).toBe(false);
+    expect(dev.all('aws_lb')[0]?.enable_deletion_protection).toBe(false);
+    expect(dev.all('aws_rds_cluster')[0]).toMatchObject({
+      deletion_protection: false,
+      skip_final_snapshot: true,
+    });
+  });
+
+  it('gives each function the VPC actions Lambda needs, its policy before it starts, and only the secrets it reads', () => {
+    // AWSLambdaVPCAccessExecutionRole, the managed policy Lambda documents for VPC functions.
+    const vpcActions = [
+      'ec2:CreateNetworkInterface',
+      'ec2:DescribeNetworkInterfaces',
+      'ec2:DescribeSubnets',
+      'ec2:DeleteNetworkInterface',
+      'ec2:AssignPrivateIpAddresses',
+      'ec2:UnassignPrivateIpAddresses',
+    ];
+    const policies = keyed(prod, 'aws_iam_role_policy');
+    for (const [, fn] of keyed(prod, 'aws_lambda_function')) {
+      const role = String(fn.role).replace(/\.arn\}$/, '.id}');
+      const own = policies.filter(([, policy]) => policy.role === role);
+      expect(own, fn.function_name).toHaveLength(1);
+      const [key, policy] = own[0] as [string, any];
+      expect(fn.depends_on, fn.function_name).toContain(`aws_iam_role_policy.${key}`);
+      const statements = JSON.parse(policy.policy).Statement as { Action: string[]; Resource: string[] }[];
+      expect(statements.flatMap((s) => s.Action)).toEqual(expect.arrayContaining(vpcActions));
+      const name = String(fn.function_name).replace(/^cts-prod-/, '');
+      const readsDatabase = statements.some(
+        (s) =>
+          s.Action.some((a) => a.startsWith('rds-data:')) ||
+          s.Resource.some((r) => /master_user_secret/.test(r)),
+      );
+      expect(readsDatabase, name).toBe(!['health', 'api-openapi'].includes(name));
+    }
+  });
+
+  it('reserves concurrency for the relay and the WebSocket functions', () => {
+    const functions = prod.all('aws_lambda_function');
+    for (const name of ['relay', ...new Set(WEBSOCKET_ROUTES.map((route) => route.functionName))]) {
+      const fn = functions.find((f) => f.function_name === `cts-prod-${name}`);
+      expect(fn?.reserved_concurrent_executions, name).toBeGreaterThan(0);
+    }
+    expect(functions.find((f) => f.function_name === 'cts-prod-relay')?.reserved_concurrent_executions).toBe(
+      2,
+    );
+  });
+
+  it('reaches every AWS API the functions call through an interface endpoint, or names why not', async () => {
+    const { dependencies } = JSON.parse(await readFile('package.json', 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    const clients = Object.keys(dependencies).filter((name) => name.startsWith('@aws-sdk/client-'));
+    const endpoints = prod.all('aws_vpc_endpoint');
+    const services = endpoints.map((e) =>
+      String(e.service_name).replace(/^com\.amazonaws\.ap-southeast-1\./, ''),
+    );
+    for (const client of clients) {
+      const service = VPC_ENDPOINT_SERVICES[client];
+      expect(service, `${client}: no endpoint and no reason`).toBeDefined();
+      if (service?.endpoint) expect(services).toContain(service.endpoint);
+    }
+    for (const endpoint of endpoints) {
+      expect(endpoint).toMatchObject({ vpc_endpoint_type: 'Interface', private_dns_enabled: true });
+      expect(String(endpoint.subnet_ids)).toMatch(/private/);
+    }
+    const https = prod
+      .all('aws_vpc_security_group_ingress_rule')
+      .filter((rule) => String(rule.security_group_id).includes('endpoints'));
+    expect(https).toEqual([
+      expect.objectContaining({
+        from_port: 443,
+        referenced_security_group_id: expect.stringMatching(/lambda-sg/),
+      }),
+    ]);
+  });
+});
+
+describe('the synthesized graph', () => {
+  it('has no dependency cycle (Terraform refuses a cycle at plan; found here without a binary)', () => {
+    const settings = environmentsFrom({ EMAIL_FROM: 'tickets@tickets.example-shop.io' });
+    for (const stack of [synth(settings.prod, { stateBucket: 'tf-state' }), synth(settings.dev)]) {
+      const edges = new Map<string, Set<string>>();
+      const nodes: [string, unknown][] = [];
+      for (const [type, byName] of Object.entries(stack.json.resource))
+        for (const [name, body] of Object.entries(byName)) nodes.push([`${type}.${name}`, body]);
+      for (const [type, byName] of Object.entries(stack.json.data ?? {}))
+        for (const [name, body] of Object.entries(byName)) nodes.push([`data.${type}.${name}`, body]);
+      const known = new Set(nodes.map(([id]) => id));
+      for (const [id, body] of nodes) {
+        const text = JSON.stringify(body);
+        const refs = new Set<string>();
+        for (const m of text.matchAll(/(data\.)?(aws_[a-z0-9_]+)\.([A-Za-z0-9_-]+)/g)) {
+          const ref = `${m[1] ?? ''}${m[2]}.${m[3]}`;
+          if (known.has(ref) && ref !== id) refs.add(ref);
+        }
+        edges.set(id, refs);
+      }
+      const state = new Map<string, 'open' | 'done'>();
+      const visit = (id: string, path: string[]): void => {
+        if (state.get(id) === 'done') return;
+        if (state.get(id) === 'open') throw new Error(`cycle: ${[...path, id].join(' -> ')}`);
+        state.set(id, 'open');
+        for (const next of edges.get(id) ?? []) visit(next, [...path, id]);
+        state.set(id, 'done');
+      };
+      expect(() => {
+        for (const id of edges.keys()) visit(id, []);
+      }).not.toThrow();
+    }
   });
 });
