@@ -40,6 +40,7 @@ export function repositorySuite(driver: string, open: () => Promise<SuiteDatabas
           '002_jobs.sql',
           '003_hold_batches.sql',
           '004_reservation_refusals.sql',
+          '006_hold_vs_cancel.sql',
         ]),
       );
       users = new SqlUserRepository(suite.db);
@@ -419,6 +420,40 @@ export function repositorySuite(driver: string, open: () => Promise<SuiteDatabas
       expect(rows[0]?.n).toBe(1);
       await expectNoOversell(suite.db);
     });
+
+    // Follow-up of issues 14/15: the reserve path share-locks each concert once per batch, before its
+    // members read it; a member whose concert id is not a uuid still fails alone, and the lock is taken in
+    // PostgreSQL's every accepted spelling of a uuid.
+    it.each([
+      ['batched per tier', true],
+      ['one statement per request', false],
+    ])(
+      'refuses holds on a cancelled concert; a malformed concert id fails alone (%s)',
+      async (_l, batchHolds) => {
+        const repository = new SqlReservationRepository(suite.db, { batchHolds });
+        const buyers = await Promise.all(Array.from({ length: 4 }, newUser));
+        const open = await newConcert(100, 4);
+        const closed = await newConcert(100, 4);
+        const cancelled = await concerts.update(closed.concertId, {
+          status: 'cancelled',
+          tierChanges: [],
+          newTiers: [],
+        });
+        expect(cancelled.kind).toBe('updated');
+        const [a, b, c, d] = buyers as [string, string, string, string];
+        const settled = await Promise.allSettled([
+          repository.hold(holdRequest({ userId: a, ...open })),
+          repository.hold(holdRequest({ userId: b, concertId: 'not-a-uuid', tierId: open.tierId })),
+          repository.hold(
+            holdRequest({ userId: c, concertId: open.concertId.toUpperCase(), tierId: open.tierId }),
+          ),
+          repository.hold(holdRequest({ userId: d, concertId: closed.concertId, tierId: closed.tierId })),
+        ]);
+        const kinds = settled.map((s) => (s.status === 'fulfilled' ? s.value.kind : 'rejected'));
+        expect(kinds).toEqual(['created', 'rejected', 'created', 'not-on-sale']);
+        await expectNoOversell(suite.db);
+      },
+    );
 
     // Issue 14 item 6: confirming needs the concert on sale, checked in the same statement.
     it.each(['paused', 'cancelled'])(
