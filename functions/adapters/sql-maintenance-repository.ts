@@ -54,13 +54,20 @@ export class SqlMaintenanceRepository implements MaintenanceRepository {
     return rows.map((row) => asString(row.email));
   }
 
+  /**
+   * Only holds that never sold go: a reservation that was confirmed and later cancelled (its concert was
+   * cancelled) is a refund record, kept with its tickets, which would also refuse its deletion on their
+   * foreign key. `confirmed_at` marks every sale; the ticket check covers any row written otherwise.
+   */
   async purgeStaleReservations(days: number, asOf?: Date): Promise<number> {
     const rows = await this.db.query(
-      `DELETE FROM reservations
-        WHERE status IN ('expired', 'cancelled')
-          AND coalesce(expired_at, cancelled_at, expires_at)
+      `DELETE FROM reservations r
+        WHERE r.status IN ('expired', 'cancelled')
+          AND r.confirmed_at IS NULL
+          AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.reservation_id = r.id)
+          AND coalesce(r.expired_at, r.cancelled_at, r.expires_at)
               < coalesce($2::timestamptz, now()) - make_interval(days => $1::integer)
-       RETURNING id`,
+       RETURNING r.id`,
       [days, asOf?.toISOString() ?? null],
     );
     return rows.length;

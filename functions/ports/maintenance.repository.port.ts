@@ -43,7 +43,8 @@ export interface MaintenanceRepository {
   adminEmails(): Promise<string[]>;
   /**
    * Deletes expired and cancelled reservations that ended more than `days` before `asOf` (default: the
-   * database's now); returns how many.
+   * database's now) and never sold; returns how many. A reservation that was confirmed and then cancelled
+   * (its concert was cancelled) is a refund record and is kept, with its tickets, for good.
    */
   purgeStaleReservations(days: number, asOf?: Date): Promise<number>;
   /** Deletes sent or dead e-mails and job runs older than `days` before `asOf` (default: now). */
