@@ -2,6 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { redisKeys } from '../../functions/adapters/redis-keys';
 import { type JobReport, runJob } from '../../functions/core/jobs.service';
 import type { Concert } from '../../functions/core/model';
 import type { RealtimeMessage } from '../../functions/core/realtime';
@@ -247,8 +248,16 @@ describe('scheduled jobs on PostgreSQL, Redis and a real SMTP server', () => {
     const { registry } = t.service.services.realtime;
     await registry.register('live-connection', { userId: null, admin: false });
     await registry.watch('live-connection', concert.id);
-    await registry.watch('dead-connection', concert.id);
-    await t.service.services.redis?.sadd(`${prefix}ws:concert:${concert.id}`, 'dead-connection');
+    // The registry's layout (sorted set scored by deadline ms): one id whose time ran out, one whose
+    // deadline is still ahead but whose connection hash is gone (it died without a $disconnect).
+    const redis = t.service.services.redis;
+    if (!redis) throw new Error('this test needs Redis');
+    const watchersKey = redisKeys(prefix).concertWatchers(concert.id);
+    await redis.zadd(watchersKey, Date.now() - HOUR, 'timed-out-connection');
+    await redis.zadd(watchersKey, Date.now() + HOUR, 'dead-connection');
+    expect((await redis.zrange(watchersKey, 0, -1)).sort()).toEqual(
+      ['dead-connection', 'live-connection', 'timed-out-connection'].sort(),
+    );
 
     const reports = await twiceAtOnce('weekly-housekeeping');
 
@@ -261,6 +270,8 @@ describe('scheduled jobs on PostgreSQL, Redis and a real SMTP server', () => {
     ]);
     expect(left.map((row) => row.id).sort()).toEqual([recent, kept].sort());
     expect(await registry.watchers(concert.id)).toEqual(['live-connection']);
+    expect(await redis.zrange(watchersKey, 0, -1)).toEqual(['live-connection']);
+    expect(reports.reduce((sum, r) => sum + (r.counts.connections ?? 0), 0)).toBe(2);
     await expectNoOversell(db());
   });
 
