@@ -1,9 +1,7 @@
-import { z } from 'zod';
 import { notFound } from '../core/errors';
 import { localDate } from '../core/jobs.service';
 import { httpHandler } from './http/http-handler';
-
-const reportDate = z.iso.date();
+import { calendarDate } from './http/schemas';
 
 export const handler = httpHandler('admin-daily-report', async (request, services) => {
   await request.admin();
@@ -11,7 +9,7 @@ export const handler = httpHandler('admin-daily-report', async (request, service
   const date =
     raw === undefined
       ? localDate(new Date(), services.config.scheduleTimeZone)
-      : request.validate(reportDate, raw, 'The date');
+      : request.validate(calendarDate, raw, 'The date');
   const report = await services.reports.find(date);
   if (!report) throw notFound(`A report for ${date}`);
   return { status: 200, body: { report } };

@@ -13,14 +13,21 @@ const concertStatus = z.enum(['on-sale', 'paused', 'cancelled']);
 const isoTime = z.iso.datetime({ offset: true });
 /** Concert and tier text: PostgreSQL text cannot hold NUL, and no name needs a control character. */
 const concertText = (max: number) => text(max).regex(/^[^\u0000-\u001f\u007f]*$/, 'no control characters');
-/** An admin-set date: ISO-8601 with an offset, inside CONCERT_LIMITS' sane range (else 400, never a 500). */
-const adminDate = isoTime.refine(
-  (value) => {
-    const at = Date.parse(value);
-    return at >= Date.parse(CONCERT_LIMITS.earliestDate) && at < Date.parse(CONCERT_LIMITS.latestDate);
-  },
-  { message: `a date from ${CONCERT_LIMITS.earliestDate} up to ${CONCERT_LIMITS.latestDate}` },
-);
+/** True when `at` (ms since the epoch) lies in CONCERT_LIMITS' sane range [earliestDate, latestDate). */
+const inSaneRange = (at: number) =>
+  at >= Date.parse(CONCERT_LIMITS.earliestDate) && at < Date.parse(CONCERT_LIMITS.latestDate);
+/**
+ * An admin-set date: ISO-8601 with an offset, inside CONCERT_LIMITS' sane range (else 400, never a 500).
+ * Every date/time field of a request (body or query) takes this or `calendarDate`: PostgreSQL refuses
+ * years such as 0000, and no field of this service means anything outside the range.
+ */
+export const adminDate = isoTime.refine((value) => inSaneRange(Date.parse(value)), {
+  message: `a date from ${CONCERT_LIMITS.earliestDate} up to ${CONCERT_LIMITS.latestDate}`,
+});
+/** A calendar day (YYYY-MM-DD, e.g. a report's `date` query) inside the same range (else 400). */
+export const calendarDate = z.iso.date().refine((value) => inSaneRange(Date.parse(`${value}T00:00:00Z`)), {
+  message: `a day from ${CONCERT_LIMITS.earliestDate.slice(0, 10)} up to ${CONCERT_LIMITS.latestDate.slice(0, 10)} (exclusive)`,
+});
 
 export const registerBody = z.object({
   email: z.email().max(254).transform(canonicalEmail),
