@@ -66,6 +66,40 @@ describe('the service as a process (npm start)', () => {
     }
   }, 120_000);
 
+  it('keeps an answered hold on the embedded database when the process is SIGKILLed right after', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'cts-embedded-kill-'));
+    const port = await freePort();
+    const api = new ApiClient(`http://127.0.0.1:${port}`);
+    const first = spawnServer({ PORT: String(port), DATA_DIR: dataDir });
+    let second: ReturnType<typeof spawnServer> | undefined;
+    try {
+      await waitForReady(api.baseUrl, 90_000).catch((error) => {
+        throw new Error(`${error}: ${first.output()}`);
+      });
+      const fan = await api.register('durable@example.test');
+      const concert = (await api.request('GET', '/api/concerts')).body.concerts[0];
+      const hold = await api.request('POST', '/api/reservations', {
+        token: fan,
+        body: { concertId: concert.id, tierId: concert.tiers[0].id, quantity: 1 },
+      });
+      expect(hold.status).toBe(201);
+      first.child.kill('SIGKILL');
+      await first.exited;
+
+      second = spawnServer({ PORT: String(port), DATA_DIR: dataDir });
+      await waitForReady(api.baseUrl, 90_000).catch((error) => {
+        throw new Error(`${error}: ${second?.output()}`);
+      });
+      const after = await api.request('GET', `/api/reservations/${hold.body.reservation.id}`, { token: fan });
+      expect(after.status).toBe(200);
+      expect(after.body.reservation.status).toBe('held');
+    } finally {
+      first.child.kill('SIGKILL');
+      second?.child.kill('SIGKILL');
+      await second?.exited;
+    }
+  }, 240_000);
+
   describe('on PostgreSQL', () => {
     let database: TestDatabase;
     beforeAll(async () => {
