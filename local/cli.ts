@@ -14,7 +14,7 @@ import { isJobName, SCHEDULE } from '../functions/core/schedule';
 import { migrate } from '../functions/db/migrate';
 import { exitWithError } from './cli-errors';
 import { seedSampleData } from './sample-data';
-import { scheduledTimeFromArgument } from './scheduled-time';
+import { reportDateFromArgument, scheduledTimeFromArgument } from './scheduled-time';
 
 const run = promisify(execFile);
 const say = (line: string) => console.log(line);
@@ -89,8 +89,7 @@ export function operatorCli(): Command {
     .action((name: string, { at, date }: { at?: string; date?: string }) =>
       withServices(async (services) => {
         if (!isJobName(name)) throw new Error(`unknown job "${name}"`);
-        if (date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(date))
-          throw new Error('--date takes YYYY-MM-DD');
+        reportDateFromArgument(date);
         const scheduledAt = scheduledTimeFromArgument(
           at,
           name,

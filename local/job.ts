@@ -5,7 +5,7 @@ import { loadConfig } from '../functions/config/service-config';
 import { runJob } from '../functions/core/jobs.service';
 import { isJobName, SCHEDULE } from '../functions/core/schedule';
 import { exitWithError } from './cli-errors';
-import { scheduledTimeFromArgument } from './scheduled-time';
+import { reportDateFromArgument, scheduledTimeFromArgument } from './scheduled-time';
 
 const HELP = `Usage: npm run job -- <name> [--at <ISO time>|now|tick] [--date YYYY-MM-DD]
 
@@ -44,8 +44,7 @@ async function main(): Promise<void> {
   }
   if (!isJobName(name))
     throw new Error(`unknown job "${name}"; one of ${SCHEDULE.map((j) => j.name).join(', ')}`);
-  if (values.date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(values.date))
-    throw new Error('--date takes YYYY-MM-DD');
+  reportDateFromArgument(values.date);
 
   const config = loadConfig(process.env);
   const scheduledAt = scheduledTimeFromArgument(values.at, name, config.scheduleTimeZone, new Date(), 'tick');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { reminderWindow } from '../../functions/core/jobs.service';
 import { latestTick, localDate, startOfLocalDay } from '../../functions/core/schedule';
-import { scheduledTimeFromArgument } from '../../local/scheduled-time';
+import { reportDateFromArgument, scheduledTimeFromArgument } from '../../local/scheduled-time';
 
 const at = (iso: string) => new Date(iso);
 const HOUR = 3_600_000;
@@ -68,5 +68,19 @@ describe('scheduled times and local days in a zone with daylight saving (Europe/
       /--at/,
     );
     expect(() => scheduledTimeFromArgument('yesterday', 'reminders', zone, now, 'now')).toThrow(/--at/);
+  });
+
+  it('--at and --date refuse times the database cannot store, as requests do (0000-01-01 was a 500-like crash)', () => {
+    const now = at('2026-06-11T00:20:00+02:00');
+    expect(() => scheduledTimeFromArgument('0000-01-01T00:00:00Z', 'reminders', zone, now, 'now')).toThrow(
+      /--at/,
+    );
+    expect(() => scheduledTimeFromArgument('9999-12-31T00:00:00Z', 'reminders', zone, now, 'now')).toThrow(
+      /--at/,
+    );
+    expect(() => reportDateFromArgument('0000-01-01')).toThrow(/--date/);
+    expect(() => reportDateFromArgument('2026-02-30')).toThrow(/--date/);
+    expect(reportDateFromArgument('2026-03-29')).toBe('2026-03-29');
+    expect(reportDateFromArgument(undefined)).toBeUndefined();
   });
 });

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { type JobOptions, type JobReport, runJob } from '../../core/jobs.service';
 import type { JobName } from '../../core/schedule';
 import { getServices } from '../http/runtime';
+import { adminDate, calendarDate } from '../http/schemas';
 
 /**
  * What EventBridge Scheduler sends (stacks/schedules.ts): `scheduledAt` is its context attribute
@@ -10,8 +11,8 @@ import { getServices } from '../http/runtime';
  * firing. `date` lets an operator re-run one day's report by hand.
  */
 const jobEvent = z.object({
-  scheduledAt: z.iso.datetime({ offset: true }).optional(),
-  date: z.iso.date().optional(),
+  scheduledAt: adminDate.optional(),
+  date: calendarDate.optional(),
 });
 
 /**
