@@ -50,6 +50,7 @@ export async function updateConcert(
     case 'updated':
       deps.events.concertChanged(id);
       deps.events.notifyAdmins({ event: 'concert-updated', concertId: id });
+      if (outcome.cancelled) deps.events.notifyAdmins({ event: 'concert-cancelled', concertId: id });
       return outcome.concert;
     case 'too-many-tiers':
       throw new TicketingError('VALIDATION_FAILED', `A concert has at most ${outcome.max} tiers in total`, {

@@ -1,4 +1,4 @@
-import type { Concert } from './model';
+import type { Concert, ConcertStatus } from './model';
 
 /** Server → client messages of the real-time protocol (../shared/API.md, "WebSocket"). */
 export interface ConcertUpdateMessage {
@@ -7,6 +7,13 @@ export interface ConcertUpdateMessage {
   availableTickets: number;
   totalBooked: number;
   tiers: Array<{ id: string; available: number; capacity: number }>;
+  /**
+   * The concert's status as of this version (`on-sale`, `paused`, `cancelled`): a watcher learns of a
+   * cancellation from the same message that gives its released tickets back. Always sent; optional in
+   * the type because it came after the first release: a reader of an older message (a relay stream entry
+   * written before) keeps the status it holds.
+   */
+  status?: ConcertStatus;
   /** Only grows per concert; a client ignores an update older than the one it holds. */
   version: number;
 }
@@ -18,7 +25,9 @@ export type AdminEvent =
   | 'sold-out'
   | 'holds-expired'
   | 'concert-created'
-  | 'concert-updated';
+  | 'concert-updated'
+  /** Sent once, besides `concert-updated`, by the change that moved a concert to `cancelled`. */
+  | 'concert-cancelled';
 
 export interface AdminNotification {
   type: 'admin-notification';
@@ -37,6 +46,7 @@ export interface ErrorMessage {
 
 export type RealtimeMessage = ConcertUpdateMessage | AdminNotification;
 
+/** The `concert-update` a watcher gets for `concert` as it is now: counts per tier and in total, status, version. */
 export function concertUpdate(concert: Concert): ConcertUpdateMessage {
   return {
     type: 'concert-update',
@@ -44,6 +54,7 @@ export function concertUpdate(concert: Concert): ConcertUpdateMessage {
     availableTickets: concert.availableTickets,
     totalBooked: concert.totalBooked,
     tiers: concert.tiers.map((tier) => ({ id: tier.id, available: tier.available, capacity: tier.capacity })),
+    status: concert.status,
     version: concert.version,
   };
 }
@@ -56,7 +67,7 @@ export function adminNotification(
 }
 
 /**
- * A concert as a newer update says it is now (counts per tier and in total); the same object when the
+ * A concert as a newer update says it is now (counts per tier and in total, status); the same object when the
  * update is for another concert or not newer than what is held, since versions only grow.
  * The read cache and the web page both keep their copies with it.
  */
@@ -67,6 +78,8 @@ export function applyConcertUpdate(concert: Concert, update: ConcertUpdateMessag
     ...concert,
     availableTickets: update.availableTickets,
     totalBooked: update.totalBooked,
+    // An update written before `status` was part of the message leaves the status as it was.
+    status: update.status ?? concert.status,
     version: update.version,
     tiers: concert.tiers.map((tier) => {
       const fresh = tiers.get(tier.id);
@@ -78,7 +91,7 @@ export function applyConcertUpdate(concert: Concert, update: ConcertUpdateMessag
 /** What a log line says of a message: its kind, concert, and version or event. */
 export function eventSummary(message: RealtimeMessage): Record<string, string | number | undefined> {
   return message.type === 'concert-update'
-    ? { type: message.type, concertId: message.concertId, version: message.version }
+    ? { type: message.type, concertId: message.concertId, version: message.version, status: message.status }
     : {
         type: message.type,
         event: message.event,

@@ -28,6 +28,7 @@ function update(concertId: string, version: number, tiers = 1): ConcertUpdateMes
       available: 100,
       capacity: 100,
     })),
+    status: 'on-sale',
     version,
   };
 }

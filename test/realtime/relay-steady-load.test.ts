@@ -57,6 +57,7 @@ describe('the relay under steady traffic (a sale): the lease is renewed while it
           availableTickets: 10_000 - published,
           totalBooked: published,
           tiers: [],
+          status: 'on-sale',
           version: published,
         };
         await Promise.all([
