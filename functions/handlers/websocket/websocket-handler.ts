@@ -5,6 +5,7 @@ import { ConcertSnapshots } from '../../core/concert-snapshots';
 import { TicketingError } from '../../core/errors';
 import type { ErrorMessage } from '../../core/realtime';
 import type { WatcherDeps } from '../../core/watchers.service';
+import { PushFailure } from '../../ports/connection-pusher.port';
 import { getServices } from '../http/runtime';
 
 /** The part of an API Gateway WebSocket event the handlers read. */
@@ -67,15 +68,41 @@ export function watcherDeps(services: Services): WatcherDeps {
   };
 }
 
+/**
+ * The `error` message for a failure: a TicketingError keeps its code; a PushFailure (a post back to the
+ * connection failed, see {@link pushFailureMessage}) says why; anything else is INTERNAL, with no detail.
+ */
 export function errorMessage(error: unknown): ErrorMessage {
-  return error instanceof TicketingError
-    ? { type: 'error', code: error.code, message: error.message }
-    : { type: 'error', code: 'INTERNAL', message: 'Something went wrong on our side' };
+  if (error instanceof TicketingError) return { type: 'error', code: error.code, message: error.message };
+  if (error instanceof PushFailure) return pushFailureMessage(error);
+  return { type: 'error', code: 'INTERNAL', message: 'Something went wrong on our side' };
+}
+
+/**
+ * What a client is told when the answer meant for it could not be posted: `too-large` (over API Gateway's
+ * 128 KB message limit, HTTP 413) is PAYLOAD_TOO_LARGE; `throttled` (429) and `unavailable` (5xx, timeout)
+ * are SERVICE_UNAVAILABLE (try again); `refused` (another 4xx) too, though it will rarely get through.
+ */
+export function pushFailureMessage(failure: PushFailure): ErrorMessage {
+  return failure.kind === 'too-large'
+    ? {
+        type: 'error',
+        code: 'PAYLOAD_TOO_LARGE',
+        message: 'The answer is larger than one WebSocket message may be (128 KB): it cannot be sent',
+      }
+    : {
+        type: 'error',
+        code: 'SERVICE_UNAVAILABLE',
+        message: 'The answer could not be delivered to this connection: try again shortly',
+      };
 }
 
 /**
  * Wraps a WebSocket route. A refused `$connect` answers its status (API Gateway then refuses the
- * connection); on message routes an error becomes an `error` message to the client.
+ * connection); on message routes an error becomes an `error` message to the client. A post back to this
+ * one connection that fails (a PushFailure: too large, throttled, unavailable, refused) is that
+ * connection's trouble, not the service's: logged as a warning and answered PAYLOAD_TOO_LARGE or
+ * SERVICE_UNAVAILABLE (a `refused` endpoint is not posted to again), never INTERNAL.
  */
 export function websocketHandler(
   name: string,
@@ -94,6 +121,19 @@ export function websocketHandler(
       if (services.config.realtimeCoalesceMs === 0) await services.events.settled();
       return { statusCode: 200 };
     } catch (error) {
+      if (error instanceof PushFailure) {
+        services.logger.warn(
+          { err: error, route: name, connectionId, kind: error.kind },
+          'could not post the answer to the connection',
+        );
+        if (options.refuseWith) return { statusCode: options.refuseWith(error) };
+        if (error.kind !== 'refused') {
+          await reply(pushFailureMessage(error)).catch((pushError: unknown) =>
+            services.logger.warn({ err: pushError, connectionId }, 'could not send the error message'),
+          );
+        }
+        return { statusCode: 200 };
+      }
       if (!(error instanceof TicketingError))
         services.logger.error({ err: error, route: name, connectionId }, 'websocket route failed');
       if (options.refuseWith) return { statusCode: options.refuseWith(error) };
