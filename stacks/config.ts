@@ -105,6 +105,7 @@ const UNVERIFIABLE_DOMAIN = /@(?:[^@]+\.)?(?:example\.(?:com|net|org)|example|in
 /**
  * Why a stack must not be deployed with these settings: one line each, empty when it may be.
  * - EMAIL_FROM: required, and at a domain that can receive SES's verification mail;
+ * - FRONTEND_URL: origins only (scheme and host), as the shim requires;
  * - prod: TF_STATE_BUCKET (state off this machine, locked) and CERTIFICATE_ARN (no bearer tokens over
  *   plain HTTP on the ALB).
  */
@@ -125,6 +126,15 @@ export function deployProblems(
     problems.push(
       `${at}: EMAIL_FROM "${settings.emailFrom}" can never be verified by SES; use an address you receive mail at`,
     );
+  }
+  for (const origin of settings.frontendOrigins) {
+    // The shim's rule (functions/config/service-config.ts): a browser sends its origin without a path,
+    // so "https://x.io/" would never match and every preflight would fail.
+    if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
+      problems.push(
+        `${at}: FRONTEND_URL must list origins like https://tickets.example.com (got "${origin}")`,
+      );
+    }
   }
   if (settings.name === 'prod' && !deploy.stateBucket) {
     problems.push(
