@@ -17,7 +17,7 @@ export interface EnvironmentSettings {
     logRetentionDays: number;
     /**
      * Reserved concurrency per function name (AWS keeps at least 100 of the account's concurrency
-     * unreserved, so the account quota must exceed the sum by 100).
+     * unreserved, so the account quota must exceed the sum by 100: prod needs a quota of 600 or more).
      */
     reservedConcurrency: Record<string, number>;
   };
@@ -70,7 +70,9 @@ export function environmentsFrom(env: NodeJS.ProcessEnv): Record<'dev' | 'prod',
       lambda: {
         memoryMb: 512,
         logRetentionDays: 7,
-        reservedConcurrency: { relay: 2, 'ws-connect': 5, 'ws-message': 5, 'ws-disconnect': 5 },
+        // None: AWS keeps 100 unreserved, and a new account's quota (10) leaves nothing to reserve; a
+        // dev account's own quota caps the functions anyway.
+        reservedConcurrency: {},
       },
       throttling: { rate: 50, burst: 100, loginRate: 2, loginBurst: 5 },
     },

@@ -451,6 +451,12 @@ describe('the AWS stack against the providers’ rules', () => {
     expect(functions.find((f) => f.function_name === 'cts-prod-relay')?.reserved_concurrent_executions).toBe(
       2,
     );
+    // AWS keeps 100 unreserved: the sum must fit a quota the account can have (dev: none at all).
+    const reserved = functions.reduce((sum, f) => sum + (f.reserved_concurrent_executions ?? 0), 0);
+    expect(reserved + 100).toBeLessThanOrEqual(1000);
+    expect(dev.all('aws_lambda_function').every((f) => f.reserved_concurrent_executions === undefined)).toBe(
+      true,
+    );
   });
 
   it('reaches every AWS API the functions call through an interface endpoint, or names why not', async () => {
