@@ -1,5 +1,12 @@
 import pg from 'pg';
-import type { SqlDatabase, SqlExecutor, SqlRow, SqlValue } from '../ports/sql-database.port';
+import {
+  LockLostError,
+  type SqlDatabase,
+  type SqlExecutor,
+  type SqlRow,
+  type SqlValue,
+  settleLockedWork,
+} from '../ports/sql-database.port';
 import { classifyDatabaseError } from './database-errors';
 
 export interface PgDatabaseOptions {
@@ -8,13 +15,17 @@ export interface PgDatabaseOptions {
   maxConnections: number;
   statementTimeoutMs?: number;
   onPoolError?: (error: Error) => void;
+  /** How often (ms) tryWithLock checks that the session holding its lock is alive; default 30 000. */
+  lockProbeMs?: number;
 }
 
 /** node-postgres, pooled. */
 export class PgDatabase implements SqlDatabase {
   private readonly pool: pg.Pool;
+  private readonly lockProbeMs: number;
 
   constructor(options: PgDatabaseOptions) {
+    this.lockProbeMs = options.lockProbeMs ?? 30_000;
     this.pool = new pg.Pool({
       connectionString: options.connectionString,
       max: options.maxConnections,
@@ -69,34 +80,62 @@ export class PgDatabase implements SqlDatabase {
     }
   }
 
+  /**
+   * A session-level lock on a client of its own, held for the whole job; the work itself uses the pool. The
+   * lock ends with its session: when that connection fails (an error event, or a `SELECT 1` probe every
+   * `lockProbeMs` failing, which also catches a silently dead link), `lost` aborts and the call rejects
+   * with LockLostError once the work ends.
+   */
   async tryWithLock<T>(
     key: number,
-    work: () => Promise<T>,
+    work: (lost: AbortSignal) => Promise<T>,
   ): Promise<{ acquired: true; result: T } | { acquired: false }> {
-    // A session-level lock on a client of its own, held for the whole job; the work itself uses the pool.
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
     } catch (error) {
       throw classifyDatabaseError(error);
     }
+    const controller = new AbortController();
     let broken: Error | undefined;
+    const lose = (cause: unknown) => {
+      if (!controller.signal.aborted) controller.abort(new LockLostError(key, { cause }));
+    };
+    const onError = (error: Error) => {
+      broken = error;
+      lose(error);
+    };
+    const onEnd = () => lose(new Error('the lock session ended'));
+    client.on('error', onError);
+    client.on('end', onEnd);
+    let probe: NodeJS.Timeout | undefined;
     try {
       const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [
         key,
       ]);
       if (!rows[0]?.locked) return { acquired: false };
-      try {
-        return { acquired: true, result: await work() };
-      } finally {
-        await client.query('SELECT pg_advisory_unlock($1)', [key]).catch((error: Error) => {
-          broken = error; // a session that could not unlock is discarded, which frees the lock
+      probe = setInterval(() => {
+        client.query('SELECT 1').catch((error: Error) => {
+          broken = error;
+          lose(error);
         });
+      }, this.lockProbeMs);
+      try {
+        return await settleLockedWork(controller, work);
+      } finally {
+        clearInterval(probe);
+        if (!controller.signal.aborted)
+          await client.query('SELECT pg_advisory_unlock($1)', [key]).catch((error: Error) => {
+            broken = error; // a session that could not unlock is discarded, which frees the lock
+          });
       }
     } catch (error) {
-      throw classifyDatabaseError(error);
+      throw error instanceof LockLostError ? error : classifyDatabaseError(error);
     } finally {
-      client.release(broken);
+      clearInterval(probe);
+      client.off('error', onError);
+      client.off('end', onEnd);
+      client.release(broken ?? (controller.signal.aborted ? new Error('lock lost') : undefined));
     }
   }
 

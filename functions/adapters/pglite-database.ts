@@ -58,15 +58,15 @@ export class PgliteDatabase implements SqlDatabase {
     await this.db.query(FLUSH_PENDING_WAL);
   }
 
-  /** One process owns an embedded database, so an in-process set is the lock. */
+  /** One process owns an embedded database, so an in-process set is the lock; it cannot be lost. */
   async tryWithLock<T>(
     key: number,
-    work: () => Promise<T>,
+    work: (lost: AbortSignal) => Promise<T>,
   ): Promise<{ acquired: true; result: T } | { acquired: false }> {
     if (this.heldLocks.has(key)) return { acquired: false };
     this.heldLocks.add(key);
     try {
-      return { acquired: true, result: await work() };
+      return { acquired: true, result: await work(new AbortController().signal) };
     } finally {
       this.heldLocks.delete(key);
     }

@@ -8,7 +8,14 @@ import {
   type SqlParameter,
 } from '@aws-sdk/client-rds-data';
 import { TicketingError } from '../core/errors';
-import type { SqlDatabase, SqlExecutor, SqlRow, SqlValue } from '../ports/sql-database.port';
+import {
+  LockLostError,
+  type SqlDatabase,
+  type SqlExecutor,
+  type SqlRow,
+  type SqlValue,
+  settleLockedWork,
+} from '../ports/sql-database.port';
 import { awsClientConfig } from './aws-client-config';
 
 export interface RdsDataOptions {
@@ -19,7 +26,12 @@ export interface RdsDataOptions {
   /** Only for a local endpoint that speaks the Data API. */
   endpoint?: string;
   credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** How often (ms) tryWithLock keeps its transaction alive; default 60 000 (a third of the idle limit). */
+  keepAliveMs?: number;
 }
+
+/** A Data API transaction with no statement for this long (ms) is ended by the service (AWS: 3 minutes). */
+const TRANSACTION_IDLE_LIMIT_MS = 180_000;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -77,10 +89,16 @@ export class RdsDataDatabase implements SqlDatabase {
     }
   }
 
-  /** The lock lives in an open transaction (the Data API has no sessions), kept alive while the work runs. */
+  /**
+   * The lock lives in an open transaction (the Data API has no sessions), kept alive by a `SELECT 1` every
+   * `keepAliveMs` while the work runs. Data API transactions end after 3 minutes without a statement
+   * (AWS: "Calling the Amazon RDS Data API", transaction timeouts): a keep-alive the API refuses (the
+   * transaction is gone), or keep-alives failing until the next would come too late, means the lock is
+   * gone: `lost` aborts and the call rejects with LockLostError once the work ends.
+   */
   async tryWithLock<T>(
     key: number,
-    work: () => Promise<T>,
+    work: (lost: AbortSignal) => Promise<T>,
   ): Promise<{ acquired: true; result: T } | { acquired: false }> {
     const transactionId = await this.begin();
     let keepAlive: NodeJS.Timeout | undefined;
@@ -91,12 +109,25 @@ export class RdsDataDatabase implements SqlDatabase {
         transactionId,
       );
       if (row?.locked !== true) return { acquired: false };
-      // Data API transactions end after 3 minutes without a statement.
-      keepAlive = setInterval(
-        () => void this.execute('SELECT 1', [], transactionId).catch(() => undefined),
-        60_000,
-      );
-      return { acquired: true, result: await work() };
+      const controller = new AbortController();
+      const interval = this.options.keepAliveMs ?? 60_000;
+      let lastAlive = Date.now();
+      keepAlive = setInterval(() => {
+        this.execute('SELECT 1', [], transactionId).then(
+          () => {
+            lastAlive = Date.now();
+          },
+          (error: unknown) => {
+            // A brief outage the SDK could not ride out is tolerated while the transaction must still be
+            // open; any other answer (BadRequest: transaction not found) means it has ended.
+            const transient = error instanceof TicketingError && error.code === 'SERVICE_UNAVAILABLE';
+            const tooLate = Date.now() - lastAlive + interval >= TRANSACTION_IDLE_LIMIT_MS;
+            if ((!transient || tooLate) && !controller.signal.aborted)
+              controller.abort(new LockLostError(key, { cause: error }));
+          },
+        );
+      }, interval);
+      return await settleLockedWork(controller, work);
     } finally {
       clearInterval(keepAlive);
       await this.call(() =>

@@ -1,7 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import type { ClaimedEmail, OutboxRepository, QueuedEmail } from '../ports/outbox.repository.port';
 import type { SqlDatabase } from '../ports/sql-database.port';
 import { asNumber, asString } from './sql-values';
 
+/**
+ * The e-mail outbox in `email_outbox` (migrations 002, 008) on any SqlDatabase. A claim sets status
+ * 'sending', a fresh `claim_token` and `next_attempt_at` = the end of the claim; every later write checks
+ * the token, so one that lost its claim changes nothing.
+ */
 export class SqlOutboxRepository implements OutboxRepository {
   constructor(private readonly db: SqlDatabase) {}
 
@@ -30,9 +36,10 @@ export class SqlOutboxRepository implements OutboxRepository {
   }
 
   async claim(limit: number, leaseSeconds: number, maxAttempts: number): Promise<ClaimedEmail[]> {
-    // 'sending' rows whose lease ran out belong to a sender that died: they are due again.
+    const claimToken = randomUUID();
+    // 'sending' rows whose claim ran out unrenewed belong to a sender that died or stalled: due again.
     const rows = await this.db.query(
-      `UPDATE email_outbox SET status = 'sending', attempts = attempts + 1,
+      `UPDATE email_outbox SET status = 'sending', attempts = attempts + 1, claim_token = $4,
               next_attempt_at = now() + make_interval(secs => $2)
         WHERE id IN (
           SELECT id FROM email_outbox
@@ -41,7 +48,7 @@ export class SqlOutboxRepository implements OutboxRepository {
            LIMIT $1
            FOR UPDATE SKIP LOCKED)
        RETURNING id, recipient, subject, text_body, html_body, attempts`,
-      [limit, leaseSeconds, maxAttempts],
+      [limit, leaseSeconds, maxAttempts, claimToken],
     );
     return rows.map((row) => ({
       id: asString(row.id),
@@ -50,24 +57,56 @@ export class SqlOutboxRepository implements OutboxRepository {
       text: asString(row.text_body),
       html: asString(row.html_body),
       attempts: asNumber(row.attempts),
+      claimToken,
     }));
   }
 
-  async markSent(id: string): Promise<void> {
-    await this.db.query(
-      `UPDATE email_outbox SET status = 'sent', sent_at = now(), last_error = NULL WHERE id = $1`,
-      [id],
+  async extendClaim(claimToken: string, leaseSeconds: number): Promise<string[]> {
+    const rows = await this.db.query(
+      `UPDATE email_outbox SET next_attempt_at = now() + make_interval(secs => $2)
+        WHERE claim_token = $1 AND status = 'sending'
+       RETURNING id`,
+      [claimToken, leaseSeconds],
     );
+    return rows.map((row) => asString(row.id));
   }
 
-  async markFailed(id: string, error: string, retryInSeconds: number | null): Promise<void> {
-    await this.db.query(
-      `UPDATE email_outbox
-          SET status = CASE WHEN $3::integer IS NULL THEN 'dead' ELSE 'failed' END,
-              last_error = $2,
-              next_attempt_at = now() + make_interval(secs => coalesce($3::integer, 0))
-        WHERE id = $1`,
-      [id, error.slice(0, 2000), retryInSeconds],
+  async markSent(id: string, claimToken: string): Promise<boolean> {
+    const rows = await this.db.query(
+      `UPDATE email_outbox SET status = 'sent', sent_at = now(), last_error = NULL, claim_token = NULL
+        WHERE id = $1 AND claim_token = $2 AND status = 'sending'
+       RETURNING id`,
+      [id, claimToken],
     );
+    return rows.length === 1;
+  }
+
+  async markFailed(
+    id: string,
+    claimToken: string,
+    error: string,
+    retryInSeconds: number | null,
+  ): Promise<boolean> {
+    const rows = await this.db.query(
+      `UPDATE email_outbox
+          SET status = CASE WHEN $4::integer IS NULL THEN 'dead' ELSE 'failed' END,
+              last_error = $3,
+              claim_token = NULL,
+              next_attempt_at = now() + make_interval(secs => coalesce($4::integer, 0))
+        WHERE id = $1 AND claim_token = $2 AND status = 'sending'
+       RETURNING id`,
+      [id, claimToken, error.slice(0, 2000), retryInSeconds],
+    );
+    return rows.length === 1;
+  }
+
+  async releaseClaim(claimToken: string): Promise<number> {
+    const rows = await this.db.query(
+      `UPDATE email_outbox SET next_attempt_at = now(), attempts = attempts - 1, claim_token = NULL
+        WHERE claim_token = $1 AND status = 'sending'
+       RETURNING id`,
+      [claimToken],
+    );
+    return rows.length;
   }
 }

@@ -89,8 +89,9 @@ export async function runJob(deps: JobDeps, job: JobName, options: JobOptions = 
   let counts: JobCounts = {};
   let failure: unknown;
   try {
-    const locked = await deps.locks.tryWithLock(lockKey(job), () =>
-      correlate(runId, () => JOBS[job](deps, { ...options, scheduledAt })),
+    // The signal aborts if the lock is lost mid-run; the work stops at its next step and the run fails.
+    const locked = await deps.locks.tryWithLock(lockKey(job), (signal) =>
+      correlate(runId, () => JOBS[job](deps, { ...options, scheduledAt, signal })),
     );
     if (locked.acquired) counts = locked.result;
     else {
@@ -121,7 +122,7 @@ export async function runJob(deps: JobDeps, job: JobName, options: JobOptions = 
   };
 }
 
-type ScheduledOptions = JobOptions & { scheduledAt: Date };
+type ScheduledOptions = JobOptions & { scheduledAt: Date; signal?: AbortSignal };
 
 const JOBS: Record<JobName, (deps: JobDeps, options: ScheduledOptions) => Promise<JobCounts>> = {
   'expire-holds': expireHolds,
@@ -191,7 +192,7 @@ async function sendReminders(deps: JobDeps, options: ScheduledOptions): Promise<
     `reminders: concerts starting ${window.from.toISOString()} to ${window.to.toISOString()}, ` +
       `${holders.length} holders, ${queued} new e-mails queued`,
   );
-  return { holders: holders.length, queued, ...(await deliverOutbox(deps)) };
+  return { holders: holders.length, queued, ...(await deliverOutbox(deps, { signal: options.signal })) };
 }
 
 /**
@@ -204,7 +205,7 @@ async function sendReminders(deps: JobDeps, options: ScheduledOptions): Promise<
  * 23:00; the final figures are stored and served (`GET /api/admin/reports/daily`), not mailed again.
  * Returns D's report and the run's counts (`days`: reports stored, `finalized`: days made final).
  */
-export async function dailyReport(deps: JobDeps, options: JobOptions) {
+export async function dailyReport(deps: JobDeps, options: JobOptions & { signal?: AbortSignal }) {
   const scheduledAt = options.scheduledAt ?? deps.now();
   const date = options.date ?? localDate(scheduledAt, deps.timeZone);
   const mark = await deps.maintenance.watermark('daily-report');
@@ -251,7 +252,7 @@ export async function dailyReport(deps: JobDeps, options: JobOptions) {
       days: backlog.length + 1,
       finalized,
       queued,
-      ...(await deliverOutbox(deps)),
+      ...(await deliverOutbox(deps, { signal: options.signal })),
     },
   };
 }
@@ -268,33 +269,117 @@ async function housekeeping(deps: JobDeps, options: ScheduledOptions): Promise<J
   return { reservations, connections, emails: history.emails, jobRuns: history.jobRuns };
 }
 
-/** Sends what is due in the outbox; a failure is retried later with exponential back-off, then given up. */
+export interface DeliveryOptions {
+  /** How long (s) a claim on a batch lasts unless renewed; renewed every third of it. Default 120. */
+  leaseSeconds?: number;
+  /** Aborted: stop after the e-mail being sent (the job's lock was lost, or the process is stopping). */
+  signal?: AbortSignal;
+}
+
+/**
+ * Sends what is due in the outbox; a failure is retried later with exponential back-off (30 s, 60 s, ...),
+ * then given up after MAIL_MAX_ATTEMPTS. The claim on a batch is renewed right before each send and every
+ * third of its lease while the send runs, so however slow the mail server, no second sender (another job
+ * run, another replica) takes an e-mail that is being sent. A sender that finds its claim lost (it ran out
+ * unrenewed, say the process froze, and another took it) marks nothing and stops. Stopping early gives the
+ * rest of the batch back at once.
+ *
+ * Bound (DESIGN invariant 5): an e-mail goes out twice only if this process dies, or loses the database,
+ * between the mail server's answer and the mark, or when the claim ran out unrenewed while one send was in
+ * flight (a stall longer than the lease); the mail server's own timeouts bound each send's silences.
+ * Returns `{ sent, failed }`, and `claimsLost` when a claim was lost.
+ */
 export async function deliverOutbox(
   deps: Pick<JobDeps, 'outbox' | 'mailer' | 'progress'>,
-): Promise<{ sent: number; failed: number }> {
+  options: DeliveryOptions = {},
+): Promise<JobCounts & { sent: number; failed: number }> {
+  const leaseSeconds = options.leaseSeconds ?? MAIL_LEASE_SECONDS;
   let sent = 0;
   let failed = 0;
-  for (;;) {
-    const batch = await deps.outbox.claim(MAIL_BATCH, MAIL_LEASE_SECONDS, MAIL_MAX_ATTEMPTS);
-    if (batch.length === 0) break;
-    for (const email of batch) {
-      try {
-        await deps.mailer.send(email);
-        await deps.outbox.markSent(email.id);
-        sent++;
-      } catch (error) {
-        failed++;
-        const retryIn = email.attempts >= MAIL_MAX_ATTEMPTS ? null : 30 * 2 ** (email.attempts - 1);
-        await deps.outbox.markFailed(
-          email.id,
-          error instanceof Error ? error.message : String(error),
-          retryIn,
-        );
+  let claimsLost = 0;
+  while (!options.signal?.aborted) {
+    const batch = await deps.outbox.claim(MAIL_BATCH, leaseSeconds, MAIL_MAX_ATTEMPTS);
+    const claimToken = batch[0]?.claimToken;
+    if (!claimToken) break;
+    const claim = keepClaim(deps.outbox, claimToken, leaseSeconds);
+    try {
+      for (const email of batch) {
+        if (options.signal?.aborted || claim.lost) break;
+        // Renewed right before the send, so the send starts with a whole lease ahead of it.
+        if (!(await claim.renewFor(email.id))) break;
+        let error: unknown;
+        try {
+          await deps.mailer.send(email);
+        } catch (sendError) {
+          error = sendError ?? new Error('send failed');
+        }
+        claim.sending = undefined;
+        const marked =
+          error === undefined
+            ? await deps.outbox.markSent(email.id, claimToken)
+            : await deps.outbox.markFailed(
+                email.id,
+                claimToken,
+                error instanceof Error ? error.message : String(error),
+                email.attempts >= MAIL_MAX_ATTEMPTS ? null : 30 * 2 ** (email.attempts - 1),
+              );
+        if (!marked) {
+          claim.lost = true;
+          break;
+        }
+        if (error === undefined) sent++;
+        else failed++;
       }
+    } finally {
+      claim.stop();
+      await deps.outbox
+        .releaseClaim(claimToken)
+        .catch((error: unknown) =>
+          deps.progress('outbox: could not give back a claim', { error: String(error) }),
+        );
+    }
+    if (claim.lost) {
+      claimsLost++;
+      deps.progress('outbox: another sender took over this claim; stopping');
+      break;
     }
     deps.progress(`outbox: ${sent} sent, ${failed} failed so far`);
   }
-  return { sent, failed };
+  return { sent, failed, ...(claimsLost > 0 ? { claimsLost } : {}) };
+}
+
+/**
+ * Renews the claim `claimToken` every third of `leaseSeconds` until stopped, whatever the sender is doing;
+ * `lost` turns true once the e-mail being sent is known to be no longer held. A renewal that fails (the
+ * database unreachable) is tried again on the next beat.
+ */
+function keepClaim(outbox: OutboxRepository, claimToken: string, leaseSeconds: number) {
+  const state = {
+    lost: false,
+    sending: undefined as string | undefined,
+    async renewFor(id: string): Promise<boolean> {
+      const held = await outbox.extendClaim(claimToken, leaseSeconds);
+      if (!held.includes(id)) state.lost = true;
+      else state.sending = id;
+      return !state.lost;
+    },
+    stop: () => clearInterval(timer),
+  };
+  const timer = setInterval(
+    () => {
+      const id = state.sending;
+      if (id === undefined) return;
+      outbox.extendClaim(claimToken, leaseSeconds).then(
+        (held) => {
+          if (state.sending === id && !held.includes(id)) state.lost = true;
+        },
+        () => undefined,
+      );
+    },
+    Math.max(1, Math.floor((leaseSeconds * 1000) / 3)),
+  );
+  timer.unref?.();
+  return state;
 }
 
 /** A stable advisory-lock key per job (FNV-1a of the name, as a positive 31-bit integer). */

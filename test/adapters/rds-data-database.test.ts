@@ -79,8 +79,10 @@ describe('RdsDataDatabase (real RDSDataClient, local Data API on PostgreSQL)', (
     ).toBe(0);
     const [claimed] = await outbox.claim(10, 60, 5);
     expect(claimed).toMatchObject({ to: 'a@x.test', attempts: 1 });
-    await outbox.markFailed(claimed?.id ?? '', 'smtp down', 30);
-    await outbox.markFailed(claimed?.id ?? '', 'smtp down', null);
+    expect(await outbox.markFailed(claimed?.id ?? '', claimed?.claimToken ?? '', 'smtp down', 30)).toBe(true);
+    expect(await outbox.markFailed(claimed?.id ?? '', claimed?.claimToken ?? '', 'smtp down', null)).toBe(
+      false,
+    );
     const maintenance = new SqlMaintenanceRepository(db);
     expect(await maintenance.purgeStaleReservations(30)).toBe(0);
     expect(await maintenance.purgeHistory(90)).toEqual({ emails: 0, jobRuns: 0 });
