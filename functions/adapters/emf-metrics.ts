@@ -34,6 +34,10 @@ export class EmfMetrics implements ServiceMetrics {
     this.publish({ reason }, [['RelaySkipped', MetricUnit.Count, 1]]);
   }
 
+  connectionRefused(reason: string, transport: string): void {
+    this.publish({ reason, transport }, [['ConnectionsRefused', MetricUnit.Count, 1]]);
+  }
+
   jobFinished(job: string, outcome: string, seconds: number): void {
     this.publish({ job, outcome }, [
       ['JobRuns', MetricUnit.Count, 1],

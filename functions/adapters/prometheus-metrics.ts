@@ -44,6 +44,12 @@ export class PrometheusMetrics implements ServiceMetrics {
     labelNames: ['reason'],
     registers: [this.registry],
   });
+  readonly connectionsRefusedTotal = new Counter({
+    name: 'realtime_connections_refused_total',
+    help: 'Live connections this replica closed or refused, by reason (too-many-connections, rate-limited, frame-too-large, unauthorized, not-registered, admin-token-revoked) and transport',
+    labelNames: ['reason', 'transport'],
+    registers: [this.registry],
+  });
   readonly jobsFinished = new Counter({
     name: 'job_runs_total',
     help: 'Scheduled job runs finished in this process, by job and outcome',
@@ -82,6 +88,10 @@ export class PrometheusMetrics implements ServiceMetrics {
 
   relaySkipped(reason: string): void {
     this.relaySkippedTotal.inc({ reason });
+  }
+
+  connectionRefused(reason: string, transport: string): void {
+    this.connectionsRefusedTotal.inc({ reason, transport });
   }
 
   jobFinished(job: string, outcome: string): void {

@@ -14,4 +14,9 @@ export interface ServiceMetrics {
    */
   relaySkipped(reason: string): void;
   jobFinished(job: string, outcome: 'succeeded' | 'failed' | 'skipped', seconds: number): void;
+  /**
+   * The server closed or refused a live connection: `reason` is too-many-connections, rate-limited,
+   * frame-too-large, unauthorized, not-registered or admin-token-revoked; `transport` ws or socket.io.
+   */
+  connectionRefused(reason: string, transport: string): void;
 }

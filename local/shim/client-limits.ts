@@ -62,6 +62,28 @@ export interface ConnectionBudget {
   release(): void;
 }
 
+/**
+ * Why the server closed or refused a live connection (the `reason` of the log line and of the metric
+ * `realtime_connections_refused_total`): over the per-address cap, over a frame or join budget, a frame over
+ * the size limit (raw WebSocket 16 KB, closed with 1009; Socket.IO 4 KB), a refused `$connect` (bad token),
+ * a connection the registry lost, an admin feed whose token no longer verifies.
+ */
+export type RefusalReason =
+  | 'too-many-connections'
+  | 'rate-limited'
+  | 'frame-too-large'
+  | 'unauthorized'
+  | 'not-registered'
+  | 'admin-token-revoked';
+
+/** One closed or refused connection: never a token, only where it came from and why. */
+export interface ConnectionRefusal {
+  transport: 'ws' | 'socket.io';
+  /** The client address as the limits key it (TRUST_PROXY applied). */
+  address: string;
+  reason: RefusalReason;
+}
+
 /** Addresses with no open connection are forgotten past this many (their budgets refill meanwhile). */
 const MAX_IDLE_ADDRESSES = 10_000;
 
@@ -72,7 +94,16 @@ const MAX_IDLE_ADDRESSES = 10_000;
 export class ClientLimits {
   private readonly addresses = new Map<string, AddressState>();
 
-  constructor(readonly settings: ClientLimitSettings = DEFAULT_CLIENT_LIMITS) {}
+  /** @param onRefused told of every connection a gateway closes or refuses (to log and count it) */
+  constructor(
+    readonly settings: ClientLimitSettings = DEFAULT_CLIENT_LIMITS,
+    private readonly onRefused: (refusal: ConnectionRefusal) => void = () => {},
+  ) {}
+
+  /** A gateway closed or refused a connection: reported once per connection, by the gateway that did it. */
+  refused(refusal: ConnectionRefusal): void {
+    this.onRefused(refusal);
+  }
 
   /** A budget for a new connection from `address`, or undefined when the address holds its most already. */
   open(address: string): ConnectionBudget | undefined {

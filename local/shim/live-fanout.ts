@@ -59,10 +59,14 @@ export class LiveFanout {
           older.trace && newer.trace ? mergeTraces(older.trace, newer.trace) : (newer.trace ?? older.trace),
       }),
     );
-    const limits = new ClientLimits({
-      ...DEFAULT_CLIENT_LIMITS,
-      connectionsPerAddress: services.config.wsConnectionsPerAddress,
-    });
+    const limits = new ClientLimits(
+      { ...DEFAULT_CLIENT_LIMITS, connectionsPerAddress: services.config.wsConnectionsPerAddress },
+      // One line and one count per closed or refused connection: address and reason, never a token.
+      ({ transport, address, reason }) => {
+        services.logger.info({ transport, address, reason }, 'live connection refused');
+        services.metrics.connectionRefused(reason, transport);
+      },
+    );
     // The client address as the HTTP limits see it (TRUST_PROXY decides whether X-Forwarded-For counts).
     const addressOf = clientAddressOf(services.config.trustProxy);
     ws.limitClients(limits, addressOf);
@@ -113,6 +117,7 @@ export class LiveFanout {
           message: 'Connection lost its registration: reconnect',
         },
         'not registered',
+        'not-registered',
       );
     }
   }
@@ -123,7 +128,7 @@ export class LiveFanout {
     for (const id of await this.services.realtime.registry.admins()) {
       if (!this.ws.socket(id)) continue;
       if (!(await allowed(this.ws.connectionToken(id))))
-        this.ws.end(id, ADMIN_FEED_ENDED, 'admin token revoked');
+        this.ws.end(id, ADMIN_FEED_ENDED, 'admin token revoked', 'admin-token-revoked');
     }
     await this.socketIo.recheckAdmins(allowed);
   }

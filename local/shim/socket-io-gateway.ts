@@ -16,6 +16,10 @@ const CLIENT_EVENTS = new Set(['join-concert', 'leave-concert', 'join-admin']);
 
 interface SocketData {
   budget?: ConnectionBudget;
+  /** The client address its budget is keyed by (for the refusal log line). */
+  address?: string;
+  /** Set once it went over budget and is being disconnected. */
+  ended?: boolean;
   /** The token the admin feed was joined with: re-verified while the feed runs. */
   adminToken?: string;
 }
@@ -42,21 +46,37 @@ export class SocketIoGateway {
     });
     this.io.use((socket, next) => {
       if (!this.limits) return next();
-      const budget = this.limits.open(this.addressOf(socket.request));
+      const address = this.addressOf(socket.request);
+      const budget = this.limits.open(address);
       if (!budget) {
+        this.limits.refused({ transport: 'socket.io', address, reason: 'too-many-connections' });
         const refused = new Error('Too many connections from this address: close one first');
         (refused as Error & { data?: unknown }).data = { code: 'RATE_LIMITED' };
         return next(refused);
       }
       (socket.data as SocketData).budget = budget;
+      (socket.data as SocketData).address = address;
       socket.once('disconnect', () => budget.release());
+      // Engine.IO closes a connection whose packet is over maxHttpBufferSize ("transport error").
+      socket.conn.once('close', (_reason: string, description?: { message?: unknown }) => {
+        if (/payload too large|max payload size exceeded/i.test(String(description?.message ?? '')))
+          this.limits?.refused({ transport: 'socket.io', address, reason: 'frame-too-large' });
+      });
       next();
     });
     this.io.on('connection', (socket) => {
       const refuse = (error: unknown) => socket.emit('error', errorMessage(error));
       socket.use(([event], next) => {
-        const budget = (socket.data as SocketData).budget;
+        const data = socket.data as SocketData;
+        if (data.ended) return; // events already read when it went over budget: dropped
+        const budget = data.budget;
         if (budget && !budget.allows(event === 'join-concert')) {
+          data.ended = true;
+          this.limits?.refused({
+            transport: 'socket.io',
+            address: (socket.data as SocketData).address ?? 'unknown',
+            reason: 'rate-limited',
+          });
           socket.emit('error', RATE_LIMITED_MESSAGE);
           socket.disconnect(true);
           return;

@@ -8,6 +8,7 @@ import {
   type ClientLimits,
   type ConnectionBudget,
   RATE_LIMITED_MESSAGE,
+  type RefusalReason,
   TOO_MANY_CONNECTIONS_MESSAGE,
 } from './client-limits';
 import { lambdaContext } from './lambda-context';
@@ -78,10 +79,14 @@ export class WebSocketGateway {
     return this.connections.get(connectionId)?.token;
   }
 
-  /** Sends a last message (an `error`) and closes the connection with a policy-violation close (1008). */
-  end(connectionId: string, message: unknown, reason: string): void {
+  /**
+   * Sends a last message (an `error`) and closes the connection with a policy-violation close (1008);
+   * the close is logged and counted under `refusal`.
+   */
+  end(connectionId: string, message: unknown, reason: string, refusal: RefusalReason): void {
     const connection = this.connections.get(connectionId);
     if (!connection) return;
+    this.refused(connection.sourceIp, refusal);
     endSocket(connection.socket, message, reason);
   }
 
@@ -154,6 +159,7 @@ export class WebSocketGateway {
     const budget = this.limits?.open(sourceIp);
     if (this.limits && !budget) {
       ws.on('error', () => ws.terminate());
+      this.refused(sourceIp, 'too-many-connections');
       endSocket(ws, TOO_MANY_CONNECTIONS_MESSAGE, 'too many connections');
       return;
     }
@@ -177,6 +183,7 @@ export class WebSocketGateway {
       const text = data.toString();
       if (budget && !budget.allows(isJoin(text))) {
         ended = true;
+        this.refused(sourceIp, 'rate-limited');
         endSocket(ws, RATE_LIMITED_MESSAGE, 'rate limited');
         return;
       }
@@ -190,7 +197,14 @@ export class WebSocketGateway {
       if (!this.connections.delete(connectionId)) return;
       void this.invoke(this.routes.disconnect, this.event(connectionId, '$disconnect', 'DISCONNECT'));
     });
-    ws.on('error', () => ws.terminate());
+    ws.on('error', (error: Error & { code?: string }) => {
+      // ws has already closed with 1009 for a frame over maxPayload.
+      if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' && !ended) {
+        ended = true;
+        this.refused(sourceIp, 'frame-too-large');
+      }
+      ws.terminate();
+    });
 
     // Own properties only, whatever the names (`__proto__` included).
     const query: Record<string, string> = Object.fromEntries(url.searchParams);
@@ -199,6 +213,7 @@ export class WebSocketGateway {
       queryStringParameters: Object.keys(query).length > 0 ? query : null,
     });
     if (result?.statusCode !== 200) {
+      if (result?.statusCode === 401) this.refused(sourceIp, 'unauthorized');
       ws.close(1008, result?.statusCode === 401 ? 'unauthorized' : 'connection refused');
       return;
     }
@@ -209,6 +224,10 @@ export class WebSocketGateway {
     this.connections.set(connectionId, connection);
     ready = true;
     for (const text of early) await this.dispatch(connectionId, text);
+  }
+
+  private refused(address: string, reason: RefusalReason): void {
+    this.limits?.refused({ transport: 'ws', address, reason });
   }
 
   private async dispatch(connectionId: string, text: string): Promise<void> {
