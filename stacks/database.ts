@@ -117,7 +117,7 @@ export class Database extends Construct {
         ],
       }),
     });
-    new IamRolePolicyAttachment(this, 'backup-role-policy', {
+    const backupPolicy = new IamRolePolicyAttachment(this, 'backup-role-policy', {
       role: role.name,
       policyArn: 'arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup',
     });
@@ -126,6 +126,8 @@ export class Database extends Construct {
       planId: this.backupPlan.id,
       iamRoleArn: role.arn,
       resources: [this.cluster.arn],
+      // AWS Backup assumes the role for the selection's first job: its policy must be there first.
+      dependsOn: [backupPolicy],
     });
   }
 }

@@ -442,6 +442,32 @@ describe('the AWS stack against the providers’ rules', () => {
     }
   });
 
+  it('makes everything that hands a role to an AWS service wait for that role’s policies', () => {
+    // A role without its policy yet: Lambda refuses a VPC function, AWS Backup's first job fails, etc.
+    for (const stack of [prod, dev]) {
+      const grants = [
+        ...keyed(stack, 'aws_iam_role_policy').map(([k, p]) => [`aws_iam_role_policy.${k}`, p.role] as const),
+        ...keyed(stack, 'aws_iam_role_policy_attachment').map(
+          ([k, p]) => [`aws_iam_role_policy_attachment.${k}`, p.role] as const,
+        ),
+      ];
+      for (const [type, byName] of Object.entries(stack.json.resource)) {
+        // stacks/schedules.ts (another owner) is asked to add the dependency; until then it is listed here.
+        if (type.startsWith('aws_iam_') || type === 'aws_scheduler_schedule') continue;
+        for (const [name, body] of Object.entries(byName)) {
+          const text = JSON.stringify(body);
+          for (const m of text.matchAll(/\$\{aws_iam_role\.([\w-]+)\.arn\}/g)) {
+            const role = m[1] as string;
+            const needed = grants
+              .filter(([, r]) => r === `\${aws_iam_role.${role}.id}` || r === `\${aws_iam_role.${role}.name}`)
+              .map(([id]) => id);
+            for (const id of needed) expect(body.depends_on ?? [], `${type}.${name} → ${id}`).toContain(id);
+          }
+        }
+      }
+    }
+  });
+
   it('reserves concurrency for the relay and the WebSocket functions', () => {
     const functions = prod.all('aws_lambda_function');
     for (const name of ['relay', ...new Set(WEBSOCKET_ROUTES.map((route) => route.functionName))]) {
