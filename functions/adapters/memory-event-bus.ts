@@ -5,8 +5,18 @@ import type { EventBus, EventTrace } from '../ports/event-bus.port';
 export class MemoryEventBus implements EventBus {
   private readonly listeners = new Set<(message: RealtimeMessage, trace?: EventTrace) => void>();
 
+  /** @param onListenerError told when a listener throws; delivery to the others goes on. */
+  constructor(private readonly onListenerError?: (error: unknown) => void) {}
+
   async publish(message: RealtimeMessage, trace?: EventTrace): Promise<void> {
-    for (const listener of this.listeners) queueMicrotask(() => listener(message, trace));
+    for (const listener of this.listeners)
+      queueMicrotask(() => {
+        try {
+          listener(message, trace);
+        } catch (error) {
+          this.onListenerError?.(error);
+        }
+      });
   }
 
   async subscribe(

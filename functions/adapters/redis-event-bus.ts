@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { RealtimeMessage } from '../core/realtime';
 import type { EventBus, EventTrace } from '../ports/event-bus.port';
+import { parseBusPayload } from './realtime-message-schema';
 import type { RedisKeys } from './redis-keys';
 
 /**
@@ -12,6 +13,10 @@ export class RedisEventBus implements EventBus {
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
     private readonly streamMaxLength = 10_000,
+    /** Told of each pub/sub payload dropped as malformed (its length in characters), for a log line and a metric. */
+    private readonly onDropped?: (length: number) => void,
+    /** Told when a listener throws on a message; the next message is delivered as usual. */
+    private readonly onListenerError?: (error: unknown) => void,
   ) {}
 
   private pending: Array<{
@@ -61,14 +66,18 @@ export class RedisEventBus implements EventBus {
     const subscriber = this.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
     subscriber.on('error', () => undefined);
     subscriber.on('message', (_channel: string, payload: string) => {
-      let parsed: RealtimeMessage | { m: RealtimeMessage; t: EventTrace };
-      try {
-        parsed = JSON.parse(payload);
-      } catch {
+      // Whatever arrives on the channel (an older replica's shape, a hand-typed PUBLISH, a bug), a bad
+      // payload is dropped and a failing listener is reported: neither may end the process.
+      const parsed = parseBusPayload(payload);
+      if (!parsed) {
+        this.onDropped?.(payload.length);
         return;
       }
-      if ('m' in parsed) listener(parsed.m, parsed.t);
-      else listener(parsed);
+      try {
+        listener(parsed.message, parsed.trace);
+      } catch (error) {
+        this.onListenerError?.(error);
+      }
     });
     await subscriber.subscribe(this.keys.updatesChannel);
     return async () => {

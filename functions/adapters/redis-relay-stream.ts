@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { RealtimeMessage } from '../core/realtime';
 import type { EventTrace } from '../ports/event-bus.port';
 import type { RelayLease, RelayStream, StreamEntry } from '../ports/relay-stream.port';
+import { eventTraceSchema, realtimeMessageSchema } from './realtime-message-schema';
 import type { RedisKeys } from './redis-keys';
 
 // Compare-and-act scripts: only the holder of the lease may extend it, drop it, or move the position.
@@ -80,29 +81,23 @@ export class RedisRelayStream implements RelayStream {
 
 /**
  * A foreign or damaged entry becomes null: the relay reports it as malformed and the position moves past
- * it. Checked: the kind, and the fields the relay itself reads (a concert id; a numeric version).
+ * it. The same schema as the replicas' pub/sub (`realtime-message-schema.ts`): one rule for both paths.
  */
 function parseMessage(payload: string | undefined): RealtimeMessage | null {
   if (payload === undefined) return null;
-  let message: unknown;
   try {
-    message = JSON.parse(payload);
+    const parsed = realtimeMessageSchema.safeParse(JSON.parse(payload));
+    return parsed.success ? parsed.data : null;
   } catch {
     return null;
   }
-  if (typeof message !== 'object' || message === null) return null;
-  const { type, concertId, version } = message as Record<string, unknown>;
-  if (type === 'concert-update')
-    return typeof concertId === 'string' && Number.isFinite(version) ? (message as RealtimeMessage) : null;
-  if (type === 'admin-notification') return message as RealtimeMessage;
-  return null;
 }
 
 function parseTrace(payload: string | undefined): EventTrace | undefined {
   if (payload === undefined) return undefined;
   try {
-    const trace = JSON.parse(payload) as EventTrace;
-    return Array.isArray(trace.requestIds) && typeof trace.publishedAt === 'number' ? trace : undefined;
+    const parsed = eventTraceSchema.safeParse(JSON.parse(payload));
+    return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined;
   }

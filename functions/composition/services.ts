@@ -129,7 +129,16 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
     );
     const storedConcerts = new SqlConcertRepository(db);
     const keys = redisKeys(config.redisKeyPrefix);
-    const bus: EventBus = redis ? new RedisEventBus(redis, keys) : new MemoryEventBus();
+    const onListenerError = (error: unknown) => logger.error({ err: error }, 'a real-time listener failed');
+    const bus: EventBus = redis
+      ? new RedisEventBus(
+          redis,
+          keys,
+          undefined,
+          (length) => logger.warn({ length }, 'dropped a malformed real-time message from Redis'),
+          onListenerError,
+        )
+      : new MemoryEventBus(onListenerError);
     const relayStream = redis ? new RedisRelayStream(redis, keys) : undefined;
     const cache = options.cacheConcertReads ? new CachedConcertRepository(storedConcerts) : undefined;
     await cache?.listen(bus);

@@ -19,7 +19,10 @@ export interface ConcertSnapshotOptions {
  * next joiner, and by the next update for everyone (invariant 4).
  */
 export class ConcertSnapshots {
-  private readonly entries = new Map<string, { update: ConcertUpdateMessage | null; readAt: number }>();
+  private readonly entries = new Map<
+    string,
+    { update: ConcertUpdateMessage | null; readAt: number; offeredAt?: number }
+  >();
   private readonly reads = new Map<string, Promise<ConcertUpdateMessage | null>>();
   private readonly now: () => number;
 
@@ -45,19 +48,26 @@ export class ConcertSnapshots {
   /** An update heard on the bus: kept when newer than the snapshot held (versions only grow). */
   offer(update: ConcertUpdateMessage): void {
     const entry = this.entries.get(update.concertId);
-    if (entry?.update && update.version > entry.update.version) entry.update = update;
+    if (entry?.update && update.version > entry.update.version) {
+      entry.update = update;
+      entry.offeredAt = this.now();
+    }
   }
 
   private read(concertId: string): Promise<ConcertUpdateMessage | null> {
     let read = this.reads.get(concertId);
     if (!read) {
+      const startedAt = this.now();
       read = this.concerts
         .get(concertId)
         .then((concert) => {
           const update = concert ? concertUpdate(concert) : null;
-          const held = this.entries.get(concertId)?.update;
-          // An update offered while the read ran may be newer than what the read saw.
-          const newest = held && update && held.version > update.version ? held : update;
+          const entry = this.entries.get(concertId);
+          const held = entry?.update;
+          // An update offered while the read ran may be newer than what the read saw. One offered before
+          // it is not kept over the database: a bogus version heard on the bus heals within maxAgeMs.
+          const offeredDuringRead = (entry?.offeredAt ?? Number.NEGATIVE_INFINITY) >= startedAt;
+          const newest = held && update && offeredDuringRead && held.version > update.version ? held : update;
           this.entries.delete(concertId);
           this.entries.set(concertId, { update: newest, readAt: this.now() });
           if (this.entries.size > this.options.maxEntries) {

@@ -104,4 +104,20 @@ describe('ConcertSnapshots', () => {
     await again;
     expect(state.reads).toBe(4); // the first concert was dropped to make room
   });
+  it('heals a bogus version heard on the bus: the next database read wins over an update offered before it (attack F2)', async () => {
+    const { repository, settle } = countingRepository(concert(3, 7));
+    let now = 0;
+    const snapshots = new ConcertSnapshots(repository, { maxAgeMs: 1_000, maxEntries: 10, now: () => now });
+    const first = snapshots.get(ID);
+    settle();
+    await first;
+
+    snapshots.offer({ ...concertUpdate(concert(3, 7)), version: 1e15, availableTickets: 0 });
+    now = 1_000;
+    const next = snapshots.get(ID);
+    settle();
+
+    expect((await next).version).toBe(3);
+    expect((await next).availableTickets).toBe(7);
+  });
 });
