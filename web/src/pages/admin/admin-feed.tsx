@@ -11,6 +11,7 @@ const EVENT_TEXT: Record<AdminEvent, string> = {
   'holds-expired': 'Holds expired',
   'concert-created': 'Concert created',
   'concert-updated': 'Concert updated',
+  'concert-cancelled': 'Concert cancelled',
 };
 
 /** The live feed of admin notifications, newest first. */
