@@ -63,6 +63,9 @@ export class RdsDataDatabase implements SqlDatabase {
     this.client = new RDSDataClient({
       ...awsClientConfig(options),
       maxAttempts: 3,
+      // Bounded calls: a hung keep-alive must fail, not wait past the transaction's idle limit. The Data API
+      // answers a statement within 45 s or fails it (AWS: ExecuteStatement, continueAfterTimeout).
+      requestHandler: { connectionTimeout: 5_000, requestTimeout: 50_000, throwOnRequestTimeout: true },
     });
   }
 
@@ -113,6 +116,9 @@ export class RdsDataDatabase implements SqlDatabase {
       const interval = this.options.keepAliveMs ?? 60_000;
       let lastAlive = Date.now();
       keepAlive = setInterval(() => {
+        // Keep-alives hanging or failing for so long that the next would come too late: the lock is gone.
+        if (Date.now() - lastAlive + interval >= TRANSACTION_IDLE_LIMIT_MS && !controller.signal.aborted)
+          controller.abort(new LockLostError(key, { cause: new Error('no keep-alive got through in time') }));
         this.execute('SELECT 1', [], transactionId).then(
           () => {
             lastAlive = Date.now();

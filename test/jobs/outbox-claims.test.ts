@@ -96,6 +96,29 @@ describe('e-mail outbox claims on PostgreSQL and a slow SMTP server', () => {
     const [theirs] = takenOver;
     expect(await outbox.markSent(theirs?.id ?? '', theirs?.claimToken ?? '')).toBe(true);
   });
+
+  it('a sender told its job lock is lost stops after the send in flight and gives the rest back at once', async () => {
+    await queue(3, 'lock');
+    smtp.answerDelayMs = 60_000;
+    const lock = new AbortController();
+    const first = deliverOutbox({ outbox, mailer, progress }, { signal: lock.signal });
+    await expect.poll(() => smtp.inFlight).toBe(1);
+
+    lock.abort();
+    smtp.answerDelayMs = 0;
+    const counts = await first;
+
+    expect(counts).toEqual({ sent: 1, failed: 0 });
+    expect(smtp.mails).toHaveLength(1);
+    const rest = await db.query<{ attempts: number; due: boolean; claim_token: string | null }>(
+      `SELECT attempts, next_attempt_at <= now() AS due, claim_token FROM email_outbox WHERE status <> 'sent'`,
+    );
+    expect(rest).toEqual([
+      { attempts: 0, due: true, claim_token: null },
+      { attempts: 0, due: true, claim_token: null },
+    ]);
+    expect(await deliverOutbox({ outbox, mailer, progress })).toEqual({ sent: 2, failed: 0 });
+  });
 });
 
 describe('SmtpMailer bounds every send', () => {
