@@ -127,6 +127,11 @@ export class SqlConcertRepository implements ConcertRepository, TimedConcertRead
           ],
         );
         const ended = change.status === 'cancelled' && !wasCancelled ? await endSales(tx, id) : undefined;
+        if (!ended && change.status !== undefined && change.status !== asString(current.status)) {
+          // A pause or a resume is news to watchers too (`status` rides in concert-update): every tier moves
+          // on, so the concert's version grows and no replica drops the update as stale.
+          await tx.query('UPDATE ticket_tiers SET version = version + 1 WHERE concert_id = $1', [id]);
+        }
         for (const tier of change.tierChanges) {
           const refused = await updateTier(tx, id, tier);
           if (refused) throw new RefusedChange(refused);

@@ -94,6 +94,48 @@ describe('watchers and admins learn that a concert was cancelled (issue 14 item 
   });
 });
 
+describe('a pause and a resume reach watchers too (the same kind: a status change with no ticket change)', () => {
+  let t: TestService;
+  let admin: string;
+
+  beforeAll(async () => {
+    t = await startTestService({ REALTIME_COALESCE_MS: '0' });
+    admin = await t.api.adminToken();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('sends a newer concert-update with status paused, then on-sale, to raw and Socket.IO watchers', async () => {
+    const concert = await t.api.createConcert(admin, [{ name: 'GA', priceCents: 100, capacity: 5 }]);
+    const raw = await rawClient(t.service.url);
+    const sio = await socketIoClient(t.service.url);
+    try {
+      raw.send({ action: 'join-concert', concertId: concert.id });
+      sio.socket.emit('join-concert', concert.id);
+      const snapshot = await raw.inbox.next((m) => m.type === 'concert-update');
+      await sio.inbox.next((m) => m.type === 'concert-update');
+
+      for (const status of ['paused', 'on-sale'] as const) {
+        const patched = await t.api.request('PATCH', `/api/concerts/${concert.id}`, {
+          token: admin,
+          body: { status },
+        });
+        expect(patched.status).toBe(200);
+        for (const inbox of [raw.inbox, sio.inbox]) {
+          const update = await inbox.next(
+            (m) => m.type === 'concert-update' && m.status === status && m.version > snapshot.version,
+          );
+          expect(update).toMatchObject({ concertId: concert.id, availableTickets: 5 });
+        }
+      }
+    } finally {
+      raw.close();
+      sio.close();
+    }
+  });
+});
+
 describe('the AWS relay carries the cancellation (real SDK client, management endpoint stand-in)', () => {
   const prefix = testRedisPrefix();
   let t: TestService;
