@@ -225,6 +225,7 @@ export async function dailyReport(deps: JobDeps, options: JobOptions & { signal?
   let finalized = 0;
   let result: DailyReport | undefined;
   for (const day of [...backlog, date]) {
+    options.signal?.throwIfAborted(); // the job lock is lost: stop before the next day (redone next run)
     // Decided by the clock, not the schedule: whether the day is over is a fact about the data.
     const final = isOver(day);
     const stored = await deps.reports.computeAndStore(day, deps.timeZone, { final });
