@@ -1,4 +1,4 @@
-import { createServer, type Server, STATUS_CODES } from 'node:http';
+import { createServer, type Server, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
@@ -82,6 +82,8 @@ export async function startService(
       requestTimeout,
       headersTimeout: Math.round((requestTimeout * 2) / 3),
       connectionsCheckingInterval: Math.min(TIMEOUT_CHECK_MS, requestTimeout),
+      // createHttpApp refuses an HTTP/1.1 request without Host itself, with a JSON body, logged and counted.
+      requireHostHeader: false,
     },
     createHttpApp(
       config,
@@ -116,6 +118,14 @@ export async function startService(
     if (error.code !== 'ECONNRESET') {
       services.metrics.request('shim', '', status, 0);
       services.logger.info({ route: 'shim', status, errorCode: error.code }, 'request refused by the parser');
+    }
+    // Bytes that are no request after a request still being served (a body sent without a length):
+    // that request's own answer goes out first, then the connection closes; never a 400 in its place.
+    const inFlight = (socket as { _httpMessage?: ServerResponse })._httpMessage;
+    if (inFlight && !inFlight.writableFinished && error.code !== 'ERR_HTTP_REQUEST_TIMEOUT') {
+      inFlight.shouldKeepAlive = false;
+      inFlight.once('finish', () => socket.destroy());
+      return;
     }
     if (error.code === 'ECONNRESET' || !socket.writable || (socket as Socket).bytesWritten > 0) {
       socket.destroy();

@@ -64,8 +64,15 @@ export function createHttpApp(
       ...(error instanceof TicketingError && status < 500 ? {} : { error }),
     });
   };
-  app.use((req, _res, next) => {
+  app.use((req, res, next) => {
     (req as { startedAt?: number }).startedAt = performance.now();
+    // RFC 9112 §3.2: an HTTP/1.1 request without Host is a 400. The server leaves this check to us
+    // (`requireHostHeader: false`) so the refusal has the contract's body and is logged and counted;
+    // HTTP/1.0 needs no Host (health probes) and is served.
+    if (req.httpVersion === '1.1' && req.headers.host === undefined) {
+      sendError(req, res, new TicketingError('VALIDATION_FAILED', 'An HTTP/1.1 request needs a Host header'));
+      return;
+    }
     next();
   });
   app.use((_req, res, next) => {

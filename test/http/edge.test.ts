@@ -131,6 +131,21 @@ describe('the HTTP edge: every input answers 4xx, never 500, and is logged and c
     expect(statusOf(await rawHttp(t.service.port, 'GET /health HTTP/1.0\r\n\r\n', 0))).toBe(200);
   });
 
+  it('answers a request in flight before refusing the garbage sent after it on the same connection', async () => {
+    const answer = await rawHttp(
+      t.service.port,
+      'GET /ready HTTP/1.1\r\nHost: x\r\n\r\n{"not":"a request"}\r\n\r\n',
+      0,
+    );
+    expect(statusOf(answer), answer.slice(0, 200)).toBe(200);
+  });
+
+  it('refuses an HTTP/1.1 request without Host with a JSON 400 (RFC 9112 §3.2)', async () => {
+    const answer = await rawHttp(t.service.port, 'GET /health HTTP/1.1\r\nConnection: close\r\n\r\n', 0);
+    expect(statusOf(answer)).toBe(400);
+    expect(answer).toMatch(/"code":"VALIDATION_FAILED"/);
+  });
+
   it('maps a database data exception (SQLSTATE class 22) that slipped past the schemas to 400', () => {
     const nul = Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), {
       code: '22021',
