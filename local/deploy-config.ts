@@ -87,11 +87,18 @@ export function renderCronJobs(timeZone: string): string {
               metadata: { labels: { app: 'concert-ticket-system', job: job.name } },
               spec: {
                 restartPolicy: 'Never',
-                securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001 },
+                securityContext: {
+                  runAsNonRoot: true,
+                  runAsUser: 10001,
+                  runAsGroup: 10001,
+                  fsGroup: 10001,
+                  seccompProfile: { type: 'RuntimeDefault' },
+                },
                 containers: [
                   {
                     name: 'job',
-                    image: 'concert-ticket-system:latest',
+                    // Pinned by kustomize's `images:` (k8s/kustomization.yaml), as the Deployment's is.
+                    image: 'concert-ticket-system',
                     args: ['node', 'dist/local/job.mjs', job.name],
                     envFrom: [
                       { configMapRef: { name: 'concert-backend' } },

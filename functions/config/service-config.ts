@@ -170,7 +170,7 @@ const schema = z
       });
     }
     if (env.NODE_ENV === 'production') {
-      // A template value left in place (k8s/secret.yaml ships CHANGE-ME in every secret field).
+      // A template value left in place (k8s/templates/secret.example.yaml ships CHANGE-ME in every secret field).
       for (const [variable, value] of Object.entries(env)) {
         if (typeof value === 'string' && /\bchange[\s_-]?me\b/i.test(value)) {
           ctx.addIssue({

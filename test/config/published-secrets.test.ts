@@ -19,6 +19,7 @@ async function shippedSampleFiles(): Promise<string[]> {
     'README.md',
     'local/docker-compose.yml',
     ...(await inDir('k8s', /\.ya?ml$/)),
+    ...(await inDir('k8s/templates', /\.ya?ml$/)),
     ...(await inDir('docs', /\.md$/)),
   ];
 }
@@ -93,7 +94,7 @@ describe('published and weak secrets', () => {
   });
 
   it('refuses every placeholder of the k8s Secret template under its own variable', async () => {
-    const template = await readFile(join(ROOT, 'k8s/secret.yaml'), 'utf8');
+    const template = await readFile(join(ROOT, 'k8s/templates/secret.example.yaml'), 'utf8');
     const entries = [...template.matchAll(/^\s+([A-Z_]+):\s*(\S*CHANGE-ME\S*)/gm)];
     expect(entries.map((m) => m[1])).toEqual(
       expect.arrayContaining(['JWT_SECRET', 'ADMIN_PASSWORD', 'SMTP_URL']),

@@ -120,6 +120,11 @@ describe('Kubernetes manifests', () => {
       const [container] = cronJob.spec.jobTemplate.spec.template.spec.containers;
       expect(container.args).toEqual(['node', 'dist/local/job.mjs', cronJob.metadata.labels.job]);
       expect(container.resources.requests.cpu).toBeDefined();
+      // Job pods run under the runtime's default seccomp profile, and their image is the one kustomize pins.
+      expect(cronJob.spec.jobTemplate.spec.template.spec.securityContext.seccompProfile).toEqual({
+        type: 'RuntimeDefault',
+      });
+      expect(container.image).toBe('concert-ticket-system');
     }
   });
 });
