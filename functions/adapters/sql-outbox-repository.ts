@@ -100,12 +100,15 @@ export class SqlOutboxRepository implements OutboxRepository {
     return rows.length === 1;
   }
 
-  async releaseClaim(claimToken: string): Promise<number> {
+  async releaseClaim(claimToken: string, ids: string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    // The ids as JSON text: arrays are not portable to the RDS Data API.
     const rows = await this.db.query(
       `UPDATE email_outbox SET next_attempt_at = now(), attempts = attempts - 1, claim_token = NULL
         WHERE claim_token = $1 AND status = 'sending'
+          AND id IN (SELECT value::uuid FROM json_array_elements_text($2::json))
        RETURNING id`,
-      [claimToken],
+      [claimToken, JSON.stringify(ids)],
     );
     return rows.length;
   }

@@ -283,7 +283,7 @@ export interface DeliveryOptions {
  * third of its lease while the send runs, so however slow the mail server, no second sender (another job
  * run, another replica) takes an e-mail that is being sent. A sender that finds its claim lost (it ran out
  * unrenewed, say the process froze, and another took it) marks nothing and stops. Stopping early gives the
- * rest of the batch back at once.
+ * untried rest of the batch back at once.
  *
  * Bound (DESIGN invariant 5): an e-mail goes out twice only if this process dies, or loses the database,
  * between the mail server's answer and the mark, or when the claim ran out unrenewed while one send was in
@@ -303,9 +303,12 @@ export async function deliverOutbox(
     const claimToken = batch[0]?.claimToken;
     if (!claimToken) break;
     const claim = keepClaim(deps.outbox, claimToken, leaseSeconds);
+    // Only e-mails never tried are given back: one whose send ran and whose mark failed waits out its claim.
+    const untried = new Set(batch.map((email) => email.id));
     try {
       for (const email of batch) {
         if (options.signal?.aborted || claim.lost) break;
+        untried.delete(email.id);
         // Renewed right before the send, so the send starts with a whole lease ahead of it.
         if (!(await claim.renewFor(email.id))) break;
         let error: unknown;
@@ -334,7 +337,7 @@ export async function deliverOutbox(
     } finally {
       claim.stop();
       await deps.outbox
-        .releaseClaim(claimToken)
+        .releaseClaim(claimToken, [...untried])
         .catch((error: unknown) =>
           deps.progress('outbox: could not give back a claim', { error: String(error) }),
         );

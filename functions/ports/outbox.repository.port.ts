@@ -38,6 +38,9 @@ export interface OutboxRepository {
    * given up (status dead) when null. False: the claim was lost, nothing changed.
    */
   markFailed(id: string, claimToken: string, error: string, retryInSeconds: number | null): Promise<boolean>;
-  /** Gives back what `claimToken` still holds, due at once and its attempt not counted; returns how many. */
-  releaseClaim(claimToken: string): Promise<number>;
+  /**
+   * Gives back the e-mails `ids` (never tried under this claim) that `claimToken` still holds: due at once,
+   * their attempt not counted. Returns how many.
+   */
+  releaseClaim(claimToken: string, ids: string[]): Promise<number>;
 }

@@ -119,6 +119,28 @@ describe('e-mail outbox claims on PostgreSQL and a slow SMTP server', () => {
     ]);
     expect(await deliverOutbox({ outbox, mailer, progress })).toEqual({ sent: 2, failed: 0 });
   });
+
+  it('an e-mail sent whose mark failed is not given back early: it waits out its claim, the rest go back', async () => {
+    await queue(2, 'unmarked');
+    let fail = true;
+    const flaky = Object.assign(Object.create(outbox) as SqlOutboxRepository, {
+      markSent: async (id: string, token: string) => {
+        if (!fail) return outbox.markSent(id, token);
+        fail = false;
+        throw new Error('connection reset while marking');
+      },
+    });
+
+    await expect(deliverOutbox({ outbox: flaky, mailer, progress })).rejects.toThrow('connection reset');
+    const again = await deliverOutbox({ outbox, mailer, progress });
+
+    expect(smtp.mails).toHaveLength(2); // one each: the unmarked one is not sent again while its claim lasts
+    expect(again).toEqual({ sent: 1, failed: 0 });
+    expect(await db.query(`SELECT status FROM email_outbox ORDER BY status`)).toEqual([
+      { status: 'sending' },
+      { status: 'sent' },
+    ]);
+  });
 });
 
 describe('SmtpMailer bounds every send', () => {
