@@ -64,7 +64,7 @@ export class Schedules extends Construct {
         ],
       }),
     });
-    new IamRolePolicy(this, 'policy', {
+    const policy = new IamRolePolicy(this, 'policy', {
       name: `${options.prefix}-scheduler-invoke`,
       role: role.id,
       policy: JSON.stringify({
@@ -89,6 +89,8 @@ export class Schedules extends Construct {
             retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 3600 },
             deadLetterConfig: { arn: this.deadLetterQueue.arn },
           },
+          // A schedule created before its role may invoke fails its first firings (and fills the DLQ).
+          dependsOn: [policy],
         }),
       );
     }
