@@ -54,16 +54,16 @@ describe('e-mail outbox claims on PostgreSQL and a slow SMTP server', () => {
 
   it('a batch slower than its claim stays claimed: a second sender running all along sends none twice', async () => {
     await queue(3, 'slow');
-    // Each send takes longer than the whole claim (1 s): only renewal keeps the batch from being re-claimed.
-    smtp.answerDelayMs = 1_500;
+    // Each send takes longer than the whole claim (2 s): only renewal keeps the batch from being re-claimed.
+    smtp.answerDelayMs = 2_500;
 
     let done = false;
-    const first = deliverOutbox({ outbox, mailer, progress }, { leaseSeconds: 1 }).finally(() => {
+    const first = deliverOutbox({ outbox, mailer, progress }, { leaseSeconds: 2 }).finally(() => {
       done = true;
     });
     const second = { sent: 0, failed: 0 };
     while (!done) {
-      const round = await deliverOutbox({ outbox, mailer, progress }, { leaseSeconds: 1 });
+      const round = await deliverOutbox({ outbox, mailer, progress }, { leaseSeconds: 2 });
       second.sent += round.sent;
       second.failed += round.failed;
       await new Promise((resolve) => setTimeout(resolve, 50));
