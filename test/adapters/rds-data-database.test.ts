@@ -46,7 +46,7 @@ describe('RdsDataDatabase (real RDSDataClient, local Data API on PostgreSQL)', (
       `INSERT INTO users (email, name, password_hash, role) VALUES ('a@x.test', 'A', 'h', 'customer')`,
     );
     const error = await db
-      .query(`INSERT INTO users (email, name, password_hash, role) VALUES ('A@x.test', 'A', 'h', 'customer')`)
+      .query(`INSERT INTO users (email, name, password_hash, role) VALUES ('a@x.test', 'A', 'h', 'customer')`)
       .catch((e: unknown) => e);
     expect((error as { code?: string }).code).toBe('23505');
 
