@@ -1,30 +1,48 @@
-import { execFile } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
-import { promisify } from 'node:util';
+import { createWriteStream, existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { stringify } from 'csv-stringify';
-import pino from 'pino';
-import { buildServices, openDatabase, type Services } from '../functions/composition/services';
-import { loadConfig } from '../functions/config/service-config';
-import { ensureAdmin } from '../functions/core/auth.service';
-import { getConcert } from '../functions/core/concerts.service';
-import { runJob } from '../functions/core/jobs.service';
-import { isJobName, SCHEDULE } from '../functions/core/schedule';
-import { migrate } from '../functions/db/migrate';
-import { exitWithError } from './cli-errors';
-import { seedSampleData } from './sample-data';
-import { reportDateFromArgument, scheduledTimeFromArgument } from './scheduled-time';
+// Only commander at start-up: every command imports what it needs when it runs (the database driver,
+// the service's adapters, csv-stringify), so `--help` and `--version` load none of them.
+import type { Services } from '../functions/composition/services';
+import type { ServiceConfig } from '../functions/config/service-config';
+import type { SqlDatabase } from '../functions/ports/sql-database.port';
+import { CliError, exitWithError } from './cli-errors';
 
-const run = promisify(execFile);
 const say = (line: string) => console.log(line);
+/** Progress and notes go to standard error, so standard output stays the command's answer (CSV, JSON). */
+const note = (line: string) => console.error(line);
 
-/** Runs `work` with the service's adapters from the environment, then closes them. */
+async function config(): Promise<ServiceConfig> {
+  const { loadConfig } = await import('../functions/config/service-config');
+  return loadConfig(process.env);
+}
+
+async function quietLogger() {
+  const { default: pino } = await import('pino');
+  return pino({ level: 'warn' });
+}
+
+/**
+ * Runs `work` with the service's adapters from the environment, then closes them. Pending migrations are
+ * applied first (these commands write) and said so on standard error: nothing is migrated silently.
+ */
 async function withServices(work: (services: Services) => Promise<void>): Promise<void> {
-  const services = await buildServices(loadConfig(process.env), {
-    migrate: true,
-    logger: pino({ level: 'warn' }),
-  });
+  const settings = await config();
+  const [{ buildServices, openDatabase }, { migrate }] = await Promise.all([
+    import('../functions/composition/services'),
+    import('../functions/db/migrate'),
+  ]);
+  const logger = await quietLogger();
+  const db = await openDatabase(settings, logger);
+  try {
+    const applied = await migrate(db);
+    if (applied.length > 0) note(`applied pending migrations first: ${applied.join(', ')}`);
+  } finally {
+    await db.close();
+  }
+  const services = await buildServices(settings, { logger });
   try {
     await work(services);
     await services.events.settled();
@@ -33,24 +51,79 @@ async function withServices(work: (services: Services) => Promise<void>): Promis
   }
 }
 
+/**
+ * Runs a read-only `work` on the database as it is: nothing is created or migrated. An embedded data
+ * folder that does not exist yet, or a schema behind this code, is a CliError saying what to run.
+ */
+async function withDatabaseAsIs(work: (db: SqlDatabase) => Promise<void>): Promise<void> {
+  const settings = await config();
+  if (!settings.databaseUrl && !settings.dataApi) {
+    if (!existsSync(join(settings.dataDir, 'pglite')))
+      throw new CliError(
+        `no embedded database in ${resolve(settings.dataDir)} (DATA_DIR): start the service or run \`concert-tickets migrate\` first, or set DATABASE_URL`,
+      );
+  }
+  const { openDatabase } = await import('../functions/composition/services');
+  const db = await openDatabase(settings, await quietLogger());
+  try {
+    const pending = await pendingMigrations(db);
+    if (pending.length > 0)
+      throw new CliError(
+        `the database schema is behind this version (${pending.length} migration(s) pending: ${pending.join(', ')}): run \`concert-tickets migrate\` first`,
+      );
+    await work(db);
+  } finally {
+    await db.close();
+  }
+}
+
+/** Migrations this code has that the database has not recorded (all of them on an empty database). */
+async function pendingMigrations(db: SqlDatabase): Promise<string[]> {
+  const { readMigrations } = await import('../functions/db/migrate');
+  const all = await readMigrations();
+  const [table] = await db.query(`SELECT to_regclass('schema_migrations') IS NOT NULL AS present`);
+  if (!table?.present) return all.map((migration) => migration.name);
+  const applied = new Set(
+    (await db.query('SELECT name FROM schema_migrations')).map((row) => String(row.name)),
+  );
+  return all.filter((migration) => !applied.has(migration.name)).map((migration) => migration.name);
+}
+
 const uuid = (value: string) => {
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value))
     throw new InvalidArgumentError('not a concert id');
   return value.toLowerCase();
 };
 
-export function operatorCli(): Command {
+/** The package's version (package.json), for `--version`. */
+export async function packageVersion(): Promise<string> {
+  const text = await readFile(new URL('../package.json', import.meta.url), 'utf8');
+  return String((JSON.parse(text) as { version?: unknown }).version ?? 'unknown');
+}
+
+/**
+ * The operator CLI (`npx concert-tickets <command>`): migrate, seed, create-admin, job, availability,
+ * export-tickets, restore. Each command loads only the modules it needs when it runs.
+ * @param version what `--version` prints (bin/concert-tickets.mjs passes package.json's)
+ */
+export function operatorCli(version = 'unknown'): Command {
   const program = new Command('concert-tickets')
     .description(
-      'Operator commands for concert-ticket-system. Configure with the service environment (DATABASE_URL, REDIS_URL, …).',
+      'Operator commands for concert-ticket-system. Configure with the service environment (DATABASE_URL, REDIS_URL, …); without DATABASE_URL they act on the embedded database in DATA_DIR (./.data).',
     )
+    .version(version, '-V, --version', 'print the version and exit')
     .showHelpAfterError();
 
   program
     .command('migrate')
     .description('apply pending database migrations')
     .action(async () => {
-      const db = await openDatabase(loadConfig(process.env), pino({ level: 'warn' }));
+      const settings = await config();
+      const [{ openDatabase }, { migrate }] = await Promise.all([
+        import('../functions/composition/services'),
+        import('../functions/db/migrate'),
+      ]);
+      const db = await openDatabase(settings, await quietLogger());
       try {
         const applied = await migrate(db);
         say(applied.length ? `applied ${applied.join(', ')}` : 'database is up to date');
@@ -61,35 +134,68 @@ export function operatorCli(): Command {
 
   program
     .command('seed')
-    .description('create the sample admin and concerts (safe to repeat)')
-    .action(() => withServices((services) => seedSampleData(services, say)));
-
-  program
-    .command('create-admin')
-    .description('create an administrator, or make an existing account one with this password')
-    .requiredOption('--email <email>', 'the admin e-mail')
-    .requiredOption('--password <password>', 'at least 8 characters')
-    .action(({ email, password }: { email: string; password: string }) =>
+    .description('create the sample admin and concerts (safe to repeat; never changes an existing account)')
+    .action(() =>
       withServices(async (services) => {
-        if (password.length < 8) throw new Error('the password must have at least 8 characters');
-        const admin = await ensureAdmin(services.auth, { email, password });
-        say(`admin ${admin.email} (${admin.id})`);
+        const { seedSampleData } = await import('./sample-data');
+        await seedSampleData(services, say);
       }),
     );
 
   program
+    .command('create-admin')
+    .description(
+      'create an administrator; an existing account is made an admin with this password only with --update',
+    )
+    .requiredOption('--email <email>', 'the admin e-mail')
+    .requiredOption('--password <password>', 'at least 8 characters')
+    .option('--update', 'an account with this e-mail exists: make it an admin with this password')
+    .action(({ email, password, update }: { email: string; password: string; update?: boolean }) => {
+      if (password.length < 8) throw new CliError('the password must have at least 8 characters');
+      return withServices(async (services) => {
+        const [{ ensureAdmin }, { canonicalEmail }] = await Promise.all([
+          import('../functions/core/auth.service'),
+          import('../functions/core/email-address'),
+        ]);
+        const existing = await services.auth.users.findByEmail(canonicalEmail(email));
+        if (existing && !update) {
+          const same =
+            existing.role === 'admin' &&
+            (await services.auth.passwords.verify(password, existing.passwordHash));
+          if (!same)
+            throw new CliError(
+              `an account ${existing.email} (${existing.role}) already exists: pass --update to make it an admin with this password (its sessions end)`,
+            );
+        }
+        const admin = await ensureAdmin(services.auth, { email, password });
+        say(
+          `admin ${admin.email} (${admin.id})${existing ? (update ? ' updated' : ' already there') : ' created'}`,
+        );
+      });
+    });
+
+  program
     .command('job')
-    .description(`run a scheduled job now: ${SCHEDULE.map((j) => j.name).join(', ')}`)
+    .description(
+      'run a scheduled job now: backup, reminders, expire-holds, daily-report, weekly-housekeeping',
+    )
     .argument('<name>', 'the job')
     .option(
       '--at <ISO time>',
       'the time this run was scheduled for (ISO with Z or an offset, "now" or "tick": the latest tick of its cron); default now. Its periods follow from it',
     )
     .option('--date <YYYY-MM-DD>', 'daily-report: the day to report (default: the local day of --at)')
-    .action((name: string, { at, date }: { at?: string; date?: string }) =>
-      withServices(async (services) => {
-        if (!isJobName(name)) throw new Error(`unknown job "${name}"`);
-        reportDateFromArgument(date);
+    .action(async (name: string, { at, date }: { at?: string; date?: string }) => {
+      const [{ isJobName, SCHEDULE }, { reportDateFromArgument, scheduledTimeFromArgument }] =
+        await Promise.all([import('../functions/core/schedule'), import('./scheduled-time')]);
+      if (!isJobName(name))
+        throw new CliError(`unknown job "${name}"; one of ${SCHEDULE.map((j) => j.name).join(', ')}`);
+      reportDateFromArgument(date);
+      const settings = await config();
+      // Checked before any connection is opened: a bad --at changes nothing anywhere.
+      scheduledTimeFromArgument(at, name, settings.scheduleTimeZone, new Date(), 'now');
+      await withServices(async (services) => {
+        const { runJob } = await import('../functions/core/jobs.service');
         const scheduledAt = scheduledTimeFromArgument(
           at,
           name,
@@ -97,21 +203,25 @@ export function operatorCli(): Command {
           services.jobs.now(),
           'now',
         );
-        const report = await runJob({ ...services.jobs, progress: say }, name, {
+        const report = await runJob({ ...services.jobs, progress: note }, name, {
           scheduledAt,
           ...(date ? { date } : {}),
         });
         say(JSON.stringify(report));
-      }),
-    );
+      });
+    });
 
   program
     .command('availability')
-    .description("show a concert's live availability, tier by tier")
+    .description("show a concert's live availability, tier by tier (read-only: migrates nothing)")
     .argument('<concertId>', 'the concert', uuid)
     .action((concertId: string) =>
-      withServices(async (services) => {
-        const concert = await getConcert(services.storedConcerts, concertId);
+      withDatabaseAsIs(async (db) => {
+        const [{ SqlConcertRepository }, { getConcert }] = await Promise.all([
+          import('../functions/adapters/sql-concert-repository'),
+          import('../functions/core/concerts.service'),
+        ]);
+        const concert = await getConcert(new SqlConcertRepository(db), concertId);
         say(
           `${concert.title} — ${concert.artist}, ${concert.venue}, ${concert.startsAt} (${concert.status})`,
         );
@@ -125,12 +235,17 @@ export function operatorCli(): Command {
 
   program
     .command('export-tickets')
-    .description("write a concert's tickets as CSV (code, tier, holder, reservation, issued)")
+    .description(
+      "write a concert's tickets as CSV (code, tier, holder, reservation, issued); read-only: migrates nothing",
+    )
     .argument('<concertId>', 'the concert', uuid)
     .option('--out <file>', 'write to a file instead of standard output')
     .action((concertId: string, { out }: { out?: string }) =>
-      withServices(async (services) => {
-        const rows = await services.db.query(
+      withDatabaseAsIs(async (db) => {
+        const { stringify } = await import('csv-stringify');
+        const [concert] = await db.query('SELECT title FROM concerts WHERE id = $1', [concertId]);
+        if (!concert) throw new CliError(`no concert ${concertId}`);
+        const rows = await db.query(
           `SELECT t.code, tt.name AS tier, u.email AS holder, t.reservation_id, t.created_at
              FROM tickets t JOIN ticket_tiers tt ON tt.id = t.tier_id JOIN users u ON u.id = t.user_id
             WHERE t.concert_id = $1 ORDER BY tt.position, t.created_at, t.code`,
@@ -147,29 +262,34 @@ export function operatorCli(): Command {
         csv.end();
         if (out) {
           await once(target, 'finish');
-          console.error(`wrote ${rows.length} tickets to ${out}`);
+          note(`wrote ${rows.length} tickets to ${out}`);
         } else await once(csv, 'end');
       }),
     );
 
   program
     .command('restore')
-    .description('restore a pg_dump backup (custom format) into DATABASE_URL, replacing what is there')
+    .description(
+      'restore a pg_dump backup (custom format) into DATABASE_URL, replacing what is there (asks first, or --yes)',
+    )
     .argument('<file>', 'a backups/concert-tickets-*.dump file')
-    .action(async (file: string) => {
-      const url = loadConfig(process.env).databaseUrl;
-      if (!url) throw new Error('restore needs DATABASE_URL (PostgreSQL)');
-      console.error(`restoring ${file} …`);
-      const started = Date.now();
-      await run('pg_restore', ['--clean', '--if-exists', '--no-owner', '--exit-on-error', '-d', url, file], {
-        maxBuffer: 16 * 1024 * 1024,
-      });
-      say(`restored ${file} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    .option('-y, --yes', 'replace a database that holds data without asking')
+    .action(async (file: string, { yes }: { yes?: boolean }) => {
+      const { restoreBackup } = await import('./cli-restore');
+      const url = (await config()).databaseUrl;
+      if (!url)
+        throw new CliError(
+          'restore needs DATABASE_URL (PostgreSQL); the embedded database is restored by copying its DATA_DIR back',
+        );
+      await restoreBackup({ file, url, yes: yes === true, say, note });
     });
 
   return program;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  operatorCli().parseAsync(process.argv).catch(exitWithError);
+/** Parses `argv` (as process.argv) and runs the command; a failure ends the process with one line, exit 1. */
+export async function runCli(argv: string[], version: string): Promise<void> {
+  await operatorCli(version).parseAsync(argv).catch(exitWithError);
 }
+
+if (import.meta.url === `file://${process.argv[1]}`) await runCli(process.argv, await packageVersion());

@@ -112,8 +112,8 @@ describe('npx concert-tickets (the operator CLI) against PostgreSQL', () => {
 
   it('runs a job for the time it was scheduled for (--at), and refuses a time without an offset', async () => {
     // SCHEDULE_TIMEZONE is UTC here: 23:00+02:00 on the 10th is 21:00Z, still the 10th, and long over.
-    const { stdout } = await cli(['job', 'daily-report', '--at', '2026-06-10T23:00:00+02:00']);
-    expect(stdout).toMatch(/daily-report: 2026-06-10 \(final\)/);
+    const { stdout, stderr } = await cli(['job', 'daily-report', '--at', '2026-06-10T23:00:00+02:00']);
+    expect(stderr).toMatch(/daily-report: 2026-06-10 \(final\)/);
     expect(stdout).toMatch(/"scheduledAt":"2026-06-10T21:00:00.000Z"/);
     await expect(cli(['job', 'reminders', '--at', '2026-06-10 23:00'])).rejects.toThrow(
       /--at takes an ISO time/,
