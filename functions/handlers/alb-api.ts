@@ -36,12 +36,13 @@ export async function handler(event: ALBEvent, context: Context): Promise<ALBRes
     return toAlb(jsonResponse({ status, body, headers }));
   }
   const pathParameters = Object.fromEntries(match.names.map((name, i) => [name, decoded[i] ?? '']));
-  const headers: Record<string, string> = {};
+  // No prototype: a header or parameter named `__proto__` or `constructor` is data, never a member.
+  const headers: Record<string, string> = Object.create(null);
   for (const [name, value] of Object.entries(event.headers ?? {}))
     if (value !== undefined) headers[name.toLowerCase()] = value;
   // The ALB passes query values as the client encoded them (AWS: "the load balancer does not decode
   // them"); API Gateway hands handlers decoded ones.
-  const queryStringParameters: Record<string, string> = {};
+  const queryStringParameters: Record<string, string> = Object.create(null);
   for (const [k, v] of Object.entries(event.queryStringParameters ?? {})) {
     if (v === undefined) continue;
     const key = safeDecode(k.replaceAll('+', ' '));

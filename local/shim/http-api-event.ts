@@ -5,15 +5,16 @@ import { clientAddress } from './client-address';
 
 /** Turns an Express request into the event API Gateway's HTTP API (payload format 2.0) would send. */
 export function toHttpApiEvent(req: Request, routeKey: string): APIGatewayProxyEventV2 {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = Object.create(null);
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
   }
   const queryAt = req.originalUrl.indexOf('?');
   const rawQueryString = queryAt >= 0 ? req.originalUrl.slice(queryAt + 1) : '';
-  const query: Record<string, string> = {};
+  // No prototype: a parameter named `toString` or `__proto__` is a parameter like any other (issue 15 item 9's kind).
+  const query: Record<string, string> = Object.create(null);
   for (const [name, value] of new URLSearchParams(rawQueryString)) {
-    query[name] = name in query ? `${query[name]},${value}` : value;
+    query[name] = Object.hasOwn(query, name) ? `${query[name]},${value}` : value;
   }
   const body = Buffer.isBuffer(req.body) && req.body.length > 0 ? req.body.toString('utf8') : undefined;
   // The gateway's own id is always fresh; HttpRequest prefers a client's X-Request-Id when it is sane.
