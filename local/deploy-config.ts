@@ -19,7 +19,23 @@ export interface NginxSettings {
   loginRate?: string;
   /** Benchmarks only: one load generator is one client, which the limits would stop. */
   withoutRateLimits?: boolean;
+  /**
+   * `http2 on;` (nginx ≥ 1.25.1, where `listen … http2` is deprecated) or, for an older nginx such as
+   * Debian 12's 1.22 that the tests run, the `listen … http2` parameter. Default: the directive.
+   */
+  legacyHttp2Listen?: boolean;
 }
+
+/** The security headers of every HTTPS answer, nginx's own 429/503 included (a location's add_header drops the server's). */
+const SECURITY_HEADERS = [
+  'Strict-Transport-Security "max-age=31536000; includeSubDomains"',
+  'X-Content-Type-Options "nosniff"',
+  'X-Frame-Options "DENY"',
+  'Referrer-Policy "strict-origin-when-cross-origin"',
+  `Content-Security-Policy "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' wss: https:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"`,
+];
+const securityHeaders = (indent: string) =>
+  SECURITY_HEADERS.map((header) => `${indent}add_header ${header} always;\n`).join('');
 
 /** What docker-compose runs (service names match local/docker-compose.yml). */
 export const COMPOSE_NGINX: NginxSettings = {
@@ -51,6 +67,10 @@ export function renderNginxConfig(settings: NginxSettings): string {
     LOGIN_LIMIT: settings.withoutRateLimits ? '' : '      limit_req zone=login burst=5 nodelay;',
     API_RATE: settings.apiRate ?? '100r/m',
     LOGIN_RATE: settings.loginRate ?? '10r/m',
+    LISTEN_HTTP2: settings.legacyHttp2Listen ? ' http2' : '',
+    HTTP2_DIRECTIVE: settings.legacyHttp2Listen ? '' : '    http2 on;\n',
+    SECURITY_HEADERS: securityHeaders('    '),
+    SECURITY_HEADERS_IN_LOCATION: securityHeaders('      '),
   };
   return template.replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
     const value = values[name];

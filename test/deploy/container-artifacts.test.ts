@@ -134,6 +134,10 @@ describe('nginx, compose and the image', () => {
     expect(await readFile('nginx/nginx.conf', 'utf8')).toBe(
       `# Rendered from nginx.conf.template for docker-compose. Do not edit.\n${renderNginxConfig(COMPOSE_NGINX)}`,
     );
+    // Compose runs nginx 1.27: HTTP/2 with the `http2` directive, not the deprecated listen parameter.
+    const conf = await readFile('nginx/nginx.conf', 'utf8');
+    expect(conf).toMatch(/^\s*http2 on;$/m);
+    expect(conf).not.toMatch(/listen [^;]*\bhttp2\b/);
   });
 
   it('name every service in the compose file, and the nginx upstreams are its backends', async () => {

@@ -155,6 +155,9 @@ describe('Debian nginx from the project config, in front of two backends', () =>
     expect(last?.status).toBe(429);
     expect(last?.body).toEqual({ error: { code: 'RATE_LIMITED', message: expect.any(String) } });
     expect(last?.headers.get('retry-after')).toBe('60');
+    // nginx's own refusal keeps the security headers (a location's add_header used to drop the server's).
+    expect(last?.headers.get('strict-transport-security')).toMatch(/max-age=31536000/);
+    expect(last?.headers.get('content-security-policy')).toMatch(/default-src 'self'/);
 
     const logins = freshClient(nginx.httpsUrl);
     const loginStatuses: number[] = [];

@@ -29,6 +29,7 @@ export async function startNginx(
   await run('bash', ['nginx/make-dev-cert.sh', join(prefix, 'certs')]);
   const [httpPort, httpsPort] = [await freePort(), await freePort()];
   const configPath = join(prefix, 'nginx.conf');
+  const legacyHttp2Listen = !(await nginxAtLeast(1, 25, 1));
   await writeFile(
     configPath,
     renderNginxConfig({
@@ -39,6 +40,7 @@ export async function startNginx(
       tlsKey: join(prefix, 'certs/dev.key'),
       runtimeDir: join(prefix, 'run'),
       logDir: join(prefix, 'logs'),
+      legacyHttp2Listen,
       ...limits,
     }),
   );
@@ -95,4 +97,11 @@ export function clientFrom(address: string, baseUrl: string): ApiClient {
     baseUrl,
     (url, init) => undiciFetch(url, { ...(init as object), dispatcher }) as unknown as Promise<Response>,
   );
+}
+
+/** Whether the nginx on PATH is at least `major.minor.patch` (`http2 on;` came in 1.25.1; Debian 12 ships 1.22). */
+async function nginxAtLeast(major: number, minor: number, patch: number): Promise<boolean> {
+  const { stderr } = await run('nginx', ['-v']);
+  const [a = 0, b = 0, c = 0] = (/nginx\/(\d+)\.(\d+)\.(\d+)/.exec(stderr) ?? []).slice(1).map(Number);
+  return a !== major ? a > major : b !== minor ? b > minor : c >= patch;
 }
