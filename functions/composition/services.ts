@@ -31,6 +31,7 @@ import { SqlConcertRepository } from '../adapters/sql-concert-repository';
 import { SqlMaintenanceRepository } from '../adapters/sql-maintenance-repository';
 import { SqlOutboxRepository } from '../adapters/sql-outbox-repository';
 import { SqlReportRepository } from '../adapters/sql-report-repository';
+import { SqlSalesRepository } from '../adapters/sql-sales-repository';
 import { SqlReservationRepository } from '../adapters/sql-reservation-repository';
 import { SqlUserRepository } from '../adapters/sql-user-repository';
 import { weakSecretReason } from '../config/published-secrets';
@@ -54,6 +55,7 @@ import type { JobRunRecord, MaintenanceRepository } from '../ports/maintenance.r
 import type { RealtimeEvents } from '../ports/realtime-events.port';
 import type { RelayStream } from '../ports/relay-stream.port';
 import type { ReportRepository } from '../ports/report.repository.port';
+import type { SalesRepository } from '../ports/sales.repository.port';
 import type { ServiceMetrics } from '../ports/service-metrics.port';
 import type { SqlDatabase } from '../ports/sql-database.port';
 import type { TokenService } from '../ports/token-service.port';
@@ -76,6 +78,8 @@ export interface Services {
   /** Prometheus counters and histograms of this process (served at /metrics by the shim), or EMF on Lambda. */
   metrics: ServiceMetrics;
   reports: ReportRepository;
+  /** Sold and held apart per tier, for the organiser's console (GET /api/admin/sales). */
+  sales: SalesRepository;
   /** What the scheduled jobs need; `progress` goes to the log unless a caller (the CLI) replaces it. */
   jobs: JobDeps;
   realtime: {
@@ -224,6 +228,7 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
       events,
       metrics,
       reports,
+      sales: new SqlSalesRepository(db),
       jobs,
       realtime: {
         bus,

@@ -101,6 +101,16 @@ export const responseBodies = {
   reservations: z.strictObject({ reservations: z.array(reservation) }),
   tickets: z.strictObject({ tickets: z.array(ticket) }),
   report: z.strictObject({ report: dailyReport }),
+  sales: z.strictObject({
+    concerts: z.array(
+      z.strictObject({
+        concertId: id,
+        sold: count.describe('Tickets of confirmed reservations'),
+        held: count.describe('Tickets in holds not yet past expiresAt'),
+        tiers: z.array(z.strictObject({ tierId: id, sold: count, held: count })),
+      }),
+    ),
+  }),
   openapi: z.looseObject({ openapi: z.literal('3.1.0'), paths: z.record(z.string(), z.unknown()) }),
   error: z.strictObject({
     error: z.strictObject({

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { handler as adminConcertSales } from '../admin-concert-sales';
 import { handler as adminDailyReport } from '../admin-daily-report';
 import { handler as apiOpenapi } from '../api-openapi';
 import { handler as authLogin } from '../auth-login';
@@ -193,5 +194,14 @@ export const HTTP_ROUTES: readonly HttpRouteEntry[] = [
     summary: 'The daily sales report for ?date=YYYY-MM-DD',
     response: { status: 200, body: responseBodies.report },
     handler: adminDailyReport,
+  },
+  {
+    method: 'GET',
+    path: '/api/admin/sales',
+    functionName: 'admin-concert-sales',
+    access: 'admin',
+    summary: 'Sold (confirmed) and held (live holds) apart, per concert and tier, right now',
+    response: { status: 200, body: responseBodies.sales },
+    handler: adminConcertSales,
   },
 ];
