@@ -2,13 +2,20 @@
 // Code passed to page.evaluate runs in the browser.
 import { mkdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 
 /** Debian's Chromium (installed by .ci/run); never a downloaded browser. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const WEB_ROOT = resolve('web/dist');
-export const SCREENSHOT_DIR = resolve(process.env.SCREENSHOT_DIR ?? 'docs/screenshots');
+/**
+ * Where `screenshot` writes: a folder under the system's temp directory, so a test run never rewrites the
+ * tracked docs/screenshots; `npm run screenshots` sets SCREENSHOT_DIR=docs/screenshots to update them.
+ */
+export const SCREENSHOT_DIR = resolve(
+  process.env.SCREENSHOT_DIR || join(tmpdir(), 'concert-tickets-screenshots'),
+);
 
 /** Headless Chromium with the flags this sandbox needs (no sandbox as root, no calls to Google). */
 export function launchChromium(): Promise<Browser> {

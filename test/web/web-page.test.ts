@@ -294,7 +294,7 @@ describe('the web page in Chromium', () => {
     await page.getByRole('button', { name: 'Reserve' }).click();
     await expect
       .poll(() => announced(page, 'alert'))
-      .toBe('That is more tickets than one fan may have for this concert.');
+      .toBe('That is more tickets than one fan may have for this concert. At most 10; you have 6 already.');
   });
 
   it('forgets an expired session on load, ends one whose token runs out while open, and signs out when the service refuses the token', async () => {

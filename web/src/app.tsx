@@ -26,6 +26,11 @@ export function App() {
           </NavLink>
           {user && <NavLink to="/tickets">My tickets</NavLink>}
           {user?.role === 'admin' && <NavLink to="/admin">Organiser</NavLink>}
+          {user && (
+            <span className="signed-in" data-testid="signed-in-as">
+              Signed in as {user.name}
+            </span>
+          )}
           {user ? (
             <button
               type="button"

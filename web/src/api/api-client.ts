@@ -1,5 +1,6 @@
 import type {
   ConcertResponse,
+  ConcertSales,
   ConcertsResponse,
   ConfirmationResponse,
   CreateConcertRequest,
@@ -59,8 +60,16 @@ export class ApiClient {
   myReservations = () => this.call<ReservationsResponse>('GET', '/api/me/reservations');
   myTickets = () => this.call<TicketsResponse>('GET', '/api/me/tickets');
 
-  dailyReport = (date: string) =>
-    this.call<DailyReportResponse>('GET', `/api/admin/reports/daily?date=${encodeURIComponent(date)}`);
+  /** Without a date: today in the service's schedule time zone (the day the daily-report job reports). */
+  dailyReport = (date?: string) =>
+    this.call<DailyReportResponse>(
+      'GET',
+      date === undefined
+        ? '/api/admin/reports/daily'
+        : `/api/admin/reports/daily?date=${encodeURIComponent(date)}`,
+    );
+  /** Sold and held apart per concert and tier, right now (admin only). */
+  sales = () => this.call<{ concerts: ConcertSales[] }>('GET', '/api/admin/sales');
 
   private async call<T>(method: Method, path: string, body?: unknown, extra: Record<string, string> = {}) {
     const headers: Record<string, string> = { accept: 'application/json', ...extra };

@@ -26,11 +26,52 @@ const MESSAGES: Record<ErrorCode | 'NETWORK', string> = {
   NETWORK: 'The service could not be reached. Check your connection and try again.',
 };
 
-/** One sentence for any failure; the service's own message is kept for validation details. */
+const numberIn = (details: unknown, key: string): number | undefined => {
+  const value =
+    details && typeof details === 'object' ? (details as Record<string, unknown>)[key] : undefined;
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+};
+
+/**
+ * The bound a refusal names in its `details`, in words: the most a fan may take, what is left, how long to
+ * wait. Undefined when the details do not say (then the plain sentence stands alone).
+ */
+function boundOf(error: ApiError): string | undefined {
+  const max = numberIn(error.details, 'max');
+  const current = numberIn(error.details, 'current');
+  const scope =
+    error.details && typeof error.details === 'object'
+      ? (error.details as { scope?: unknown }).scope
+      : undefined;
+  switch (error.code) {
+    case 'INSUFFICIENT_AVAILABILITY': {
+      const available = numberIn(error.details, 'available');
+      return available === undefined ? undefined : `${available} left: choose ${available} or fewer.`;
+    }
+    case 'LIMIT_EXCEEDED':
+      if (max === undefined) return undefined;
+      if (scope === 'order') return `At most ${max} per order.`;
+      if (scope === 'holds') return `At most ${max} open holds at once: confirm or cancel one first.`;
+      return current === undefined ? `At most ${max}.` : `At most ${max}; you have ${current} already.`;
+    case 'RATE_LIMITED': {
+      const seconds = numberIn(error.details, 'retryAfterSeconds');
+      return seconds === undefined ? undefined : `Try again in ${Math.max(1, Math.ceil(seconds))} s.`;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * One sentence for any failure, and the bound it names when the service says (see `boundOf`); the
+ * service's own message is kept for validation details.
+ */
 export function describeError(error: unknown): string {
   if (!(error instanceof ApiError)) return MESSAGES.INTERNAL;
   const known = MESSAGES[error.code] ?? MESSAGES.INTERNAL;
-  return error.code === 'VALIDATION_FAILED' ? `${known} ${error.message}` : known;
+  if (error.code === 'VALIDATION_FAILED') return `${known} ${error.message}`;
+  const bound = boundOf(error);
+  return bound ? `${known} ${bound}` : known;
 }
 
 export const errorCodeOf = (error: unknown): string | undefined =>

@@ -18,6 +18,12 @@ export function ConcertPage() {
   const { concerts, link } = useLiveConcerts(data);
   const concert = concerts?.[0];
   const [holds, setHolds] = useState<PublicReservation[]>([]);
+  // Another fan signing in on this page sees only their own holds (the merge below keeps what is shown).
+  const userId = user?.id;
+  useEffect(() => {
+    void userId;
+    setHolds([]);
+  }, [userId, id]);
 
   // A reload keeps the fan's current holds on screen.
   useEffect(() => {
@@ -27,11 +33,12 @@ export function ConcertPage() {
       ({ reservations }) => {
         if (!current) return;
         const now = Date.now();
-        setHolds(
-          reservations.filter(
-            (hold) => hold.concertId === id && hold.status === 'held' && Date.parse(hold.expiresAt) > now,
-          ),
+        const open = reservations.filter(
+          (hold) => hold.concertId === id && hold.status === 'held' && Date.parse(hold.expiresAt) > now,
         );
+        // Merge, never replace: this answer may have been read before a hold made since (or before a
+        // confirm or cancel on this page) and arrive after it; what the page already knows stays.
+        setHolds((current) => mergeHolds(current, open));
       },
       () => {},
     );
@@ -75,12 +82,33 @@ export function ConcertPage() {
   );
 }
 
+/**
+ * The holds already on screen, plus those in `answer` not among them (newest first). A hold on screen keeps
+ * its state: it changed on this page (a new hold, a confirm, a cancel) after the answer was read, or the
+ * answer says the same.
+ */
+export function mergeHolds(current: PublicReservation[], answer: PublicReservation[]): PublicReservation[] {
+  const known = new Set(current.map((hold) => hold.id));
+  const added = answer.filter((hold) => !known.has(hold.id));
+  return [...current, ...added].sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt));
+}
+
+/** A whole number of tickets from 1 to `most`, from what the fan typed; undefined for anything else. */
+export function quantityOf(typed: string, most: number): number | undefined {
+  const text = typed.trim();
+  if (!/^\d+$/.test(text)) return undefined;
+  const quantity = Number(text);
+  return quantity >= 1 && quantity <= most ? quantity : undefined;
+}
+
 function ReserveForm({ concert, onHeld }: { concert: Concert; onHeld(hold: PublicReservation): void }) {
   const { api, user } = useSession();
   const location = useLocation();
   const firstOpen = concert.tiers.find((tier) => tier.available > 0);
   const [tierId, setTierId] = useState(firstOpen?.id ?? concert.tiers[0]?.id ?? '');
-  const [quantity, setQuantity] = useState(1);
+  // What the fan typed, as typed: a cleared field stays empty until they type again (never "1" put back).
+  const [typed, setTyped] = useState('1');
+  const [invalid, setInvalid] = useState<string>();
   const { busy, error, run } = useAction();
   const tier = concert.tiers.find((candidate) => candidate.id === tierId);
   const most = tier ? Math.max(1, Math.min(tier.maxPerOrder, tier.available)) : 1;
@@ -90,6 +118,12 @@ function ReserveForm({ concert, onHeld }: { concert: Concert; onHeld(hold: Publi
 
   async function reserve(event: FormEvent) {
     event.preventDefault();
+    const quantity = quantityOf(typed, most);
+    if (quantity === undefined) {
+      setInvalid(`Enter how many tickets: 1 to ${most}.`);
+      return;
+    }
+    setInvalid(undefined);
     const held = await run(
       () => api.reserve({ concertId: concert.id, tierId, quantity }, requestKey),
       (cause) => {
@@ -104,7 +138,8 @@ function ReserveForm({ concert, onHeld }: { concert: Concert; onHeld(hold: Publi
   }
 
   return (
-    <form className="panel" onSubmit={reserve} aria-labelledby="reserve-heading">
+    // The page checks the quantity itself and says what is wrong in words (no browser bubble).
+    <form className="panel" onSubmit={reserve} aria-labelledby="reserve-heading" noValidate>
       <h2 id="reserve-heading">Reserve tickets</h2>
       {!onSale && <Notice kind="info">This concert is not on sale right now.</Notice>}
       <fieldset>
@@ -137,8 +172,15 @@ function ReserveForm({ concert, onHeld }: { concert: Concert; onHeld(hold: Publi
         inputMode="numeric"
         min={1}
         max={most}
-        value={quantity}
-        onChange={(event) => setQuantity(Math.max(1, Math.trunc(Number(event.target.value)) || 1))}
+        step={1}
+        required
+        aria-invalid={invalid ? true : undefined}
+        aria-describedby={invalid ? 'quantity-problem' : undefined}
+        value={typed}
+        onChange={(event) => {
+          setTyped(event.target.value);
+          setInvalid(undefined);
+        }}
       />
       {user ? (
         <button type="submit" disabled={busy || !onSale || !tier || tier.available === 0}>
@@ -150,7 +192,9 @@ function ReserveForm({ concert, onHeld }: { concert: Concert; onHeld(hold: Publi
           <Link to={`/signup?next=${encodeURIComponent(location.pathname)}`}>sign up</Link> to reserve.
         </p>
       )}
-      <Notice kind="error">{error}</Notice>
+      <div id="quantity-problem">
+        <Notice kind="error">{invalid ?? error}</Notice>
+      </div>
     </form>
   );
 }

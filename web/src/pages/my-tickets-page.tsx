@@ -1,7 +1,9 @@
 import { Link } from 'react-router';
-import { formatDateTime } from '../components/format';
+import type { Concert, PublicReservation } from '../api/contract';
+import { formatClock, formatDateTime, formatMoney } from '../components/format';
 import { Loading, Notice } from '../components/status';
 import { TicketQr } from '../components/ticket-qr';
+import { useCountdown } from '../components/use-countdown';
 import { useLoad } from '../components/use-load';
 import { useSession } from '../session/session';
 
@@ -10,8 +12,15 @@ export function MyTicketsPage() {
   const { api, user } = useSession();
   const { data, error } = useLoad(async () => {
     if (!user) return null;
-    const [{ tickets }, { concerts }] = await Promise.all([api.myTickets(), api.listConcerts()]);
-    return { tickets, concerts };
+    const [{ tickets }, { reservations }, { concerts }] = await Promise.all([
+      api.myTickets(),
+      api.myReservations(),
+      api.listConcerts(),
+    ]);
+    // Open holds come first: they are tickets not yet the fan's, with a clock running.
+    const now = Date.now();
+    const holds = reservations.filter((hold) => hold.status === 'held' && Date.parse(hold.expiresAt) > now);
+    return { tickets, holds, concerts };
   }, [api, user]);
 
   if (!user) {
@@ -26,6 +35,21 @@ export function MyTicketsPage() {
       <h1 id="tickets-heading">My tickets</h1>
       <Notice kind="error">{error}</Notice>
       {!data && !error && <Loading what="your tickets" />}
+      {data && data.holds.length > 0 && (
+        <section aria-labelledby="holds-heading">
+          <h2 id="holds-heading">Open holds</h2>
+          <p className="muted">Not yours yet: confirm each on its concert page before its time runs out.</p>
+          <ul className="cards holds">
+            {data.holds.map((hold) => (
+              <OpenHold
+                key={hold.id}
+                hold={hold}
+                concert={data.concerts.find((candidate) => candidate.id === hold.concertId)}
+              />
+            ))}
+          </ul>
+        </section>
+      )}
       {data?.tickets.length === 0 && (
         <p>
           No tickets yet. <Link to="/">Find a concert</Link>.
@@ -53,5 +77,33 @@ export function MyTicketsPage() {
         })}
       </ul>
     </section>
+  );
+}
+
+/** A hold not confirmed yet: what it is, its countdown, and the way back to its concert to confirm it. */
+function OpenHold({ hold, concert }: { hold: PublicReservation; concert: Concert | undefined }) {
+  const seconds = useCountdown(hold.expiresAt);
+  const tier = concert?.tiers.find((candidate) => candidate.id === hold.tierId);
+  const title = concert?.title ?? 'Concert';
+  return (
+    <li className="card hold" data-testid="open-hold" data-status={seconds === 0 ? 'expired' : 'held'}>
+      <h3>
+        <Link to={`/concerts/${hold.concertId}`}>{title}</Link>
+      </h3>
+      <p>
+        {hold.quantity} × {tier?.name ?? 'ticket'} — {formatMoney(hold.totalCents, hold.currency)}
+      </p>
+      {seconds > 0 ? (
+        <p className="countdown">
+          Held for{' '}
+          <span role="timer" aria-live="off" data-testid="countdown">
+            {formatClock(seconds)}
+          </span>
+          . <Link to={`/concerts/${hold.concertId}`}>Confirm it on the concert page</Link>.
+        </p>
+      ) : (
+        <p className="muted">This hold expired and the tickets went back on sale.</p>
+      )}
+    </li>
   );
 }

@@ -4,12 +4,14 @@ import { type LinkState, LiveSocket } from './live-socket';
 
 const KEEP = 50;
 
-/** The admin notifications (newest first) over a WebSocket opened with the admin's token. */
-export function useAdminFeed(token: string | null): {
+export interface AdminFeedState {
   notices: AdminNotification[];
   link: LinkState;
   error?: string;
-} {
+}
+
+/** The admin notifications (newest first) over a WebSocket opened with the admin's token. */
+export function useAdminFeed(token: string | null): AdminFeedState {
   const [notices, setNotices] = useState<AdminNotification[]>([]);
   const [link, setLink] = useState<LinkState>('connecting');
   const [error, setError] = useState<string>();

@@ -9,7 +9,19 @@ export function useLiveConcerts(loaded: Concert[] | null): { concerts: Concert[]
   const [link, setLink] = useState<LinkState>('connecting');
   const socket = useRef<LiveSocket | null>(null);
 
-  useEffect(() => setConcerts(loaded), [loaded]);
+  // A reload merges: an answer read before a live update but arriving after it never rolls a count back.
+  useEffect(
+    () =>
+      setConcerts((current) => {
+        if (!loaded || !current) return loaded;
+        const seen = new Map(current.map((concert) => [concert.id, concert]));
+        return loaded.map((concert) => {
+          const held = seen.get(concert.id);
+          return held && held.version > concert.version ? held : concert;
+        });
+      }),
+    [loaded],
+  );
 
   useEffect(() => {
     const live = new LiveSocket((message) => {

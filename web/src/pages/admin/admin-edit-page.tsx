@@ -1,4 +1,6 @@
+import { useState } from 'react';
 import { Link, useParams } from 'react-router';
+import type { Concert } from '../../api/contract';
 import { Loading, Notice } from '../../components/status';
 import { useLoad } from '../../components/use-load';
 import { useSession } from '../../session/session';
@@ -17,7 +19,10 @@ export function AdminEditPage() {
 function EditConcert() {
   const { id = '' } = useParams();
   const { api } = useSession();
-  const { data: concert, error } = useLoad(async () => (await api.getConcert(id)).concert, [api, id]);
+  const { data: loaded, error } = useLoad(async () => (await api.getConcert(id)).concert, [api, id]);
+  // What the last save answered: the heading (and anything else read from the concert) shows the saved state.
+  const [saved, setSaved] = useState<Concert | null>(null);
+  const concert = saved?.id === loaded?.id ? (saved ?? loaded) : loaded;
   return (
     <section aria-labelledby="edit-heading">
       <p>
@@ -31,7 +36,11 @@ function EditConcert() {
           key={concert.id}
           concert={concert}
           submitLabel="Save changes"
-          onUpdate={async (request) => (await api.updateConcert(concert.id, request)).concert}
+          onUpdate={async (request) => {
+            const { concert: updated } = await api.updateConcert(concert.id, request);
+            setSaved(updated);
+            return updated;
+          }}
         />
       )}
     </section>

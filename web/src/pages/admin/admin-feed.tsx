@@ -1,7 +1,6 @@
 import type { AdminEvent } from '../../api/contract';
 import { LinkBadge, Notice } from '../../components/status';
-import { useAdminFeed } from '../../realtime/use-admin-feed';
-import { useSession } from '../../session/session';
+import type { AdminFeedState } from '../../realtime/use-admin-feed';
 
 const EVENT_TEXT: Record<AdminEvent, string> = {
   'new-reservation': 'New reservation',
@@ -14,10 +13,9 @@ const EVENT_TEXT: Record<AdminEvent, string> = {
   'concert-cancelled': 'Concert cancelled',
 };
 
-/** The live feed of admin notifications, newest first. */
-export function AdminFeed({ titles }: { titles: Map<string, string> }) {
-  const { token } = useSession();
-  const { notices, link, error } = useAdminFeed(token);
+/** The live feed of admin notifications, newest first (the console owns the socket: its table reacts too). */
+export function AdminFeed({ titles, feed }: { titles: Map<string, string>; feed: AdminFeedState }) {
+  const { notices, link, error } = feed;
   return (
     <section className="panel feed" aria-labelledby="feed-heading">
       <div className="heading-row">

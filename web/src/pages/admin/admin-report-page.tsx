@@ -1,4 +1,4 @@
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useCallback, useEffect, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import type { DailyReport } from '../../api/contract';
 import { errorCodeOf } from '../../api/error-messages';
@@ -25,19 +25,41 @@ function ReportViewer() {
   const [date, setDate] = useState(today);
   const [report, setReport] = useState<DailyReport | null>(null);
   const { busy, error, run } = useAction();
+  // Only the latest request's answer is shown: an earlier one arriving late never replaces it.
+  const latest = useRef(0);
+  // Once the organiser has typed a date, an answer never changes the field under them.
+  const typed = useRef(false);
 
-  async function load(event: FormEvent) {
+  /** `day` undefined: today in the service's schedule time zone (the day its daily-report job reports). */
+  const show = useCallback(
+    async (day: string | undefined) => {
+      const asked = ++latest.current;
+      const answer = await run(
+        () => api.dailyReport(day),
+        (cause) => {
+          // A late failure of an earlier request says nothing over the latest one.
+          if (asked !== latest.current) return '';
+          setReport(null);
+          return errorCodeOf(cause) === 'NOT_FOUND'
+            ? `No report for ${day ?? 'today'} yet. The daily-report job makes it (npm run job -- daily-report).`
+            : undefined;
+        },
+      );
+      if (!answer || asked !== latest.current) return;
+      setReport(answer.report);
+      if (!typed.current) setDate(answer.report.date);
+    },
+    [api, run],
+  );
+
+  // The page opens on today's report: no click needed for the question asked most.
+  useEffect(() => {
+    void show(undefined);
+  }, [show]);
+
+  function load(event: FormEvent) {
     event.preventDefault();
-    const answer = await run(
-      () => api.dailyReport(date),
-      (cause) => {
-        setReport(null);
-        return errorCodeOf(cause) === 'NOT_FOUND'
-          ? `No report for ${date} yet. The daily-report job makes it (npm run job -- daily-report).`
-          : undefined;
-      },
-    );
-    if (answer) setReport(answer.report);
+    void show(date);
   }
 
   return (
@@ -48,7 +70,16 @@ function ReportViewer() {
       <h1 id="report-heading">Daily sales report</h1>
       <form className="panel inline-form" onSubmit={load}>
         <label htmlFor="report-date">Date</label>
-        <input id="report-date" type="date" required value={date} onChange={(e) => setDate(e.target.value)} />
+        <input
+          id="report-date"
+          type="date"
+          required
+          value={date}
+          onChange={(e) => {
+            typed.current = true;
+            setDate(e.target.value);
+          }}
+        />
         <button type="submit" disabled={busy}>
           {busy ? 'Loading…' : 'Show report'}
         </button>

@@ -1,4 +1,5 @@
 import { type FormEvent, useState } from 'react';
+import { ApiError } from '../../api/api-client';
 import type { Concert, ConcertStatus, CreateConcertRequest, UpdateConcertRequest } from '../../api/contract';
 import { Notice } from '../../components/status';
 import { useAction } from '../../components/use-action';
@@ -99,6 +100,38 @@ const updateRequestOf = (draft: Draft): UpdateConcertRequest => ({
   ),
 });
 
+const fieldOf = (details: unknown, key: string): unknown =>
+  details && typeof details === 'object' ? (details as Record<string, unknown>)[key] : undefined;
+
+/**
+ * A refusal of the concert's tiers in words that name the tier and the bound (the service's `details`:
+ * CAPACITY_BELOW_BOOKED `{tierId, booked}`; VALIDATION_FAILED `{name}` for a duplicate name, `{max, total}`
+ * for too many tiers, `{tierId}` for a tier of another concert). Undefined for anything else.
+ */
+function describeTierRefusal(cause: unknown, draft: Draft): string | undefined {
+  if (!(cause instanceof ApiError)) return undefined;
+  const tierId = fieldOf(cause.details, 'tierId');
+  const tier = draft.tiers.find((candidate) => candidate.id !== undefined && candidate.id === tierId);
+  if (cause.code === 'CAPACITY_BELOW_BOOKED') {
+    const booked = fieldOf(cause.details, 'booked');
+    if (typeof booked !== 'number') return undefined;
+    const which = tier ? `Tier “${tier.name}”` : 'A tier';
+    const tickets = booked === 1 ? '1 ticket is' : `${booked} tickets are`;
+    return `${which} cannot have fewer than ${booked} places: ${tickets} already sold or held.`;
+  }
+  if (cause.code !== 'VALIDATION_FAILED') return undefined;
+  const name = fieldOf(cause.details, 'name');
+  if (typeof name === 'string') return `Two tiers are named “${name}”: give each tier its own name.`;
+  const max = fieldOf(cause.details, 'max');
+  const total = fieldOf(cause.details, 'total');
+  if (typeof max === 'number' && typeof total === 'number') {
+    return `A concert has at most ${max} tiers; this would make ${total}. Remove ${total - max}.`;
+  }
+  if (typeof tierId === 'string')
+    return 'One of the tiers no longer belongs to this concert. Reload the page.';
+  return undefined;
+}
+
 type Props =
   | { concert?: undefined; submitLabel: string; onCreate(request: CreateConcertRequest): Promise<Concert> }
   | { concert: Concert; submitLabel: string; onUpdate(request: UpdateConcertRequest): Promise<Concert> };
@@ -121,13 +154,19 @@ export function ConcertForm(props: Props) {
     event.preventDefault();
     setDone(undefined);
     if (props.concert) {
-      const saved = await run(() => props.onUpdate(updateRequestOf(draft)));
+      const saved = await run(
+        () => props.onUpdate(updateRequestOf(draft)),
+        (cause) => describeTierRefusal(cause, draft),
+      );
       if (!saved) return;
       // New tiers have ids now: the next save must change them, not add them again.
       setDraft(draftOf(saved));
       setDone(`Saved “${saved.title}”.`);
     } else {
-      const created = await run(() => props.onCreate(createRequestOf(draft)));
+      const created = await run(
+        () => props.onCreate(createRequestOf(draft)),
+        (cause) => describeTierRefusal(cause, draft),
+      );
       if (!created) return;
       setDraft(draftOf());
       setDone(`Created “${created.title}”. It is on the concert list now.`);
