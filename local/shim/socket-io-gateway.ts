@@ -118,9 +118,9 @@ export class SocketIoGateway {
         }
       });
       socket.on('join-admin', async (payload: unknown) => {
-        const auth = socket.handshake.auth as { token?: unknown };
-        const token =
-          typeof payload === 'string' ? payload : typeof auth?.token === 'string' ? auth.token : undefined;
+        const intake = handshakeToken(socket.handshake);
+        if (intake.refused) return refuse(new TicketingError('UNAUTHORIZED', intake.refused));
+        const token = typeof payload === 'string' && payload !== '' ? payload : intake.token;
         const principal = token ? await services.tokens.verify(token) : null;
         if (principal?.role === 'admin') {
           (socket.data as SocketData).adminToken = token;
@@ -173,6 +173,28 @@ export const ADMIN_FEED_ENDED = {
   code: 'UNAUTHORIZED',
   message: 'The admin token has expired or no longer carries the admin role: the admin feed has ended',
 } as const;
+
+/**
+ * The token a Socket.IO client connected with: `auth: {token}` (socket.io-client's `io(url, {auth})`)
+ * or the `?token=` query (`io(url, {query: {token}})`, as on raw `/ws`). Both may be sent only if they
+ * agree, and the query parameter only once; an empty value counts as none. `join-admin` may also carry
+ * the token as its payload.
+ */
+export function handshakeToken(handshake: Pick<Socket['handshake'], 'auth' | 'query'>): {
+  token?: string;
+  refused?: string;
+} {
+  const auth = handshake.auth as { token?: unknown } | undefined;
+  const fromAuth = typeof auth?.token === 'string' && auth.token !== '' ? auth.token : undefined;
+  const raw = handshake.query?.token;
+  const fromQuery = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).filter(
+    (value): value is string => typeof value === 'string' && value !== '',
+  );
+  if (fromQuery.length > 1) return { refused: 'Send one token: the token parameter is repeated' };
+  if (fromAuth !== undefined && fromQuery[0] !== undefined && fromAuth !== fromQuery[0])
+    return { refused: 'auth.token and the token parameter carry different tokens' };
+  return { token: fromAuth ?? fromQuery[0] };
+}
 
 function watchedCount(socket: Socket): number {
   let count = 0;

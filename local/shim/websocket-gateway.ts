@@ -164,6 +164,13 @@ export class WebSocketGateway {
       return;
     }
     ws.once('close', () => budget?.release());
+    const intake = connectToken(request, url);
+    if (intake.refused) {
+      ws.on('error', () => ws.terminate());
+      this.refused(sourceIp, 'unauthorized');
+      endSocket(ws, { type: 'error', code: 'UNAUTHORIZED', message: intake.refused }, 'unauthorized');
+      return;
+    }
     const connection: LocalConnection = {
       socket: ws,
       connectedAt: now,
@@ -171,7 +178,7 @@ export class WebSocketGateway {
       sourceIp,
       userAgent: String(request.headers['user-agent'] ?? ''),
       alive: true,
-      token: url.searchParams.get('token') ?? undefined,
+      token: intake.token,
       budget,
     };
     // Frames that arrive while $connect runs wait for it, as API Gateway does (within the same budget).
@@ -208,6 +215,7 @@ export class WebSocketGateway {
 
     // Own properties only, whatever the names (`__proto__` included).
     const query: Record<string, string> = Object.fromEntries(url.searchParams);
+    if (intake.token !== undefined) query.token = intake.token;
     const result = await this.invoke(this.routes.connect, {
       ...this.event(connectionId, '$connect', 'CONNECT'),
       queryStringParameters: Object.keys(query).length > 0 ? query : null,
@@ -286,6 +294,29 @@ export class WebSocketGateway {
 function endSocket(socket: WebSocket, message: unknown, reason: string): void {
   if (socket.readyState !== WebSocket.OPEN) return;
   socket.send(JSON.stringify(message), () => socket.close(1008, reason));
+}
+
+/**
+ * The token a raw `/ws` upgrade carries: `?token=` (what browsers can send: they cannot set headers on a
+ * WebSocket) or an `Authorization: Bearer <token>` header (RFC 6750 §2.1; other schemes, such as a
+ * proxy's Basic, are not ours and are ignored). Both may be sent only if they agree; a repeated `token`
+ * parameter is refused too, so the token verified at `$connect` and the one the admin feed re-checks are
+ * the same. An empty value counts as none.
+ */
+export function connectToken(
+  request: Pick<IncomingMessage, 'headers'>,
+  url: URL,
+): { token?: string; refused?: string } {
+  const fromQuery = url.searchParams.getAll('token').filter((value) => value !== '');
+  if (fromQuery.length > 1) return { refused: 'Send one token: the token parameter is repeated' };
+  const header = request.headers.authorization;
+  const bearer = typeof header === 'string' ? /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header) : null;
+  if (typeof header === 'string' && /^Bearer\b/i.test(header) && !bearer)
+    return { refused: 'The Authorization header must be "Bearer <token>"' };
+  const fromHeader = bearer?.[1];
+  if (fromHeader !== undefined && fromQuery[0] !== undefined && fromHeader !== fromQuery[0])
+    return { refused: 'The token parameter and the Authorization header carry different tokens' };
+  return { token: fromQuery[0] ?? fromHeader };
 }
 
 /** Whether a frame asks to join a concert (counted against the join budget as well as the frame one). */
