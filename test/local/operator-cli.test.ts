@@ -120,3 +120,99 @@ describe('npx concert-tickets (the operator CLI) against PostgreSQL', () => {
     );
   }, 120_000);
 });
+
+/** Issue 16 ("The first hour"): what an operator expects of the CLI on the first day. */
+describe('npx concert-tickets: --version, read-only commands, restore confirmation, existing accounts', () => {
+  let database: TestDatabase;
+  let backups: string;
+  const cli = async (args: string[], url = database.url) =>
+    run(process.execPath, ['bin/concert-tickets.mjs', ...args], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        DATABASE_URL: url,
+        LOG_LEVEL: 'silent',
+        JWT_SECRET: 'j'.repeat(40),
+        BACKUP_DIR: backups,
+      },
+    });
+  const tablesIn = async (url: string) => {
+    const db = new PgDatabase({ connectionString: url, maxConnections: 1 });
+    try {
+      return (
+        await db.query(
+          `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`,
+        )
+      ).map((row) => String(row.name));
+    } finally {
+      await db.close();
+    }
+  };
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    backups = await mkdtemp(join(tmpdir(), 'cts-cli-first-hour-'));
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it('prints its version with --version and -V', async () => {
+    const { version } = JSON.parse(await readFile('package.json', 'utf8')) as { version: string };
+    expect((await cli(['--version'])).stdout.trim()).toBe(version);
+    expect((await cli(['-V'])).stdout.trim()).toBe(version);
+  }, 60_000);
+
+  it('read-only commands migrate nothing: on an unmigrated database they say to run migrate', async () => {
+    const id = '00000000-0000-4000-8000-000000000000';
+    await expect(cli(['availability', id])).rejects.toThrow(/run `concert-tickets migrate` first/);
+    await expect(cli(['export-tickets', id])).rejects.toThrow(/run `concert-tickets migrate` first/);
+    expect(await tablesIn(database.url)).toEqual([]);
+  }, 60_000);
+
+  it('create-admin changes an existing account only with --update', async () => {
+    await cli(['migrate']);
+    await cli(['create-admin', '--email', 'boss@example.test', '--password', 'first-password']);
+    await expect(
+      cli(['create-admin', '--email', 'Boss@example.test', '--password', 'other-password']),
+    ).rejects.toThrow(/already exists: pass --update/);
+    // The same admin with the same password is no change: no refusal.
+    expect(
+      (await cli(['create-admin', '--email', 'boss@example.test', '--password', 'first-password'])).stdout,
+    ).toMatch(/already there/);
+    expect(
+      (
+        await cli([
+          'create-admin',
+          '--email',
+          'boss@example.test',
+          '--password',
+          'other-password',
+          '--update',
+        ])
+      ).stdout,
+    ).toMatch(/admin boss@example\.test .* updated/);
+  }, 60_000);
+
+  it('restore asks before replacing a database that holds data: refused without a terminal, done with --yes', async () => {
+    await cli(['seed']);
+    expect((await cli(['job', 'backup'])).stdout).toMatch(/"outcome":"succeeded"/);
+    const [dump] = (await readdir(backups)).filter((name) => name.endsWith('.dump'));
+    const file = join(backups, dump as string);
+    const db = new PgDatabase({ connectionString: database.url, maxConnections: 1 });
+    try {
+      await db.query(`INSERT INTO concerts (title, artist, venue, starts_at, status)
+                      VALUES ('Added after the backup', 'X', 'Y', now() + interval '1 day', 'on-sale')`);
+      const count = async () => (await db.query('SELECT count(*)::int AS n FROM concerts'))[0]?.n;
+      const before = await count();
+      await expect(cli(['restore', file])).rejects.toThrow(/pass --yes to confirm.*nothing was changed/s);
+      expect(await count()).toBe(before);
+      const { stdout, stderr } = await cli(['restore', file, '--yes']);
+      expect(stderr).toMatch(/holds data \(.*concerts.*\): restoring/);
+      expect(stdout).toMatch(/restored/);
+      expect(await count()).toBe((before as number) - 1);
+    } finally {
+      await db.close();
+    }
+    await expect(cli(['restore', join(backups, 'no-such.dump'), '--yes'])).rejects.toThrow(/no backup file/);
+  }, 120_000);
+});
