@@ -1,9 +1,10 @@
 import { parseArgs } from 'node:util';
 import pino from 'pino';
-import { buildServices } from '../functions/composition/services';
+import { buildServices, openDatabase } from '../functions/composition/services';
 import { loadConfig } from '../functions/config/service-config';
 import { runJob } from '../functions/core/jobs.service';
 import { isJobName, SCHEDULE } from '../functions/core/schedule';
+import { migrate } from '../functions/db/migrate';
 import { exitWithError } from './cli-errors';
 import { reportDateFromArgument, scheduledTimeFromArgument } from './scheduled-time';
 
@@ -48,7 +49,16 @@ async function main(): Promise<void> {
 
   const config = loadConfig(process.env);
   const scheduledAt = scheduledTimeFromArgument(values.at, name, config.scheduleTimeZone, new Date(), 'tick');
-  const services = await buildServices(config, { migrate: true, logger: pino({ level: 'warn' }) });
+  const logger = pino({ level: 'warn' });
+  // Pending migrations are applied first and said so (standard error): nothing is migrated silently.
+  const db = await openDatabase(config, logger);
+  try {
+    const applied = await migrate(db);
+    if (applied.length > 0) console.error(`applied pending migrations first: ${applied.join(', ')}`);
+  } finally {
+    await db.close();
+  }
+  const services = await buildServices(config, { logger });
   try {
     const jobs = { ...services.jobs, progress: (message: string) => console.log(message) };
     const report = await runJob(jobs, name, { scheduledAt, ...(values.date ? { date: values.date } : {}) });
