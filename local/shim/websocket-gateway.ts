@@ -3,6 +3,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import express, { type Router } from 'express';
 import { WebSocket, WebSocketServer } from 'ws';
+import { connectToken as tokenAtConnect } from '../../functions/core/connect-token';
 import type { WebSocketEvent, WebSocketLambda } from '../../functions/handlers/websocket/websocket-handler';
 import {
   type ClientLimits,
@@ -296,27 +297,13 @@ function endSocket(socket: WebSocket, message: unknown, reason: string): void {
   socket.send(JSON.stringify(message), () => socket.close(1008, reason));
 }
 
-/**
- * The token a raw `/ws` upgrade carries: `?token=` (what browsers can send: they cannot set headers on a
- * WebSocket) or an `Authorization: Bearer <token>` header (RFC 6750 §2.1; other schemes, such as a
- * proxy's Basic, are not ours and are ignored). Both may be sent only if they agree; a repeated `token`
- * parameter is refused too, so the token verified at `$connect` and the one the admin feed re-checks are
- * the same. An empty value counts as none.
- */
+/** The token a raw `/ws` upgrade carries (the rule is `connectToken` in the core, shared with `$connect`). */
 export function connectToken(
   request: Pick<IncomingMessage, 'headers'>,
   url: URL,
 ): { token?: string; refused?: string } {
-  const fromQuery = url.searchParams.getAll('token').filter((value) => value !== '');
-  if (fromQuery.length > 1) return { refused: 'Send one token: the token parameter is repeated' };
   const header = request.headers.authorization;
-  const bearer = typeof header === 'string' ? /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header) : null;
-  if (typeof header === 'string' && /^Bearer\b/i.test(header) && !bearer)
-    return { refused: 'The Authorization header must be "Bearer <token>"' };
-  const fromHeader = bearer?.[1];
-  if (fromHeader !== undefined && fromQuery[0] !== undefined && fromHeader !== fromQuery[0])
-    return { refused: 'The token parameter and the Authorization header carry different tokens' };
-  return { token: fromQuery[0] ?? fromHeader };
+  return tokenAtConnect(url.searchParams.getAll('token'), typeof header === 'string' ? header : undefined);
 }
 
 /** Whether a frame asks to join a concert (counted against the join budget as well as the frame one). */

@@ -338,6 +338,31 @@ describe('every bundled Lambda, invoked in this process with AWS-shaped events, 
         context,
       ),
     ).toEqual({ statusCode: 401 });
+    // The shim's rule on AWS too: a Bearer header is taken; a repeated or disagreeing token refused.
+    expect(
+      await (await load('ws-connect')).handler(
+        wsEvent('$connect', 'conn-bearer', { headers: { Authorization: `Bearer ${admin}` } }),
+        context,
+      ),
+    ).toEqual({ statusCode: 200 });
+    expect(
+      await (await load('ws-connect')).handler(
+        wsEvent('$connect', 'conn-two', {
+          queryStringParameters: { token: admin },
+          headers: { authorization: 'Bearer someone-else' },
+        }),
+        context,
+      ),
+    ).toEqual({ statusCode: 401 });
+    expect(
+      await (await load('ws-connect')).handler(
+        wsEvent('$connect', 'conn-repeated', {
+          queryStringParameters: { token: admin },
+          multiValueQueryStringParameters: { token: [admin, 'forged'] },
+        }),
+        context,
+      ),
+    ).toEqual({ statusCode: 401 });
 
     posts.length = 0;
     await call(

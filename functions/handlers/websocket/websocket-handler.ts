@@ -20,6 +20,10 @@ export interface WebSocketEvent {
   };
   body?: string | null;
   queryStringParameters?: Record<string, string | undefined> | null;
+  /** `$connect` only: every value of each query parameter (API Gateway sends both forms). */
+  multiValueQueryStringParameters?: Record<string, string[] | undefined> | null;
+  /** `$connect` only: the upgrade request's headers. */
+  headers?: Record<string, string | undefined> | null;
   isBase64Encoded?: boolean;
 }
 
