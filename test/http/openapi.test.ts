@@ -98,6 +98,7 @@ describe('the OpenAPI document', () => {
     const today = new Date().toISOString().slice(0, 10);
     await runJob(t.service.services.jobs, 'daily-report', { date: today });
     await call('GET', `/api/admin/reports/daily?date=${today}`, { token: admin });
+    await call('GET', '/api/admin/sales', { token: admin });
     await call('GET', '/api/openapi.json');
     await call('GET', '/health');
     await call('GET', '/ready');
