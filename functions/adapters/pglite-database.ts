@@ -23,13 +23,24 @@ const FLUSH_PENDING_WAL = `SELECT CASE WHEN pg_current_wal_insert_lsn() > pg_cur
 export class PgliteDatabase implements SqlDatabase {
   private readonly heldLocks = new Set<number>();
 
-  private constructor(private readonly db: PGlite) {}
+  private constructor(
+    private readonly db: PGlite,
+    private readonly onClose: () => void,
+  ) {}
 
-  /** `dataDir` undefined keeps everything in memory. */
-  static async open(dataDir?: string): Promise<PgliteDatabase> {
-    const db = dataDir ? new PGlite(dataDir) : new PGlite();
-    await db.waitReady;
-    return new PgliteDatabase(db);
+  /**
+   * `dataDir` undefined keeps everything in memory. `onClose` runs once the database is closed (or failed
+   * to open): the caller's data-folder lock is released there.
+   */
+  static async open(dataDir?: string, onClose: () => void = () => {}): Promise<PgliteDatabase> {
+    try {
+      const db = dataDir ? new PGlite(dataDir) : new PGlite();
+      await db.waitReady;
+      return new PgliteDatabase(db, onClose);
+    } catch (error) {
+      onClose();
+      throw error;
+    }
   }
 
   async query<T extends SqlRow = SqlRow>(text: string, params: readonly SqlValue[] = []): Promise<T[]> {
@@ -79,6 +90,10 @@ export class PgliteDatabase implements SqlDatabase {
   }
 
   async close(): Promise<void> {
-    await this.db.close();
+    try {
+      if (!this.db.closed) await this.db.close();
+    } finally {
+      this.onClose();
+    }
   }
 }

@@ -5,6 +5,7 @@ import pino, { type Logger } from 'pino';
 import { ApiGatewayPusher } from '../adapters/apigw-management-pusher';
 import { AwsBackupVerifier } from '../adapters/aws-backup-verifier';
 import { CachedConcertRepository } from '../adapters/cached-concert-repository';
+import { lockDataDir } from '../adapters/data-dir-lock';
 import { EmfMetrics } from '../adapters/emf-metrics';
 import { JoseTokenService } from '../adapters/jose-token-service';
 import { localJwtKey } from '../adapters/local-jwt-key';
@@ -31,8 +32,8 @@ import { SqlConcertRepository } from '../adapters/sql-concert-repository';
 import { SqlMaintenanceRepository } from '../adapters/sql-maintenance-repository';
 import { SqlOutboxRepository } from '../adapters/sql-outbox-repository';
 import { SqlReportRepository } from '../adapters/sql-report-repository';
-import { SqlSalesRepository } from '../adapters/sql-sales-repository';
 import { SqlReservationRepository } from '../adapters/sql-reservation-repository';
+import { SqlSalesRepository } from '../adapters/sql-sales-repository';
 import { SqlUserRepository } from '../adapters/sql-user-repository';
 import { weakSecretReason } from '../config/published-secrets';
 import { ConfigError, type ServiceConfig } from '../config/service-config';
@@ -207,6 +208,7 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
               logger.warn({ err: error }, 'could not release overdue holds; the expire-holds job will'),
           )
         : undefined;
+    if (expiry && options.cacheConcertReads) await armHeldExpiries(db, expiry);
     return {
       config,
       logger,
@@ -352,7 +354,13 @@ export async function openDatabase(config: ServiceConfig, logger: Logger): Promi
       onPoolError: (error) => logger.warn({ err: error }, 'idle database connection lost'),
     });
   }
-  await mkdir(config.dataDir, { recursive: true });
+  await mkdir(config.dataDir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+    throw new ConfigError(
+      `DATA_DIR: cannot create the data folder ${config.dataDir} (${error.code ?? error.message})`,
+    );
+  });
+  // One process owns an embedded data folder: taken before PGlite opens it, released when it closes.
+  const lock = lockDataDir(config.dataDir);
   logger.info({ dataDir: config.dataDir }, 'using the embedded PGlite database');
   // A specifier esbuild cannot follow: Lambda bundles never carry the WebAssembly database.
   const embeddedModule = '../adapters/pglite-database';
@@ -360,6 +368,7 @@ export async function openDatabase(config: ServiceConfig, logger: Logger): Promi
   try {
     embedded = await import(/* @vite-ignore */ embeddedModule);
   } catch (error) {
+    lock.release();
     throw new Error(
       'No database configured: set DATABASE_URL or DATA_API_RESOURCE_ARN (this build has no embedded database)',
       {
@@ -367,7 +376,7 @@ export async function openDatabase(config: ServiceConfig, logger: Logger): Promi
       },
     );
   }
-  return embedded.PgliteDatabase.open(join(config.dataDir, 'pglite'));
+  return embedded.PgliteDatabase.open(join(config.dataDir, 'pglite'), lock.release);
 }
 
 function openRedis(url: string, logger: Logger): Redis {
@@ -411,6 +420,18 @@ function countingJobRuns(metrics: ServiceMetrics, inner: MaintenanceRepository):
       return inner.recordRun(run);
     },
   });
+}
+
+/**
+ * Holds made before this process started (a restart, another replica) run out on time too: one timer per
+ * distinct second of a live hold's `expires_at` (at most HOLD_TTL_SECONDS of them; overdue ones at once).
+ */
+async function armHeldExpiries(db: SqlDatabase, timer: HoldExpiryTimer): Promise<void> {
+  const rows = await db.query<{ second: string | number }>(
+    `SELECT DISTINCT ceil(extract(epoch FROM expires_at))::bigint AS second
+       FROM reservations WHERE status = 'held'`,
+  );
+  for (const row of rows) timer.holdRunsOutAt(new Date(Number(row.second) * 1000));
 }
 
 /** Each new hold runs out `holdSeconds` from now: the timer sweeps then. */
