@@ -8,11 +8,11 @@ export interface LoginThrottleLimits {
   /** Wrong passwords one address may give for one account per 15 minutes before it must wait. */
   failuresPerAccountAndAddress: number;
   /**
-   * Wrong passwords for one account, from all addresses together, per 15 minutes, after which addresses
-   * that never signed in to it share one try per `slowDownSeconds` (addresses it signed in from are exempt).
+   * Wrong passwords for one account, from all addresses together, per 15 minutes, after which each address
+   * that never signed in to it gets one try per `slowDownSeconds` (addresses it signed in from are exempt).
    */
   accountFailuresBeforeSlowDown: number;
-  /** The shared pace for unknown addresses of an account under attack (s). */
+  /** The pace of each unknown address at an account under attack (s): one try per this many seconds. */
   slowDownSeconds: number;
   /** Sign-ups per address per minute (REGISTRATIONS_PER_ADDRESS_PER_MINUTE); 0 = no limit. */
   registrationsPerAddressPerMinute: number;
@@ -30,9 +30,12 @@ type Limiter = RateLimiterMemory | RateLimiterRedis;
  * 1. per address: `perAddressPerMinute` tries a minute, over all accounts;
  * 2. per (account, address): `failuresPerAccountAndAddress` wrong passwords per 15 min, then that
  *    address waits; a right password from the address clears its count;
- * 3. per account: past `accountFailuresBeforeSlowDown` wrong passwords in 15 min (all addresses), every
- *    address that has not signed in to the account in the last 20 days shares one try per
- *    `slowDownSeconds`; addresses the owner signed in from are never slowed by others' guesses.
+ * 3. per account: past `accountFailuresBeforeSlowDown` wrong passwords in 15 min (all addresses), each
+ *    address that has not signed in to the account in the last 20 days gets one try per
+ *    `slowDownSeconds` at it. The pace is per address, never shared: a budget the guessers could spend
+ *    would lock the owner out of a new address (an outside attack did: 24 guesses from 3 addresses, then
+ *    one a minute, kept the organiser's right password refused). Addresses the owner signed in from are
+ *    not slowed at all.
  * rate-limiter-flexible: shared across replicas in Redis when there is one, in memory otherwise (and as
  * the fallback while Redis is away, rather than refusing every login).
  */
@@ -82,7 +85,7 @@ export class RateLimiterLoginThrottle implements LoginThrottle {
     const addressVerdict = await consumed(this.byAddress, clientAddress);
     if (!addressVerdict.allowed) return addressVerdict;
     const underAttack = (accountCount?.consumedPoints ?? 0) >= this.limits.accountFailuresBeforeSlowDown;
-    if (underAttack && !known?.consumedPoints) return consumed(this.accountPace, account);
+    if (underAttack && !known?.consumedPoints) return consumed(this.accountPace, pair);
     return ALLOWED;
   }
 

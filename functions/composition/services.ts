@@ -127,7 +127,7 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
         perAddressPerMinute: config.loginAttemptsPerMinute,
         failuresPerAccountAndAddress: config.loginAttemptsPerMinute,
         accountFailuresBeforeSlowDown: 2 * config.loginAttemptsPerMinute,
-        slowDownSeconds: 60,
+        slowDownSeconds: 15 * 60,
         registrationsPerAddressPerMinute: config.registrationsPerAddressPerMinute,
       },
       redis ? { client: redis, keyPrefix: config.redisKeyPrefix } : undefined,
