@@ -14,6 +14,7 @@ export const PUBLISHED_SAMPLE_SECRETS: readonly string[] = [
   'a strong one',
   'a long password',
   'tickets',
+  'bench-password',
 ];
 
 // Words that mark a value as a template or an example rather than a chosen secret.
@@ -34,6 +35,12 @@ export function weakSecretReason(value: string, kind: 'signing-key' | 'password'
     return 'is a sample value published in this repository';
   }
   if (PLACEHOLDER_WORDS.test(trimmed)) return 'looks like a placeholder, not a chosen secret';
+  // A Secret manifest's `data:` holds base64: a sample pasted from there is still the sample.
+  const decoded = printableBase64(trimmed);
+  if (decoded !== undefined) {
+    const reason = weakSecretReason(decoded, kind);
+    if (reason) return `is base64 of a value that ${reason}`;
+  }
   const distinct = new Set(trimmed).size;
   if (kind === 'signing-key') {
     if (trimmed.length < 32) return 'must be at least 32 characters';
@@ -64,4 +71,11 @@ function isRun(value: string): boolean {
     if (Math.abs(value.charCodeAt(i) - value.charCodeAt(i - 1)) === 1) steps++;
   }
   return steps >= (value.length - 1) * 0.6;
+}
+
+// The text a base64 value stands for, when it is printable ASCII (a random key decodes to binary: undefined).
+function printableBase64(value: string): string | undefined {
+  if (value.length < 8 || value.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(value)) return undefined;
+  const text = Buffer.from(value, 'base64').toString('latin1');
+  return /^[\x20-\x7e]+$/.test(text) ? text : undefined;
 }
