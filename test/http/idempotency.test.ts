@@ -126,6 +126,15 @@ describe('Idempotency-Key on POST /api/reservations', () => {
     });
     expect(response.status).toBe(400);
     expect(response.body.error.code).toBe('VALIDATION_FAILED');
+    // Outside attack: an empty key was taken as "no key" (201); a key is 1–200 printable characters.
+    for (const key of ['', ' ', '\t']) {
+      const empty = await t.api.request('POST', '/api/reservations', {
+        token: fan,
+        body: { concertId: concert.id, tierId: concert.tiers[0]?.id, quantity: 1 },
+        headers: { 'idempotency-key': key },
+      });
+      expect(empty.status, JSON.stringify(key)).toBe(400);
+    }
     expect((await t.api.request('GET', `/api/concerts/${concert.id}`)).body.concert.availableTickets).toBe(5);
   });
 });
