@@ -40,6 +40,7 @@ import { ConfigError, type ServiceConfig } from '../config/service-config';
 import { AccountCheckedTokens } from '../core/account-checked-tokens';
 import { type AuthDeps, ensureAdmin } from '../core/auth.service';
 import { AvailabilityPublisher } from '../core/availability-publisher';
+import { ConcertSnapshots } from '../core/concert-snapshots';
 import { HoldExpiryTimer } from '../core/hold-expiry-timer';
 import type { JobDeps } from '../core/jobs.service';
 import { expireHolds, newRunId } from '../core/jobs.service';
@@ -86,6 +87,8 @@ export interface Services {
   realtime: {
     bus: EventBus;
     registry: ConnectionRegistry;
+    /** The process's one snapshot cache for joining watchers (at most one database read per concert a second). */
+    snapshots: ConcertSnapshots;
     /** Only with Redis: the relay's stream, position and lease. */
     relayStream: RelayStream | undefined;
     /** The management endpoint PostToConnection goes to; the local shim sets its own address here. */
@@ -149,13 +152,18 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
     await cache?.listen(bus);
     const concerts: ConcertRepository = cache ?? storedConcerts;
     // Snapshots for the watchers always come from the database, never from the cache they refresh.
+    const snapshots = new ConcertSnapshots(storedConcerts, { maxAgeMs: 1_000, maxEntries: 10_000 });
     const events = new AvailabilityPublisher(storedConcerts, bus, {
       coalesceMs: config.realtimeCoalesceMs,
       onError: (error, message) => logger.warn({ err: error, failures: events.failures }, message),
       currentRequestId,
       onPublished: (message, trace) => logger.debug({ ...eventSummary(message), ...trace }, 'published'),
-      // Read-your-writes: this instance's next GET after a committed change goes to the database.
-      onChanged: (concertId) => cache?.invalidate(concertId),
+      // Read-your-writes: this instance's next GET (and next join) after a committed change reads the
+      // database, even when the published update never comes back (Redis down).
+      onChanged: (concertId) => {
+        cache?.invalidate(concertId);
+        snapshots.invalidate(concertId);
+      },
     });
     const pushers = new Map<string, ConnectionPusher>();
     const sharedRegistry = redis
@@ -235,6 +243,7 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
       realtime: {
         bus,
         registry,
+        snapshots,
         relayStream,
         callbackUrl: config.websocketCallbackUrl,
         pusherFor: (endpoint) => {

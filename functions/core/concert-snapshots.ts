@@ -24,6 +24,8 @@ export class ConcertSnapshots {
     { update: ConcertUpdateMessage | null; readAt: number; offeredAt?: number }
   >();
   private readonly reads = new Map<string, Promise<ConcertUpdateMessage | null>>();
+  /** Per concert, how often it was invalidated: a read that overlapped an invalidation is answered, not kept. */
+  private readonly invalidated = new Map<string, number>();
   private readonly now: () => number;
 
   constructor(
@@ -45,6 +47,17 @@ export class ConcertSnapshots {
     return update;
   }
 
+  /**
+   * Forgets a concert's snapshot (this process committed a change to it): the next join reads the database,
+   * even if the published update never comes back. A read already running is not kept (it may predate the change).
+   */
+  invalidate(concertId: string): void {
+    this.entries.delete(concertId);
+    this.reads.delete(concertId);
+    this.invalidated.set(concertId, (this.invalidated.get(concertId) ?? 0) + 1);
+    if (this.invalidated.size > this.options.maxEntries) this.invalidated.clear();
+  }
+
   /** An update heard on the bus: kept when newer than the snapshot held (versions only grow). */
   offer(update: ConcertUpdateMessage): void {
     const entry = this.entries.get(update.concertId);
@@ -58,10 +71,12 @@ export class ConcertSnapshots {
     let read = this.reads.get(concertId);
     if (!read) {
       const startedAt = this.now();
-      read = this.concerts
+      const generation = this.invalidated.get(concertId) ?? 0;
+      const started: Promise<ConcertUpdateMessage | null> = this.concerts
         .get(concertId)
         .then((concert) => {
           const update = concert ? concertUpdate(concert) : null;
+          if ((this.invalidated.get(concertId) ?? 0) !== generation) return update;
           const entry = this.entries.get(concertId);
           const held = entry?.update;
           // An update offered while the read ran may be newer than what the read saw. One offered before
@@ -76,7 +91,10 @@ export class ConcertSnapshots {
           }
           return newest;
         })
-        .finally(() => this.reads.delete(concertId));
+        .finally(() => {
+          if (this.reads.get(concertId) === started) this.reads.delete(concertId);
+        });
+      read = started;
       this.reads.set(concertId, read);
     }
     return read;

@@ -120,4 +120,19 @@ describe('ConcertSnapshots', () => {
     expect((await next).version).toBe(3);
     expect((await next).availableTickets).toBe(7);
   });
+  it('reads again after invalidate (a local commit), and does not keep a read that overlapped it', async () => {
+    const { state, repository, settle } = countingRepository(concert(3, 7));
+    const snapshots = new ConcertSnapshots(repository, { maxAgeMs: 60_000, maxEntries: 10, now: () => 0 });
+    const first = snapshots.get(ID);
+    snapshots.invalidate(ID); // a sale committed while the first read was on its way
+    state.current = concert(4, 5);
+    settle();
+    await first;
+
+    const second = snapshots.get(ID);
+    settle();
+
+    expect(state.reads).toBe(2);
+    expect((await second).availableTickets).toBe(5);
+  });
 });

@@ -48,19 +48,13 @@ export function callbackEndpoint(services: Services, event: WebSocketEvent): str
   return services.realtime.callbackUrl ?? `https://${domainName}/${stage}`;
 }
 
-const snapshotsByServices = new WeakMap<Services, ConcertSnapshots>();
-
 /**
  * The process's one snapshot cache for joining watchers (both transports, and the shim's fan-out that
- * keeps it fresh): a database read per concert per second at most, whatever the number of joins.
+ * keeps it fresh): a database read per concert per second at most, whatever the number of joins; emptied
+ * for a concert when this process commits a change to it.
  */
 export function concertSnapshots(services: Services): ConcertSnapshots {
-  let snapshots = snapshotsByServices.get(services);
-  if (!snapshots) {
-    snapshots = new ConcertSnapshots(services.storedConcerts, { maxAgeMs: 1_000, maxEntries: 10_000 });
-    snapshotsByServices.set(services, snapshots);
-  }
-  return snapshots;
+  return services.realtime.snapshots;
 }
 
 /** What the watcher use cases need, from the process's services. */
