@@ -28,6 +28,8 @@ export interface RdsDataOptions {
   credentials?: { accessKeyId: string; secretAccessKey: string };
   /** How often (ms) tryWithLock keeps its transaction alive; default 60 000 (a third of the idle limit). */
   keepAliveMs?: number;
+  /** How long (ms) one call may take before it fails; default 50 000 (the Data API answers within 45 s). */
+  requestTimeoutMs?: number;
 }
 
 /** A Data API transaction with no statement for this long (ms) is ended by the service (AWS: 3 minutes). */
@@ -57,16 +59,25 @@ const UNAVAILABLE = new Set([
  * and rows come back as JSON (`formatRecordsAs: 'JSON'`).
  */
 export class RdsDataDatabase implements SqlDatabase {
+  /** BeginTransaction and RollbackTransaction: safe to send again, so the SDK retries them. */
   private readonly client: RDSDataClient;
+  /**
+   * ExecuteStatement and CommitTransaction: one attempt. The SDK counts a timeout as transient and would
+   * send the call again, yet the first may have run (a hold made twice, a commit answered "transaction not
+   * found" after it committed). A failure is the caller's to retry, with its Idempotency-Key.
+   */
+  private readonly once: RDSDataClient;
 
   constructor(private readonly options: RdsDataOptions) {
-    this.client = new RDSDataClient({
-      ...awsClientConfig(options),
-      maxAttempts: 3,
-      // Bounded calls: a hung keep-alive must fail, not wait past the transaction's idle limit. The Data API
-      // answers a statement within 45 s or fails it (AWS: ExecuteStatement, continueAfterTimeout).
-      requestHandler: { connectionTimeout: 5_000, requestTimeout: 50_000, throwOnRequestTimeout: true },
-    });
+    // Bounded calls: a hung keep-alive must fail, not wait past the transaction's idle limit. The Data API
+    // answers a statement within 45 s or fails it (AWS: ExecuteStatement, continueAfterTimeout).
+    const requestHandler = {
+      connectionTimeout: 5_000,
+      requestTimeout: options.requestTimeoutMs ?? 50_000,
+      throwOnRequestTimeout: true,
+    };
+    this.client = new RDSDataClient({ ...awsClientConfig(options), maxAttempts: 3, requestHandler });
+    this.once = new RDSDataClient({ ...awsClientConfig(options), maxAttempts: 1, requestHandler });
   }
 
   query<T extends SqlRow = SqlRow>(text: string, params: readonly SqlValue[] = []): Promise<T[]> {
@@ -81,7 +92,7 @@ export class RdsDataDatabase implements SqlDatabase {
           this.execute<R>(text, params, transactionId),
       });
       await this.call(() =>
-        this.client.send(new CommitTransactionCommand({ ...this.target(), transactionId })),
+        this.once.send(new CommitTransactionCommand({ ...this.target(), transactionId })),
       );
       return result;
     } catch (error) {
@@ -144,6 +155,7 @@ export class RdsDataDatabase implements SqlDatabase {
 
   async close(): Promise<void> {
     this.client.destroy();
+    this.once.destroy();
   }
 
   private target() {
@@ -164,7 +176,7 @@ export class RdsDataDatabase implements SqlDatabase {
     transactionId: string | undefined,
   ): Promise<T[]> {
     const output = await this.call(() =>
-      this.client.send(
+      this.once.send(
         new ExecuteStatementCommand({
           ...this.target(),
           database: this.options.database,

@@ -63,6 +63,29 @@ describe('RdsDataDatabase (real RDSDataClient, local Data API on PostgreSQL)', (
     ]);
   });
 
+  it('sends a statement once: a reply that comes too late fails the call, never runs it twice (review finding)', async () => {
+    const impatient = new RdsDataDatabase({
+      resourceArn: 'arn:aws:rds:ap-southeast-1:123456789012:cluster:c',
+      secretArn: 'arn:aws:secretsmanager:ap-southeast-1:123456789012:secret:s',
+      database: database.name,
+      endpoint: api.url,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      requestTimeoutMs: 300,
+    });
+    try {
+      await impatient.query('CREATE TABLE once_only (n integer)');
+      api.answerLate(1_000, 3);
+      const statementsBefore = api.statements;
+      await expect(impatient.query('INSERT INTO once_only VALUES (1)')).rejects.toThrow();
+      api.answerLate(0, 0);
+
+      expect(api.statements - statementsBefore).toBe(1);
+      expect(await impatient.query('SELECT count(*)::integer AS n FROM once_only')).toEqual([{ n: 1 }]);
+    } finally {
+      await impatient.close();
+    }
+  });
+
   it('holds an advisory lock for the length of the work, in a transaction', async () => {
     const inner = await db.tryWithLock(99, async () => db.tryWithLock(99, async () => 'nested'));
     expect(inner).toEqual({ acquired: true, result: { acquired: false } });

@@ -18,6 +18,8 @@ export interface LocalDataApi {
    * and its id unknown from then on. Returns how many there were.
    */
   forgetTransactions(): Promise<number>;
+  /** Answers the next `n` calls this many ms late, after doing their work (a reply lost in a slow network). */
+  answerLate(ms: number, n?: number): void;
   close(): Promise<void>;
 }
 
@@ -66,8 +68,12 @@ export async function startLocalDataApi(databaseUrl: string): Promise<LocalDataA
       }
       return open.length;
     },
+    answerLate: (ms, n = 1) => {
+      late = { ms, left: n };
+    },
     close: async () => undefined,
   };
+  let late = { ms: 0, left: 0 };
 
   const handlers: Record<string, (body: any) => Promise<unknown>> = {
     '/BeginTransaction': async () => {
@@ -115,7 +121,12 @@ export async function startLocalDataApi(databaseUrl: string): Promise<LocalDataA
       try {
         if (!handler) throw badRequest(`Unknown operation ${req.url}`);
         const output = await handler(JSON.parse(Buffer.concat(chunks).toString() || '{}'));
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(output));
+        if (late.left > 0) {
+          late.left--;
+          await new Promise((resolve) => setTimeout(resolve, late.ms));
+        }
+        if (!res.destroyed)
+          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(output));
       } catch (error) {
         const message = error instanceof Error ? `ERROR: ${error.message}` : String(error);
         res
