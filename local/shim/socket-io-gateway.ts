@@ -96,14 +96,18 @@ export class SocketIoGateway {
         try {
           const id = parseConcertId(concertId);
           const snapshots = concertSnapshots(services);
-          await snapshots.get(id); // NOT_FOUND before anything is watched
           const room = concertRoom(id);
-          if (!socket.rooms.has(room) && watchedCount(socket) >= MAX_CONCERTS_PER_CONNECTION) {
-            throw new TicketingError(
+          const overCap = () =>
+            !socket.rooms.has(room) && watchedCount(socket) >= MAX_CONCERTS_PER_CONNECTION;
+          const refuseOverCap = () =>
+            new TicketingError(
               'LIMIT_EXCEEDED',
               `One connection watches at most ${MAX_CONCERTS_PER_CONNECTION} concerts: leave one first`,
             );
-          }
+          if (overCap()) throw refuseOverCap();
+          await snapshots.get(id); // NOT_FOUND before anything is watched
+          // Checked again after the await: joins sent in one burst all passed the first check together.
+          if (overCap()) throw refuseOverCap();
           await socket.join(room);
           socket.emit('concert-update', await snapshots.get(id));
         } catch (error) {

@@ -308,7 +308,18 @@ export function connectToken(
 
 /** Whether a frame asks to join a concert (counted against the join budget as well as the frame one). */
 function isJoin(text: string): boolean {
-  return text.includes('join-concert');
+  // Decided on the parsed action, as dispatch decides: `join\u002dconcert` is a join too (a frame is at
+  // most 16 KB and budgeted, so parsing it twice is cheap).
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return (
+      typeof parsed === 'object' &&
+      parsed !== null &&
+      (parsed as { action?: unknown }).action === 'join-concert'
+    );
+  } catch {
+    return false;
+  }
 }
 
 function gone(res: express.Response): void {

@@ -133,6 +133,30 @@ describe('bounded cost per socket', () => {
     expect(await sio.inbox.next((m) => m.type === 'error')).toMatchObject({ code: 'LIMIT_EXCEEDED' });
     release(raw);
     release(sio);
+
+    // Review finding: joins sent in one burst all passed the cap before any joined its room.
+    const burst = track(await socketIoClient(t.service.url));
+    for (const c of concerts) burst.socket.emit('join-concert', c.id);
+    await burst.inbox.next((m) => m.type === 'error' && m.code === 'LIMIT_EXCEEDED');
+    await expect
+      .poll(
+        () =>
+          new Set(burst.inbox.messages.filter((m) => m.type === 'concert-update').map((m) => m.concertId))
+            .size,
+      )
+      .toBe(50);
+    release(burst);
+  });
+
+  it('charges an escaped join-concert (join\\u002dconcert) to the join budget, as dispatch reads it', async () => {
+    const sneaky = track(await rawClient(t.service.url));
+    const ended = closed(sneaky);
+    // 110 frames stay inside the frame burst (120) but not the join burst (100).
+    const frame = `{"action":"join\\u002dconcert","concertId":"${concert.id}"}`;
+    for (let i = 0; i < 110; i++) sneaky.socket.send(frame);
+    expect(await sneaky.inbox.next((m) => m.type === 'error')).toMatchObject({ code: 'RATE_LIMITED' });
+    expect(await ended).toBe(1008);
+    release(sneaky);
   });
 
   it(`refuses the connection past ${PER_ADDRESS} per address, counting both transports, with an error`, async () => {
