@@ -1,4 +1,3 @@
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
@@ -35,6 +34,7 @@ import { SqlReportRepository } from '../adapters/sql-report-repository';
 import { SqlReservationRepository } from '../adapters/sql-reservation-repository';
 import { SqlSalesRepository } from '../adapters/sql-sales-repository';
 import { SqlUserRepository } from '../adapters/sql-user-repository';
+import { awaitRedis, makeDirectory, probePostgres } from '../adapters/startup-probes';
 import { weakSecretReason } from '../config/published-secrets';
 import { ConfigError, type ServiceConfig } from '../config/service-config';
 import { AccountCheckedTokens } from '../core/account-checked-tokens';
@@ -106,14 +106,22 @@ export interface BuildOptions {
   /** Serve concert reads from memory kept fresh by the bus (long-running processes, not Lambda). */
   cacheConcertReads?: boolean;
   logger?: Logger;
+  /**
+   * Check each dependency answers before going on (PostgreSQL, Redis: 10 s each) and fail with one line
+   * naming its variable and address. Default: everywhere but on Lambda (AWS_LAMBDA_FUNCTION_NAME), where a
+   * failed cold start is retried by the next request. A running process that loses Redis later degrades.
+   */
+  startupChecks?: boolean;
 }
 
 export async function buildServices(config: ServiceConfig, options: BuildOptions = {}): Promise<Services> {
   const logger = options.logger ?? pino({ level: config.logLevel, base: { instance: config.instanceId } });
-  const db = await openDatabase(config, logger);
+  const startup = options.startupChecks ?? !process.env.AWS_LAMBDA_FUNCTION_NAME;
+  const db = await openDatabase(config, logger, startup);
   const redisUrl = await resolveRedisUrl(config);
-  const redis = redisUrl ? openRedis(redisUrl, logger) : undefined;
+  const redis = redisUrl ? openRedis(redisUrl, logger, startup) : undefined;
   try {
+    if (startup && redis && config.redisUrl) await awaitRedis(redis, config.redisUrl);
     if (options.migrate) {
       const applied = await migrate(db);
       if (applied.length > 0) logger.info({ applied }, 'applied database migrations');
@@ -278,11 +286,16 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
         await cache?.close();
         if (mailer instanceof SmtpMailer) mailer.close();
         relayStream?.close();
-        await Promise.allSettled([db.close(), redis?.quit()]);
+        // quit() waits for a connection a Redis that is away never gives: then just drop the client.
+        await Promise.allSettled([
+          db.close(),
+          redis?.status === 'ready' ? redis.quit() : Promise.resolve(redis?.disconnect()),
+        ]);
       },
     };
   } catch (error) {
-    await Promise.allSettled([db.close(), redis?.quit()]);
+    redis?.disconnect();
+    await db.close().catch(() => {});
     throw error;
   }
 }
@@ -331,6 +344,7 @@ async function signingKey(config: ServiceConfig): Promise<string> {
     if (weakness) throw new ConfigError(`JWT_SECRET_ARN: the signing key in Secrets Manager ${weakness}`);
     return key;
   }
+  await dataFolder(config);
   return localJwtKey(config.dataDir);
 }
 
@@ -348,7 +362,28 @@ async function resolveRedisUrl(config: ServiceConfig): Promise<string | undefine
   return url.toString();
 }
 
-export async function openDatabase(config: ServiceConfig, logger: Logger): Promise<SqlDatabase> {
+/** Creates DATA_DIR when missing. @throws ConfigError naming DATA_DIR when it cannot be created */
+async function dataFolder(config: ServiceConfig): Promise<void> {
+  await makeDirectory(config.dataDir).catch((error: NodeJS.ErrnoException) => {
+    throw new ConfigError(
+      `DATA_DIR: cannot create the data folder ${config.dataDir} (${error.code ?? error.message})`,
+    );
+  });
+}
+
+/**
+ * The configured database: the Data API, PostgreSQL (DATABASE_URL) or the embedded PGlite in DATA_DIR
+ * (locked for this process: see data-dir-lock). With `startupChecks` (default) PostgreSQL is probed first,
+ * within 10 s, and a missing database created.
+ * @throws StartupError naming DATABASE_URL and its host:port when PostgreSQL cannot be reached
+ * @throws ConfigError naming DATA_DIR when the data folder cannot be created
+ * @throws DataDirInUseError when another living process owns DATA_DIR
+ */
+export async function openDatabase(
+  config: ServiceConfig,
+  logger: Logger,
+  startupChecks = true,
+): Promise<SqlDatabase> {
   if (!config.databaseUrl && config.dataApi) {
     const { endpoint, ...target } = config.dataApi;
     return new RdsDataDatabase({
@@ -357,17 +392,18 @@ export async function openDatabase(config: ServiceConfig, logger: Logger): Promi
     });
   }
   if (config.databaseUrl) {
+    if (startupChecks) {
+      await probePostgres(config.databaseUrl, (database) =>
+        logger.warn({ database }, `created the database "${database}" (it did not exist)`),
+      );
+    }
     return new PgDatabase({
       connectionString: config.databaseUrl,
       maxConnections: config.dbPoolMax,
       onPoolError: (error) => logger.warn({ err: error }, 'idle database connection lost'),
     });
   }
-  await mkdir(config.dataDir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
-    throw new ConfigError(
-      `DATA_DIR: cannot create the data folder ${config.dataDir} (${error.code ?? error.message})`,
-    );
-  });
+  await dataFolder(config);
   // One process owns an embedded data folder: taken before PGlite opens it, released when it closes.
   const lock = lockDataDir(config.dataDir);
   logger.info({ dataDir: config.dataDir }, 'using the embedded PGlite database');
@@ -388,12 +424,17 @@ export async function openDatabase(config: ServiceConfig, logger: Logger): Promi
   return embedded.PgliteDatabase.open(join(config.dataDir, 'pglite'), lock.release);
 }
 
-function openRedis(url: string, logger: Logger): Redis {
+/** @param quietUntilReady the start-up check reports an unreachable Redis itself, in one line */
+function openRedis(url: string, logger: Logger, quietUntilReady: boolean): Redis {
   // No offline queue: while Redis is away, calls fail at once instead of piling up behind a sale.
   const redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
   let lastReported = 0;
+  let everReady = !quietUntilReady;
+  redis.once('ready', () => {
+    everReady = true;
+  });
   redis.on('error', (error) => {
-    if (Date.now() - lastReported > 10_000) {
+    if (everReady && Date.now() - lastReported > 10_000) {
       lastReported = Date.now();
       logger.warn({ err: error }, 'redis unavailable');
     }
