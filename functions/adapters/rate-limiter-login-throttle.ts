@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { LoginThrottle, ThrottleVerdict } from '../ports/login-throttle.port';
+import { addressBlock } from './address-block';
 
 export interface LoginThrottleLimits {
   /** Login tries one address may make per minute, over all accounts (LOGIN_ATTEMPTS_PER_MINUTE). */
@@ -82,7 +83,7 @@ export class RateLimiterLoginThrottle implements LoginThrottle {
     if ((pairCount?.consumedPoints ?? 0) >= this.limits.failuresPerAccountAndAddress) {
       return refused(pairCount?.msBeforeNext ?? 1000);
     }
-    const addressVerdict = await consumed(this.byAddress, clientAddress);
+    const addressVerdict = await consumed(this.byAddress, addressBlock(clientAddress));
     if (!addressVerdict.allowed) return addressVerdict;
     const underAttack = (accountCount?.consumedPoints ?? 0) >= this.limits.accountFailuresBeforeSlowDown;
     if (underAttack && !known?.consumedPoints) return consumed(this.accountPace, pair);
@@ -105,14 +106,16 @@ export class RateLimiterLoginThrottle implements LoginThrottle {
   }
 
   registration(clientAddress: string): Promise<ThrottleVerdict> {
-    return this.registrations ? consumed(this.registrations, clientAddress) : Promise.resolve(ALLOWED);
+    return this.registrations
+      ? consumed(this.registrations, addressBlock(clientAddress))
+      : Promise.resolve(ALLOWED);
   }
 }
 
 const ALLOWED: ThrottleVerdict = { allowed: true, retryAfterSeconds: 0 };
 
-// An address never contains '|', so the pair key is unambiguous whatever the e-mail holds.
-const pairKey = (clientAddress: string, account: string) => `${clientAddress}|${account}`;
+// An address never contains '|', so the pair key is unambiguous whatever the e-mail holds. IPv6 counts by /64.
+const pairKey = (clientAddress: string, account: string) => `${addressBlock(clientAddress)}|${account}`;
 
 const refused = (msBeforeNext: number): ThrottleVerdict => ({
   allowed: false,

@@ -1,3 +1,4 @@
+import { addressBlock } from '../../functions/adapters/address-block';
 /** A rate: `perSecond` on average, up to `burst` at once (a token bucket). */
 export interface Rate {
   burst: number;
@@ -107,7 +108,8 @@ export class ClientLimits {
 
   /** A budget for a new connection from `address`, or undefined when the address holds its most already. */
   open(address: string): ConnectionBudget | undefined {
-    const state = this.address(address);
+    // IPv6 counts by /64: one subscriber's network is one client.
+    const state = this.address(addressBlock(address));
     const cap = this.settings.connectionsPerAddress;
     if (cap > 0 && state.open >= cap) return undefined;
     state.open++;

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { addressBlock } from '../../functions/adapters/address-block';
+import { RateLimiterLoginThrottle } from '../../functions/adapters/rate-limiter-login-throttle';
+
+describe('per-address limits count an IPv6 client by its /64 (review finding: 2^64 fresh addresses)', () => {
+  it('keys IPv4 as it is and IPv6 by its /64, however it is written', () => {
+    expect(addressBlock('203.0.113.9')).toBe('203.0.113.9');
+    expect(addressBlock('2001:db8:1:2:aaaa:bbbb:cccc:dddd')).toBe('2001:db8:1:2::/64');
+    expect(addressBlock('2001:db8:1:2::1')).toBe('2001:db8:1:2::/64');
+    expect(addressBlock('2001:0db8:0001:0002:ffff::')).toBe('2001:db8:1:2::/64');
+    expect(addressBlock('::1')).toBe('0:0:0:0::/64');
+    expect(addressBlock('2001:db8::')).toBe('2001:db8:0:0::/64');
+    expect(addressBlock('unknown')).toBe('unknown');
+  });
+
+  it('stops one /64 guessing at an account, whichever of its addresses it uses', async () => {
+    const throttle = new RateLimiterLoginThrottle({
+      perAddressPerMinute: 100,
+      failuresPerAccountAndAddress: 3,
+      accountFailuresBeforeSlowDown: 1_000,
+      slowDownSeconds: 60,
+      registrationsPerAddressPerMinute: 2,
+    });
+    for (let i = 1; i <= 3; i++) {
+      expect((await throttle.attempt(`2001:db8:1:2::${i}`, 'owner@x.test')).allowed).toBe(true);
+      await throttle.failed(`2001:db8:1:2::${i}`, 'owner@x.test');
+    }
+    expect((await throttle.attempt('2001:db8:1:2::99', 'owner@x.test')).allowed).toBe(false);
+    expect((await throttle.attempt('2001:db8:1:3::1', 'owner@x.test')).allowed).toBe(true);
+    expect((await throttle.registration('2001:db8:9:9::1')).allowed).toBe(true);
+    expect((await throttle.registration('2001:db8:9:9::2')).allowed).toBe(true);
+    expect((await throttle.registration('2001:db8:9:9::3')).allowed).toBe(false);
+  });
+});
