@@ -18,11 +18,22 @@ export function webPageRouter(root: string): Router {
   );
   router.use(express.static(root, { index: false, maxAge: 0 }));
   router.get(SERVICE_PATHS, (req, res, next) => {
-    // Browsers navigating ask for text/html by name; API clients (Accept: */* or JSON) get the API's 404.
-    if (!req.headers.accept?.includes('text/html')) return next();
+    if (!wantsPage(req.path, req.headers.accept)) return next();
     res.sendFile(index, { headers: { 'cache-control': 'no-cache' } }, (error) => error && next(error));
   });
   return router;
+}
+
+/**
+ * Whether a GET of a page address gets the page: browsers navigating name text/html; a plain client
+ * (`curl localhost:5000/`, Accept absent or *\/*) gets it at `/`; anything that names JSON, or a plain
+ * client at another address, gets the API's 404 (API clients use /api/...).
+ */
+function wantsPage(path: string, accept: string | undefined): boolean {
+  const ranges = (accept ?? '*/*').toLowerCase();
+  if (ranges.includes('text/html')) return true;
+  if (ranges.includes('json')) return false;
+  return path === '/' && /(^|,)\s*(\*\/\*|text\/\*)/.test(ranges);
 }
 
 /** The page's build, when there is one (`npm run build:web`; `npm start` builds it first). */
