@@ -9,6 +9,7 @@ import { useServices } from '../functions/handlers/http/runtime';
 import { handler as wsConnect } from '../functions/handlers/ws-connect';
 import { handler as wsDisconnect } from '../functions/handlers/ws-disconnect';
 import { CLIENT_ACTIONS, handler as wsMessage } from '../functions/handlers/ws-message';
+import { portTakenBy } from './port-owner';
 import { createHttpApp } from './shim/http-app';
 import { LiveFanout } from './shim/live-fanout';
 import { metricsRouter } from './shim/metrics-router';
@@ -152,6 +153,11 @@ export async function startService(
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, resolve);
+  }).catch(async (error: NodeJS.ErrnoException) => {
+    await fanout.stop().catch(() => {});
+    await services.close();
+    if (error.code !== 'EADDRINUSE') throw error;
+    throw new Error((await portTakenBy(config.port)) ?? `PORT ${config.port} is in use`);
   });
   port = (server.address() as AddressInfo).port;
   // The handlers answer WebSocket clients through this process's own management API.
