@@ -66,6 +66,29 @@ describe('the service as a process (npm start)', () => {
     }
   }, 120_000);
 
+  it('prints the first start’s organiser as a plain block (never in a log line) that signs in', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'cts-first-start-'));
+    const port = await freePort();
+    const api = new ApiClient(`http://127.0.0.1:${port}`);
+    const server = spawnServer({ PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'info' });
+    try {
+      await waitForReady(api.baseUrl, 90_000);
+      await expect.poll(() => server.output()).toContain('Password');
+      const password = server.output().match(/│\s+Password\s+(\S+)/)?.[1] ?? '';
+      expect(password.length).toBeGreaterThanOrEqual(16);
+      const logLines = server
+        .output()
+        .split('\n')
+        .filter((line) => line.startsWith('{'));
+      expect(logLines.filter((line) => line.includes(password))).toEqual([]);
+      expect(server.output()).toContain('create-admin --email admin@example.com');
+      expect((await api.login('admin@example.com', password)).length).toBeGreaterThan(20);
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
+  }, 120_000);
+
   it('keeps an answered hold on the embedded database when the process is SIGKILLed right after', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'cts-embedded-kill-'));
     const port = await freePort();
