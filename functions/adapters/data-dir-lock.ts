@@ -114,13 +114,18 @@ function startedWriting(path: string): number {
   }
 }
 
-/** `kill(pid, 0)`: EPERM means alive (another user's), ESRCH gone. */
+/** `kill(pid, 0)`: EPERM means alive (another user's), ESRCH gone; alive and running Node, where /proc shows it. */
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  // A dead owner's pid reused by another program (Linux: /proc tells what runs there) is no owner.
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes('node');
+  } catch {
+    return true;
   }
 }
 

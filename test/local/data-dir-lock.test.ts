@@ -39,6 +39,14 @@ describe('one process owns an embedded data folder', () => {
     const taken = lockDataDir(dir, 'test');
     expect(JSON.parse(await readFile(join(dir, LOCK_FILE), 'utf8')).pid).toBe(process.pid);
     taken.release();
+    // Nor is a dead owner's pid reused by another program (here a living `sleep`).
+    const other = spawn('sleep', ['30']);
+    try {
+      await writeFile(join(dir, LOCK_FILE), JSON.stringify({ pid: other.pid, command: 'npm start' }));
+      lockDataDir(dir, 'test').release();
+    } finally {
+      other.kill('SIGKILL');
+    }
     // A torn or empty lock file is no owner either.
     await writeFile(join(dir, LOCK_FILE), '');
     await new Promise((resolve) => setTimeout(resolve, 1_100));
