@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { link, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { weakSecretReason } from '../config/published-secrets';
+import { makeDirectory } from './make-directory';
 
 /**
  * Outside production the HS256 signing key is generated on first start and kept in
@@ -17,7 +18,8 @@ export async function localJwtKey(dataDir: string): Promise<string> {
   const path = join(dataDir, 'jwt-secret');
   const existing = await readKey(path);
   if (existing !== undefined && !weakSecretReason(existing, 'signing-key')) return existing;
-  await mkdir(dataDir, { recursive: true });
+  // Node 20's recursive mkdir never returns under /proc: one that fails with a clear error instead.
+  await makeDirectory(dataDir);
   const secret = randomBytes(48).toString('base64url');
   const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   await writeFile(temporary, secret, { mode: 0o600, flag: 'wx' });

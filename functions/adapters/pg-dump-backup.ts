@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { BackupResult, BackupTarget } from '../ports/backup.port';
+import { makeDirectory } from './make-directory';
 
 const run = promisify(execFile);
 const PREFIX = 'concert-tickets-';
@@ -39,7 +40,7 @@ export class PgDumpBackup implements BackupTarget {
   ) {}
 
   async backUp(): Promise<BackupResult> {
-    await mkdir(this.dir, { recursive: true });
+    await makeDirectory(this.dir);
     // Sortable, unique names; a partial file is written under a temporary name first.
     const file = join(this.dir, backupFileName(PREFIX, SUFFIX));
     const partial = `${file}.partial`;

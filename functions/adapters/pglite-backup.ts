@@ -1,6 +1,7 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BackupResult, BackupTarget } from '../ports/backup.port';
+import { makeDirectory } from './make-directory';
 import { backupFileName, pruneBackups } from './pg-dump-backup';
 
 const PREFIX = 'concert-tickets-embedded-';
@@ -15,7 +16,7 @@ export class PgliteBackup implements BackupTarget {
   ) {}
 
   async backUp(): Promise<BackupResult> {
-    await mkdir(this.dir, { recursive: true });
+    await makeDirectory(this.dir);
     const file = join(this.dir, backupFileName(PREFIX, SUFFIX));
     const bytes = await this.database.dumpDataDir();
     await writeFile(`${file}.partial`, bytes);

@@ -41,7 +41,7 @@ function ReportViewer() {
           if (asked !== latest.current) return '';
           setReport(null);
           return errorCodeOf(cause) === 'NOT_FOUND'
-            ? `No report for ${day ?? 'today'} yet. The daily-report job makes it (npm run job -- daily-report).`
+            ? `No report for ${day ?? 'today'} yet. The daily-report job makes it at 23:00; to make it now, run npm run job -- daily-report (on the embedded database, stop npm start first).`
             : undefined;
         },
       );
