@@ -75,13 +75,15 @@ export class RateLimiterLoginThrottle implements LoginThrottle {
 
   async attempt(clientAddress: string, account: string): Promise<ThrottleVerdict> {
     const pair = pairKey(clientAddress, account);
+    // The try is counted before its password is checked (a right one clears the count), so wrong guesses
+    // sent in parallel cannot all pass the check before the first failure lands.
     const [pairCount, accountCount, known] = await Promise.all([
-      this.pairFailures.get(pair),
+      this.pairFailures.consume(pair),
       this.accountFailures.get(account),
       this.knownAddresses.get(pair),
     ]);
-    if ((pairCount?.consumedPoints ?? 0) >= this.limits.failuresPerAccountAndAddress) {
-      return refused(pairCount?.msBeforeNext ?? 1000);
+    if (pairCount.consumedPoints > this.limits.failuresPerAccountAndAddress) {
+      return refused(pairCount.msBeforeNext);
     }
     const addressVerdict = await consumed(this.byAddress, addressBlock(clientAddress));
     if (!addressVerdict.allowed) return addressVerdict;
@@ -90,11 +92,9 @@ export class RateLimiterLoginThrottle implements LoginThrottle {
     return ALLOWED;
   }
 
-  async failed(clientAddress: string, account: string): Promise<void> {
-    await Promise.all([
-      this.pairFailures.consume(pairKey(clientAddress, account)),
-      this.accountFailures.consume(account),
-    ]);
+  /** A wrong password: counted for the account (the address's try was counted by `attempt`). */
+  async failed(_clientAddress: string, account: string): Promise<void> {
+    await this.accountFailures.consume(account);
   }
 
   async succeeded(clientAddress: string, account: string): Promise<void> {

@@ -44,6 +44,14 @@ describe.each([
     await throttle.succeeded('10.0.0.2', 'owner@x.test');
   });
 
+  it('counts tries sent in parallel before any password is checked (review finding)', async () => {
+    const throttle = make();
+    const verdicts = await Promise.all(
+      Array.from({ length: 8 }, () => throttle.attempt('10.3.0.1', 'parallel@x.test')),
+    );
+    expect(verdicts.filter((v) => v.allowed)).toHaveLength(3);
+  });
+
   it('paces each unknown address of an account under attack on its own, never the addresses it signed in from', async () => {
     const throttle = make();
     await throttle.succeeded('192.0.2.1', 'boss@x.test');
