@@ -7,7 +7,7 @@ import { SqlConcertRepository } from '../../functions/adapters/sql-concert-repos
 import { migrate } from '../../functions/db/migrate';
 import type { SqlDatabase } from '../../functions/ports/sql-database.port';
 import { expectNoOversell } from '../support/invariants';
-import { startLocalDataApi } from '../support/local-data-api';
+import { localDataApiOptions, startLocalDataApi } from '../support/local-data-api';
 import { createTestDatabase } from '../support/postgres';
 
 interface Driver {
@@ -36,14 +36,7 @@ const drivers: Driver[] = [
     open: async () => {
       const database = await createTestDatabase();
       const api = await startLocalDataApi(database.url);
-      const db = new RdsDataDatabase({
-        resourceArn: 'arn:aws:rds:ap-southeast-1:123456789012:cluster:concert-tickets',
-        secretArn: 'arn:aws:secretsmanager:ap-southeast-1:123456789012:secret:concert-tickets-db',
-        database: database.name,
-        region: 'ap-southeast-1',
-        endpoint: api.url,
-        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      });
+      const db = new RdsDataDatabase(localDataApiOptions(api, database.name));
       return { db, dispose: async () => (await db.close(), await api.close(), await database.drop()) };
     },
   },

@@ -4,7 +4,7 @@ import { PgDatabase } from '../../functions/adapters/pg-database';
 import { PgliteDatabase } from '../../functions/adapters/pglite-database';
 import { RdsDataDatabase } from '../../functions/adapters/rds-data-database';
 import { LockLostError } from '../../functions/ports/sql-database.port';
-import { type LocalDataApi, startLocalDataApi } from '../support/local-data-api';
+import { type LocalDataApi, localDataApiOptions, startLocalDataApi } from '../support/local-data-api';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
 
 /** Resolves when `signal` aborts (at once if it has). */
@@ -30,14 +30,7 @@ describe('tryWithLock tells the work when its lock is lost', () => {
 
   it('RDS Data API: a transaction the service forgot ends the lock; the work hears it and the call rejects', async () => {
     const api: LocalDataApi = await startLocalDataApi(database.url);
-    const db = new RdsDataDatabase({
-      resourceArn: 'arn:aws:rds:ap-southeast-1:123456789012:cluster:c',
-      secretArn: 'arn:aws:secretsmanager:ap-southeast-1:123456789012:secret:s',
-      database: database.name,
-      endpoint: api.url,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      keepAliveMs: 50,
-    });
+    const db = new RdsDataDatabase(localDataApiOptions(api, database.name, { keepAliveMs: 50 }));
     try {
       let takenOver: unknown;
       const run = db.tryWithLock(41, async (lost) => {
@@ -58,14 +51,7 @@ describe('tryWithLock tells the work when its lock is lost', () => {
 
   it('RDS Data API: a lock kept alive through long work is held to the end and answered', async () => {
     const api = await startLocalDataApi(database.url);
-    const db = new RdsDataDatabase({
-      resourceArn: 'arn:aws:rds:ap-southeast-1:123456789012:cluster:c',
-      secretArn: 'arn:aws:secretsmanager:ap-southeast-1:123456789012:secret:s',
-      database: database.name,
-      endpoint: api.url,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      keepAliveMs: 20,
-    });
+    const db = new RdsDataDatabase(localDataApiOptions(api, database.name, { keepAliveMs: 20 }));
     try {
       const result = await db.tryWithLock(42, async (lost) => {
         const before = api.statements;

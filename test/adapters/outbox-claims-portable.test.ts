@@ -5,7 +5,7 @@ import { RdsDataDatabase } from '../../functions/adapters/rds-data-database';
 import { SqlOutboxRepository } from '../../functions/adapters/sql-outbox-repository';
 import { migrate } from '../../functions/db/migrate';
 import type { SqlDatabase } from '../../functions/ports/sql-database.port';
-import { type LocalDataApi, startLocalDataApi } from '../support/local-data-api';
+import { type LocalDataApi, localDataApiOptions, startLocalDataApi } from '../support/local-data-api';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
 
 /** The outbox claim SQL (migration 008) on each driver the service runs on. */
@@ -22,13 +22,7 @@ describe.each(['node-postgres', 'RDS Data API', 'PGlite'] as const)('outbox clai
         db = new PgDatabase({ connectionString: database.url, maxConnections: 2 });
       else {
         api = await startLocalDataApi(database.url);
-        db = new RdsDataDatabase({
-          resourceArn: 'arn:aws:rds:ap-southeast-1:123456789012:cluster:c',
-          secretArn: 'arn:aws:secretsmanager:ap-southeast-1:123456789012:secret:s',
-          database: database.name,
-          endpoint: api.url,
-          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-        });
+        db = new RdsDataDatabase(localDataApiOptions(api, database.name));
       }
     }
     await migrate(db);

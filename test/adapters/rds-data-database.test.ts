@@ -4,7 +4,7 @@ import { SqlMaintenanceRepository } from '../../functions/adapters/sql-maintenan
 import { SqlOutboxRepository } from '../../functions/adapters/sql-outbox-repository';
 import { SqlReportRepository } from '../../functions/adapters/sql-report-repository';
 import { migrate } from '../../functions/db/migrate';
-import { type LocalDataApi, startLocalDataApi } from '../support/local-data-api';
+import { type LocalDataApi, localDataApiOptions, startLocalDataApi } from '../support/local-data-api';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
 
 describe('RdsDataDatabase (real RDSDataClient, local Data API on PostgreSQL)', () => {
@@ -15,13 +15,7 @@ describe('RdsDataDatabase (real RDSDataClient, local Data API on PostgreSQL)', (
   beforeAll(async () => {
     database = await createTestDatabase();
     api = await startLocalDataApi(database.url);
-    db = new RdsDataDatabase({
-      resourceArn: 'arn:aws:rds:ap-southeast-1:123456789012:cluster:c',
-      secretArn: 'arn:aws:secretsmanager:ap-southeast-1:123456789012:secret:s',
-      database: database.name,
-      endpoint: api.url,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
+    db = new RdsDataDatabase(localDataApiOptions(api, database.name));
     await migrate(db);
   });
   afterAll(async () => {
@@ -64,14 +58,7 @@ describe('RdsDataDatabase (real RDSDataClient, local Data API on PostgreSQL)', (
   });
 
   it('sends a statement once: a reply that comes too late fails the call, never runs it twice (review finding)', async () => {
-    const impatient = new RdsDataDatabase({
-      resourceArn: 'arn:aws:rds:ap-southeast-1:123456789012:cluster:c',
-      secretArn: 'arn:aws:secretsmanager:ap-southeast-1:123456789012:secret:s',
-      database: database.name,
-      endpoint: api.url,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      requestTimeoutMs: 300,
-    });
+    const impatient = new RdsDataDatabase(localDataApiOptions(api, database.name, { requestTimeoutMs: 300 }));
     try {
       await impatient.query('CREATE TABLE once_only (n integer)');
       api.answerLate(1_000, 3);

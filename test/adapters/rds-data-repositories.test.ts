@@ -1,5 +1,5 @@
 import { RdsDataDatabase } from '../../functions/adapters/rds-data-database';
-import { startLocalDataApi } from '../support/local-data-api';
+import { localDataApiOptions, startLocalDataApi } from '../support/local-data-api';
 import { createTestDatabase } from '../support/postgres';
 import { repositorySuite } from './repository-suite';
 
@@ -7,14 +7,7 @@ import { repositorySuite } from './repository-suite';
 repositorySuite('the RDS Data API', async () => {
   const database = await createTestDatabase();
   const api = await startLocalDataApi(database.url);
-  const db = new RdsDataDatabase({
-    resourceArn: 'arn:aws:rds:ap-southeast-1:123456789012:cluster:concert-tickets',
-    secretArn: 'arn:aws:secretsmanager:ap-southeast-1:123456789012:secret:concert-tickets-db',
-    database: database.name,
-    region: 'ap-southeast-1',
-    endpoint: api.url,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  const db = new RdsDataDatabase(localDataApiOptions(api, database.name));
   return {
     db,
     dispose: async () => {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
+import type { RdsDataOptions } from '../../functions/adapters/rds-data-database';
 
 /**
  * A local stand-in for the RDS Data API (restJson1, as `@aws-sdk/client-rds-data` speaks it) that runs
@@ -10,6 +11,26 @@ import pg from 'pg';
  * is a varchar unless typeHint says UUID, a longValue is a bigint), one statement per call, and rows come
  * back as `formattedRecords` with timestamps as "YYYY-MM-DD HH:MM:SS.fff" (UTC, no zone).
  */
+/**
+ * What an RdsDataDatabase needs to talk to `api` about the test database `databaseName`: placeholder ARNs
+ * and credentials (the stand-in checks neither), plus any `extra` option (timeouts, keep-alive).
+ */
+export function localDataApiOptions(
+  api: Pick<LocalDataApi, 'url'>,
+  databaseName: string,
+  extra: Partial<RdsDataOptions> = {},
+): RdsDataOptions {
+  return {
+    resourceArn: 'arn:aws:rds:ap-southeast-1:123456789012:cluster:concert-tickets',
+    secretArn: 'arn:aws:secretsmanager:ap-southeast-1:123456789012:secret:concert-tickets-db',
+    database: databaseName,
+    region: 'ap-southeast-1',
+    endpoint: api.url,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    ...extra,
+  };
+}
+
 export interface LocalDataApi {
   url: string;
   statements: number;
