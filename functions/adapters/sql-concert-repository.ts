@@ -18,10 +18,15 @@ import { asBoolean, asIsoTime, asNumber, asString } from './sql-values';
 
 // Overdue holds are added back to `available` here, so readers see them free before any sweep; the
 // earliest end of a live hold says until when the answer stays true without any write (the read cache).
+// While anyone waits on a tier's waiting list (migration 011), its free tickets are owed to the list: the
+// open market sees 0.
 const SELECT_CONCERTS = `
   SELECT c.id, c.title, c.artist, c.venue, c.starts_at, c.status,
          t.id AS tier_id, t.name AS tier_name, t.price_cents, t.currency, t.capacity, t.max_per_order,
-         t.version, t.available + coalesce(o.overdue, 0) AS available, n.next_expiry
+         t.version,
+         CASE WHEN EXISTS (SELECT 1 FROM waitlist_entries w WHERE w.tier_id = t.id AND w.status = 'waiting')
+              THEN 0 ELSE t.available + coalesce(o.overdue, 0) END AS available,
+         n.next_expiry
     FROM concerts c
     LEFT JOIN ticket_tiers t ON t.concert_id = c.id
     LEFT JOIN LATERAL (

@@ -165,20 +165,15 @@ export class SqlReservationRepository implements ReservationRepository {
   }
 
   async cancel(reservationId: string, ownerId: string | null): Promise<CancelOutcome> {
-    const returned = await this.db.query(
-      `WITH cancelled AS (
-         UPDATE reservations SET status = 'cancelled', cancelled_at = now()
-          WHERE id = $1 AND ($2::uuid IS NULL OR user_id = $2::uuid) AND status = 'held' AND expires_at > now()
-         RETURNING tier_id, quantity
-       )
-       UPDATE ticket_tiers t SET available = t.available + c.quantity, version = t.version + 1
-         FROM cancelled c WHERE t.id = c.tier_id RETURNING t.id`,
-      [reservationId, ownerId],
+    // cancel_reservation (migration 011) locks concert, tier, then the hold (the sale path's order); the
+    // tier's release trigger offers the tickets to its waiting list in the same transaction.
+    const [row] = await this.retryOnDeadlock(() =>
+      this.db.query('SELECT changed FROM cancel_reservation($1::uuid, $2::uuid)', [reservationId, ownerId]),
     );
     const reservation = await this.find(reservationId, ownerId);
     if (!reservation) return { kind: 'not-found' };
     return reservation.status === 'cancelled'
-      ? { kind: 'cancelled', reservation, changed: returned.length > 0 }
+      ? { kind: 'cancelled', reservation, changed: asBoolean(row?.changed) }
       : { kind: 'refused', reservation };
   }
 
@@ -274,7 +269,8 @@ function toHoldOutcome(row: SqlRow, request: HoldRequest): HoldOutcome {
   }
 }
 
-function toReservation(row: SqlRow): Reservation {
+/** A `reservations` row (with the computed `overdue` column) as the core's Reservation. */
+export function toReservation(row: SqlRow): Reservation {
   const stored = asString(row.status) as ReservationStatus;
   return {
     id: asString(row.id),

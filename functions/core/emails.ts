@@ -1,6 +1,7 @@
 import type { Email } from '../ports/mailer.port';
 import type { ReminderCandidate } from '../ports/maintenance.repository.port';
 import type { DailyReport } from '../ports/report.repository.port';
+import type { PendingOffer } from '../ports/waitlist.repository.port';
 
 const HTML_ESCAPES: Record<string, string> = {
   '&': '&amp;',
@@ -78,4 +79,29 @@ export function dailyReportEmail(report: DailyReport, to: string): Email {
     )
     .join('')}</tbody></table>`;
   return { to, subject, text, html };
+}
+
+/**
+ * "Tickets came back for you": a waiting-list offer, with its quantity, price and the time (UTC) the hold
+ * made for the fan runs out. The fan confirms it under My tickets, as any hold.
+ */
+export function waitlistOfferEmail(offer: PendingOffer): Email {
+  const { reservation } = offer;
+  const until = new Date(reservation.expiresAt).toISOString().replace('T', ' ').slice(0, 16);
+  const total = money(reservation.totalCents, reservation.currency);
+  const tickets = `${reservation.quantity} ticket${reservation.quantity === 1 ? '' : 's'}`;
+  const subject = `Tickets for ${offer.concertTitle} are held for you`;
+  const text = [
+    `Hello ${offer.name},`,
+    '',
+    `You were next on the waiting list: ${tickets} (${offer.tierName}) for ${offer.concertTitle} are held for you.`,
+    `Total: ${total}. Confirm them before ${until} UTC, or they go to the next fan on the list.`,
+    '',
+    `Reservation: ${reservation.id}`,
+  ].join('\n');
+  const html = `<p>Hello ${escapeHtml(offer.name)},</p>
+<p>You were next on the waiting list: ${tickets} (${escapeHtml(offer.tierName)}) for <strong>${escapeHtml(offer.concertTitle)}</strong> are held for you.</p>
+<p>Total: ${escapeHtml(total)}. Confirm them before ${escapeHtml(until)} UTC, or they go to the next fan on the list.</p>
+<p>Reservation: <code>${escapeHtml(reservation.id)}</code></p>`;
+  return { to: offer.email, subject, text, html };
 }

@@ -18,6 +18,8 @@ export type ErrorCode =
   | 'RESERVATION_CANCELLED'
   | 'RESERVATION_CONFIRMED'
   | 'IDEMPOTENCY_KEY_REUSED'
+  /** Waiting list: nobody waits for the tier and the quantity can be reserved right now. */
+  | 'TIER_AVAILABLE'
   | 'SERVICE_UNAVAILABLE'
   | 'INTERNAL';
 

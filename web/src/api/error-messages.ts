@@ -20,6 +20,7 @@ const MESSAGES: Record<ErrorCode | 'NETWORK', string> = {
   RESERVATION_EXPIRED: 'Your hold expired and the tickets went back on sale. Reserve again to try.',
   RESERVATION_CANCELLED: 'This reservation was cancelled.',
   RESERVATION_CONFIRMED: 'This reservation is already confirmed: your tickets are in My tickets.',
+  TIER_AVAILABLE: 'Tickets of this tier can be reserved right now: no need to wait.',
   IDEMPOTENCY_KEY_REUSED: 'That request was already sent with different details. Please try again.',
   SERVICE_UNAVAILABLE: 'The service is busy right now. Please try again in a few seconds.',
   INTERNAL: 'Something went wrong on our side. Please try again.',
