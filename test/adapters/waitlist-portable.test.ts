@@ -196,15 +196,21 @@ describe.each(['node-postgres', 'RDS Data API', 'PGlite'] as const)('waiting lis
     // Run out, not yet swept: already expired to readers; nobody else may take the ticket.
     expect(await statusOf(first)).toMatchObject({ status: 'expired' });
     expect(await hold({ userId: await newUser(), concertId, tierId })).toEqual({ kind: 'sold-out' });
+    // The fan whose offer ran out may join again, behind everyone.
+    expect(await join({ userId: first, concertId, tierId })).toMatchObject({
+      kind: 'created',
+      entry: { position: 2 },
+    });
     await maintenance.releaseOverdueHolds();
-    expect(await statusOf(first)).toMatchObject({ status: 'expired', reservation: { status: 'expired' } });
+    const [again, before] = await waitlist.listByUser(first);
+    expect(before).toMatchObject({ status: 'expired', reservation: { status: 'expired' } });
+    expect(again).toMatchObject({ status: 'waiting', position: 1 });
     const passed = await statusOf(second);
     expect(passed).toMatchObject({ status: 'offered', reservation: { status: 'held', quantity: 1 } });
 
     const confirmed = await reservations.confirm(passed?.reservation?.id ?? '', second, [newTicketCode()]);
     expect(confirmed.kind).toBe('confirmed');
     expect(await statusOf(second)).toMatchObject({ status: 'claimed' });
-    // The list is empty: the tier reads sold out because it is, not because of a list.
     expect((await concerts.get(concertId))?.tiers[0]?.available).toBe(0);
     await expectNoOversell(db);
   });

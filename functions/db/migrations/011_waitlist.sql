@@ -67,7 +67,8 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- Writes down what the holds of a tier's offered entries have become (see waitlist_status), so they stop
--- counting as live. Overdue holds not yet swept stay 'offered' in the row; readers already see 'expired'.
+-- counting as live: a fan whose offer ran out (swept or not) may join again. The hold itself is left to
+-- the sweep, whose release passes its tickets on.
 CREATE FUNCTION waitlist_settle(p_tier uuid)
 RETURNS void
 LANGUAGE sql VOLATILE AS $$
@@ -75,7 +76,8 @@ LANGUAGE sql VOLATILE AS $$
      SET status = CASE r.status WHEN 'confirmed' THEN 'claimed' WHEN 'cancelled' THEN 'left' ELSE 'expired' END,
          closed_at = now()
     FROM reservations r
-   WHERE e.tier_id = p_tier AND e.status = 'offered' AND r.id = e.reservation_id AND r.status <> 'held'
+   WHERE e.tier_id = p_tier AND e.status = 'offered' AND r.id = e.reservation_id
+     AND (r.status <> 'held' OR r.expires_at <= now())
 $$;
 
 -- Makes the offers a tier owes: in list order, the head gets a hold of its quantity lasting its
