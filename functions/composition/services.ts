@@ -34,6 +34,7 @@ import { SqlReportRepository } from '../adapters/sql-report-repository';
 import { SqlReservationRepository } from '../adapters/sql-reservation-repository';
 import { SqlSalesRepository } from '../adapters/sql-sales-repository';
 import { SqlUserRepository } from '../adapters/sql-user-repository';
+import { SqlWaitlistRepository } from '../adapters/sql-waitlist-repository';
 import { awaitRedis, makeDirectory, probePostgres } from '../adapters/startup-probes';
 import { weakSecretReason } from '../config/published-secrets';
 import { ConfigError, type ServiceConfig } from '../config/service-config';
@@ -46,6 +47,7 @@ import type { JobDeps } from '../core/jobs.service';
 import { expireHolds, newRunId } from '../core/jobs.service';
 import { eventSummary } from '../core/realtime';
 import type { ReservationDeps } from '../core/reservations.service';
+import { type OfferListener, type WaitlistDeps, WaitlistOfferAnnouncer } from '../core/waitlist.service';
 import { migrate } from '../db/migrate';
 import type { BackupTarget } from '../ports/backup.port';
 import type { ConcertRepository } from '../ports/concert.repository.port';
@@ -75,6 +77,8 @@ export interface Services {
   /** Always the database: what a joining watcher's snapshot is read from, so a re-join heals. */
   storedConcerts: ConcertRepository;
   reservations: ReservationDeps;
+  /** Waiting lists (issue 21); `offers` announces what the database offered, once each. */
+  waitlist: WaitlistDeps & { offers: WaitlistOfferAnnouncer };
   /** Announces committed changes; awaited by Lambda handlers (`settled`), fire-and-forget elsewhere. */
   events: AvailabilityPublisher;
   /** Prometheus counters and histograms of this process (served at /metrics by the shim), or EMF on Lambda. */
@@ -193,7 +197,16 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
     const mailer = openMailer(config, logger);
     const metrics: ServiceMetrics =
       config.metricsFormat === 'emf' ? new EmfMetrics() : new PrometheusMetrics();
-    const announced = countingEvents(metrics, events);
+    const waitlistRepository = new SqlWaitlistRepository(db);
+    // Set below, once the expiry timer exists: each offer's hold runs out on time too.
+    const offerListeners: OfferListener[] = [];
+    const offers = new WaitlistOfferAnnouncer(
+      waitlistRepository,
+      { offerMade: (offer) => offerListeners.forEach((listener) => listener.offerMade(offer)) },
+      (error) => logger.warn({ err: error }, 'could not announce waiting-list offers; the next release will'),
+    );
+    // Every path that gives tickets back says the concert changed: the database may have made offers.
+    const announced = announcingOffers(countingEvents(metrics, events), offers);
     const jobs: JobDeps = {
       locks: db,
       maintenance: countingJobRuns(metrics, new SqlMaintenanceRepository(db)),
@@ -225,6 +238,10 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
           )
         : undefined;
     if (expiry && options.cacheConcertReads) await armHeldExpiries(db, expiry);
+    if (expiry)
+      offerListeners.push({
+        offerMade: (offer) => expiry.holdRunsOutAt(new Date(offer.reservation.expiresAt)),
+      });
     return {
       config,
       logger,
@@ -242,6 +259,12 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
           activeHoldLimit: config.activeHoldLimit,
         },
         events: expiry ? timingHolds(announced, expiry, config.holdSeconds) : announced,
+      },
+      waitlist: {
+        waitlist: waitlistRepository,
+        settings: { perUserLimit: config.perUserLimit, offerSeconds: config.waitlistOfferSeconds },
+        events: announced,
+        offers,
       },
       events,
       metrics,
@@ -458,6 +481,20 @@ function hearingNotices(
       listener(notice);
       inner.notifyAdmins(notice);
     },
+  };
+}
+
+/** `inner`, and after each concert change (a release may have made offers) the announcer is poked. */
+function announcingOffers(
+  inner: RealtimeEvents,
+  offers: Pick<WaitlistOfferAnnouncer, 'poke'>,
+): RealtimeEvents {
+  return {
+    concertChanged: (concertId) => {
+      inner.concertChanged(concertId);
+      offers.poke();
+    },
+    notifyAdmins: (notice) => inner.notifyAdmins(notice),
   };
 }
 

@@ -64,6 +64,24 @@ const ticket = z.strictObject({
   createdAt: instant,
 });
 
+const waitlistEntry = z.strictObject({
+  id,
+  concertId: id,
+  tierId: id,
+  quantity: z.number().int().min(1),
+  position: z
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe('1-based among those still waiting for the tier; only while waiting'),
+  status: z.enum(['waiting', 'offered', 'claimed', 'expired', 'left']),
+  createdAt: instant,
+  reservation: reservation
+    .optional()
+    .describe('The hold made for the fan once offered (confirm it as any hold), whatever became of it'),
+});
+
 const dailyReport = z.strictObject({
   date: z.iso.date(),
   timeZone: z.string(),
@@ -108,6 +126,22 @@ export const responseBodies = {
         sold: count.describe('Tickets of confirmed reservations'),
         held: count.describe('Tickets in holds not yet past expiresAt'),
         tiers: z.array(z.strictObject({ tierId: id, sold: count, held: count })),
+      }),
+    ),
+  }),
+  waitlistEntry: z.strictObject({ entry: waitlistEntry }),
+  waitlistEntries: z.strictObject({ entries: z.array(waitlistEntry) }),
+  waitlistStats: z.strictObject({
+    tiers: z.array(
+      z.strictObject({
+        tierId: id,
+        waiting: count.describe('Fans waiting now: the list length'),
+        waitingTickets: count.describe('Tickets those fans wait for'),
+        offered: count.describe('Offers open now (a live hold made for the fan)'),
+        offersMade: count.describe('Every offer made for the tier so far'),
+        claimed: count,
+        expired: count,
+        left: count,
       }),
     ),
   }),

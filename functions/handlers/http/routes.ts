@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { handler as adminConcertSales } from '../admin-concert-sales';
+import { handler as adminConcertWaitlist } from '../admin-concert-waitlist';
 import { handler as adminDailyReport } from '../admin-daily-report';
 import { handler as apiOpenapi } from '../api-openapi';
 import { handler as authLogin } from '../auth-login';
@@ -11,16 +12,20 @@ import { handler as concertsUpdate } from '../concerts-update';
 import { handler as health } from '../health';
 import { handler as meReservations } from '../me-reservations';
 import { handler as meTickets } from '../me-tickets';
+import { handler as meWaitlist } from '../me-waitlist';
 import { handler as ready } from '../ready';
 import { handler as reservationsCancel } from '../reservations-cancel';
 import { handler as reservationsConfirm } from '../reservations-confirm';
 import { handler as reservationsCreate } from '../reservations-create';
 import { handler as reservationsGet } from '../reservations-get';
+import { handler as waitlistJoin } from '../waitlist-join';
+import { handler as waitlistLeave } from '../waitlist-leave';
 import type { HttpLambda } from './http-handler';
 import { responseBodies } from './response-schemas';
 import {
   createConcertBody,
   createReservationBody,
+  joinWaitlistBody,
   loginBody,
   registerBody,
   updateConcertBody,
@@ -203,5 +208,44 @@ export const HTTP_ROUTES: readonly HttpRouteEntry[] = [
     summary: 'Sold (confirmed) and held (live holds) apart, per concert and tier, right now',
     response: { status: 200, body: responseBodies.sales },
     handler: adminConcertSales,
+  },
+  // Waiting list (issue 21).
+  {
+    method: 'POST',
+    path: '/api/concerts/{id}/tiers/{tierId}/waitlist',
+    functionName: 'waitlist-join',
+    access: 'user',
+    summary:
+      'Join the waiting list of a sold-out tier (201; again: 200 with the same entry). Released tickets are offered in list order, strict: a head whose quantity does not fit waits, and nobody behind it is served first.',
+    body: joinWaitlistBody,
+    response: { status: 201, body: responseBodies.waitlistEntry },
+    handler: waitlistJoin,
+  },
+  {
+    method: 'DELETE',
+    path: '/api/concerts/{id}/tiers/{tierId}/waitlist',
+    functionName: 'waitlist-leave',
+    access: 'user',
+    summary: 'Leave the waiting list (an open offer is declined: its hold is cancelled and passed on)',
+    response: { status: 200, body: responseBodies.waitlistEntry },
+    handler: waitlistLeave,
+  },
+  {
+    method: 'GET',
+    path: '/api/me/waitlist',
+    functionName: 'me-waitlist',
+    access: 'user',
+    summary: 'My waiting-list entries; an offer carries its reservation',
+    response: { status: 200, body: responseBodies.waitlistEntries },
+    handler: meWaitlist,
+  },
+  {
+    method: 'GET',
+    path: '/api/admin/concerts/{id}/waitlist',
+    functionName: 'admin-concert-waitlist',
+    access: 'admin',
+    summary: 'Per tier: list length, offers open and made, claimed, expired, left',
+    response: { status: 200, body: responseBodies.waitlistStats },
+    handler: adminConcertWaitlist,
   },
 ];

@@ -87,6 +87,9 @@ export const createReservationBody = z.object({
   quantity: z.number().int().min(1).max(100),
 });
 
+/** POST /api/concerts/{id}/tiers/{tierId}/waitlist: how many tickets the fan waits for. */
+export const joinWaitlistBody = z.object({ quantity: z.number().int().min(1).max(100) });
+
 export const idempotencyKey = z
   .string()
   .min(1)
