@@ -99,6 +99,21 @@ describe('the OpenAPI document', () => {
     await runJob(t.service.services.jobs, 'daily-report', { date: today });
     await call('GET', `/api/admin/reports/daily?date=${today}`, { token: admin });
     await call('GET', '/api/admin/sales', { token: admin });
+    // Waiting list: the tier (10) has 2 sold; another fan holds the other 8, then the first fan waits.
+    const other = (
+      await call('POST', '/api/auth/register', {
+        body: { email: 'schemas-2@example.test', password: 'a long password', name: 'Other Fan' },
+      })
+    ).body.token;
+    const last = (await call('POST', '/api/reservations', { token: other, body: { ...hold, quantity: 8 } }))
+      .body.reservation;
+    const waitlist = `/api/concerts/${concert.id}/tiers/${concert.tiers[0].id}/waitlist`;
+    expect((await call('POST', waitlist, { token: fan, body: { quantity: 1 } })).status).toBe(201);
+    await call('DELETE', `/api/reservations/${last.id}`, { token: other }); // offered to the fan
+    const mine = (await call('GET', '/api/me/waitlist', { token: fan })).body.entries;
+    expect(mine[0]).toMatchObject({ status: 'offered', reservation: { status: 'held' } });
+    await call('GET', `/api/admin/concerts/${concert.id}/waitlist`, { token: admin });
+    await call('DELETE', waitlist, { token: fan });
     await call('GET', '/api/openapi.json');
     await call('GET', '/health');
     await call('GET', '/ready');

@@ -300,6 +300,41 @@ describe('a refused request changes nothing, on every mutating route (issue 14 i
       { name: 'already confirmed', status: 409, send: cancel(sold, other) },
       { name: 'hold ran out', status: 409, send: cancel(lapsed, other) },
     ]);
+    // Waiting list (issue 21): tierGone is sold out; the fan holds 2 of tierA (TICKETS_PER_USER_LIMIT 4).
+    const waitlist = (concertId: string, tierId: string | undefined) =>
+      `/api/concerts/${concertId}/tiers/${tierId}/waitlist`;
+    const join = (concertId: string, tierId: string | undefined, body: unknown, token: string | null = fan) =>
+      post(waitlist(concertId, tierId), body, token ?? undefined);
+    cases.set(key('POST', '/api/concerts/{id}/tiers/{tierId}/waitlist'), [
+      { name: 'no token', status: 401, send: join(concert.id, tierGone, { quantity: 1 }, null) },
+      { name: 'malformed body', status: 400, send: join(concert.id, tierGone, { quantity: 0 }) },
+      { name: 'tier of another concert', status: 404, send: join(concert.id, foreignTier, { quantity: 1 }) },
+      {
+        name: 'tickets can be reserved now',
+        status: 409,
+        code: 'TIER_AVAILABLE',
+        send: join(concert.id, tierA, { quantity: 1 }),
+      },
+      {
+        name: 'over the per-person limit (held counts)',
+        status: 409,
+        code: 'LIMIT_EXCEEDED',
+        send: join(concert.id, tierGone, { quantity: 3 }),
+      },
+      {
+        name: 'paused concert',
+        status: 409,
+        code: 'CONCERT_NOT_ON_SALE',
+        send: join(paused.id, paused.tiers[0]?.id, { quantity: 1 }),
+      },
+    ]);
+    const leave = (concertId: string, tierId: string | undefined, token?: string) => () =>
+      api.request('DELETE', waitlist(concertId, tierId), token ? { token } : {});
+    cases.set(key('DELETE', '/api/concerts/{id}/tiers/{tierId}/waitlist'), [
+      { name: 'no token', status: 401, send: leave(concert.id, tierGone) },
+      { name: 'not on the list', status: 404, send: leave(concert.id, tierGone, fan) },
+      { name: 'tier of another concert', status: 404, send: leave(concert.id, foreignTier, fan) },
+    ]);
   });
   afterAll(async () => {
     await t?.close();

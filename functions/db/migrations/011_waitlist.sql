@@ -229,9 +229,10 @@ BEGIN
   IF NOT FOUND THEN
     outcome := 'not-found'; RETURN NEXT; RETURN;
   END IF;
-  PERFORM waitlist_settle(p_tier);
-  SELECT e.id INTO v_id FROM waitlist_entries e
-   WHERE e.user_id = p_user AND e.tier_id = p_tier AND e.status IN ('waiting', 'offered');
+  -- Live as of now (an offer whose hold ended no longer is), read without writing: a refusal writes nothing.
+  SELECT e.id INTO v_id FROM waitlist_entries e LEFT JOIN reservations r ON r.id = e.reservation_id
+   WHERE e.user_id = p_user AND e.tier_id = p_tier AND e.status IN ('waiting', 'offered')
+     AND waitlist_status(e.status, r.status, r.expires_at) IN ('waiting', 'offered');
   IF FOUND THEN
     outcome := 'existing'; entry_id := v_id; RETURN NEXT; RETURN;
   END IF;
@@ -259,6 +260,8 @@ BEGIN
       outcome := 'tier-available'; detail := v_free; RETURN NEXT; RETURN;
     END IF;
   END IF;
+  -- The fan's ended offer stops counting as live (the unique index), written down only now.
+  PERFORM waitlist_settle(p_tier);
   INSERT INTO waitlist_entries (concert_id, tier_id, user_id, quantity, offer_seconds, user_limit)
   VALUES (p_concert, p_tier, p_user, p_quantity, p_offer_seconds, p_user_limit)
   RETURNING id INTO v_id;
@@ -288,13 +291,15 @@ BEGIN
   IF NOT FOUND THEN
     outcome := 'not-found'; RETURN NEXT; RETURN;
   END IF;
-  PERFORM waitlist_settle(p_tier);
-  SELECT e.id, e.reservation_id INTO v_id, v_reservation FROM waitlist_entries e
+  SELECT e.id, e.reservation_id INTO v_id, v_reservation
+    FROM waitlist_entries e LEFT JOIN reservations r ON r.id = e.reservation_id
    WHERE e.user_id = p_user AND e.tier_id = p_tier AND e.status IN ('waiting', 'offered')
-     FOR UPDATE;
+     AND waitlist_status(e.status, r.status, r.expires_at) IN ('waiting', 'offered')
+     FOR UPDATE OF e;
   IF NOT FOUND THEN
     outcome := 'not-found'; RETURN NEXT; RETURN;
   END IF;
+  PERFORM waitlist_settle(p_tier);
   UPDATE waitlist_entries SET status = 'left', closed_at = now() WHERE id = v_id;
   IF v_reservation IS NOT NULL THEN
     UPDATE reservations SET status = 'cancelled', cancelled_at = now()
