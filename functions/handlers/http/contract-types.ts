@@ -5,6 +5,7 @@ import type { responseBodies } from './response-schemas';
 import type {
   createConcertBody,
   createReservationBody,
+  joinWaitlistBody,
   loginBody,
   registerBody,
   updateConcertBody,
@@ -25,6 +26,7 @@ export type LoginRequest = z.input<typeof loginBody>;
 export type CreateConcertRequest = z.input<typeof createConcertBody>;
 export type UpdateConcertRequest = z.input<typeof updateConcertBody>;
 export type CreateReservationRequest = z.input<typeof createReservationBody>;
+export type JoinWaitlistRequest = z.input<typeof joinWaitlistBody>;
 
 /** A reservation as clients see it: the owner's id stays inside the service. */
 export type PublicReservation = Omit<Reservation, 'userId'>;
@@ -41,3 +43,8 @@ export type ReservationsResponse = Body<'reservations'>;
 export type TicketsResponse = Body<'tickets'>;
 export type DailyReportResponse = Body<'report'>;
 export type ErrorResponse = Body<'error'>;
+export type WaitlistEntryResponse = Body<'waitlistEntry'>;
+export type WaitlistEntriesResponse = Body<'waitlistEntries'>;
+export type WaitlistStatsResponse = Body<'waitlistStats'>;
+/** One waiting-list entry as clients see it (`position` while waiting, `reservation` once offered). */
+export type PublicWaitlistEntry = WaitlistEntryResponse['entry'];

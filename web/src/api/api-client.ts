@@ -15,6 +15,9 @@ import type {
   SessionResponse,
   TicketsResponse,
   UpdateConcertRequest,
+  WaitlistEntriesResponse,
+  WaitlistEntryResponse,
+  WaitlistStatsResponse,
 } from './contract';
 
 /** A refusal from the service, or a network failure (code `NETWORK`), with the contract's stable code. */
@@ -60,6 +63,17 @@ export class ApiClient {
   myReservations = () => this.call<ReservationsResponse>('GET', '/api/me/reservations');
   myTickets = () => this.call<TicketsResponse>('GET', '/api/me/tickets');
 
+  /** Waiting list of a sold-out tier: 201 a new entry (its place), 200 the same entry again. */
+  joinWaitlist = (concertId: string, tierId: string, quantity: number) =>
+    this.call<WaitlistEntryResponse>('POST', waitlistPath(concertId, tierId), { quantity });
+  /** Leaves it; an open offer is declined (its hold cancelled and passed to the next fan). */
+  leaveWaitlist = (concertId: string, tierId: string) =>
+    this.call<WaitlistEntryResponse>('DELETE', waitlistPath(concertId, tierId));
+  myWaitlist = () => this.call<WaitlistEntriesResponse>('GET', '/api/me/waitlist');
+  /** Per tier: list length, offers open and made, claimed, expired, left (admin only). */
+  waitlistStats = (concertId: string) =>
+    this.call<WaitlistStatsResponse>('GET', `/api/admin/concerts/${encodeURIComponent(concertId)}/waitlist`);
+
   /** Without a date: today in the service's schedule time zone (the day the daily-report job reports). */
   dailyReport = (date?: string) =>
     this.call<DailyReportResponse>(
@@ -100,3 +114,6 @@ export class ApiClient {
     throw new ApiError('INTERNAL', `The service answered ${response.status}.`, response.status);
   }
 }
+
+const waitlistPath = (concertId: string, tierId: string) =>
+  `/api/concerts/${encodeURIComponent(concertId)}/tiers/${encodeURIComponent(tierId)}/waitlist`;

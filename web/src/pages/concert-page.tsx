@@ -9,6 +9,7 @@ import { useLoad } from '../components/use-load';
 import { useLiveConcerts } from '../realtime/use-live-concerts';
 import { useSession } from '../session/session';
 import { ReservationPanel } from './reservation-panel';
+import { WaitlistPanel } from './waitlist-panel';
 
 /** One concert: live availability per tier, reserve, and the fan's holds with their countdown. */
 export function ConcertPage() {
@@ -18,6 +19,8 @@ export function ConcertPage() {
   const { concerts, link } = useLiveConcerts(data);
   const concert = concerts?.[0];
   const [holds, setHolds] = useState<PublicReservation[]>([]);
+  // Waiting-list offers are holds too: the waiting-list panel shows them, with what they are.
+  const [offers, setOffers] = useState<ReadonlySet<string>>(new Set());
   // Another fan signing in on this page sees only their own holds (the merge below keeps what is shown).
   const userId = user?.id;
   useEffect(() => {
@@ -69,15 +72,20 @@ export function ConcertPage() {
           `${concert.availableTickets} tickets left`
         )}
       </p>
-      {holds.map((hold) => (
-        <ReservationPanel
-          key={hold.id}
-          reservation={hold}
-          concert={concert}
-          onDone={(done) => setHolds((current) => current.map((item) => (item.id === done.id ? done : item)))}
-        />
-      ))}
+      {holds
+        .filter((hold) => !offers.has(hold.id))
+        .map((hold) => (
+          <ReservationPanel
+            key={hold.id}
+            reservation={hold}
+            concert={concert}
+            onDone={(done) =>
+              setHolds((current) => current.map((item) => (item.id === done.id ? done : item)))
+            }
+          />
+        ))}
       <ReserveForm concert={concert} onHeld={(hold) => setHolds((current) => [hold, ...current])} />
+      <WaitlistPanel concert={concert} onOffers={setOffers} />
     </article>
   );
 }

@@ -6,21 +6,25 @@ import { TicketQr } from '../components/ticket-qr';
 import { useCountdown } from '../components/use-countdown';
 import { useLoad } from '../components/use-load';
 import { useSession } from '../session/session';
+import { describeWaitlistEntry } from './waitlist-panel';
 
 /** The fan's tickets, each with its code as a QR code. */
 export function MyTicketsPage() {
   const { api, user } = useSession();
   const { data, error } = useLoad(async () => {
     if (!user) return null;
-    const [{ tickets }, { reservations }, { concerts }] = await Promise.all([
+    const [{ tickets }, { reservations }, { concerts }, { entries }] = await Promise.all([
       api.myTickets(),
       api.myReservations(),
       api.listConcerts(),
+      api.myWaitlist(),
     ]);
     // Open holds come first: they are tickets not yet the fan's, with a clock running.
     const now = Date.now();
     const holds = reservations.filter((hold) => hold.status === 'held' && Date.parse(hold.expiresAt) > now);
-    return { tickets, holds, concerts };
+    // Waiting lists the fan is still on (waiting, or with an offer open), newest first.
+    const waitlist = entries.filter((entry) => entry.status === 'waiting' || entry.status === 'offered');
+    return { tickets, holds, concerts, waitlist };
   }, [api, user]);
 
   if (!user) {
@@ -47,6 +51,27 @@ export function MyTicketsPage() {
                 concert={data.concerts.find((candidate) => candidate.id === hold.concertId)}
               />
             ))}
+          </ul>
+        </section>
+      )}
+      {data && data.waitlist.length > 0 && (
+        <section aria-labelledby="waitlists-heading">
+          <h2 id="waitlists-heading">My waiting lists</h2>
+          <ul className="cards waitlists">
+            {data.waitlist.map((entry) => {
+              const concert = data.concerts.find((candidate) => candidate.id === entry.concertId);
+              const tier = concert?.tiers.find((candidate) => candidate.id === entry.tierId);
+              return (
+                <li key={entry.id} className="card" data-testid="my-waitlist" data-status={entry.status}>
+                  <h3>
+                    <Link to={`/concerts/${entry.concertId}`}>{concert?.title ?? 'Concert'}</Link>
+                  </h3>
+                  <p>
+                    {entry.quantity} × {tier?.name ?? 'ticket'}: {describeWaitlistEntry(entry)}
+                  </p>
+                </li>
+              );
+            })}
           </ul>
         </section>
       )}

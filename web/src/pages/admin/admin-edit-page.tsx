@@ -6,6 +6,7 @@ import { useLoad } from '../../components/use-load';
 import { useSession } from '../../session/session';
 import { AdminOnly } from './admin-only';
 import { ConcertForm } from './concert-form';
+import { WaitlistStats } from './waitlist-stats';
 
 /** Edit one concert and its tiers. */
 export function AdminEditPage() {
@@ -43,6 +44,7 @@ function EditConcert() {
           }}
         />
       )}
+      {concert && <WaitlistStats concert={concert} />}
     </section>
   );
 }
