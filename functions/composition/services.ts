@@ -145,6 +145,12 @@ export interface BuildOptions {
   startupChecks?: boolean;
 }
 
+/**
+ * Builds the process's services from validated config: opens the database and Redis (start-up checks per
+ * the runtime), applies migrations when asked, and wires adapters into the use cases' dependencies.
+ * @throws ConfigError / StartupError / DataDirInUseError from the database, secrets and Redis steps; on
+ *   any failure what was opened is closed again
+ */
 export async function buildServices(config: ServiceConfig, options: BuildOptions = {}): Promise<Services> {
   const logger = options.logger ?? pino({ level: config.logLevel, base: { instance: config.instanceId } });
   const policy = runtimePolicy(options.runtime ?? 'server', config);
