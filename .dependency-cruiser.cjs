@@ -44,10 +44,10 @@ const RUNTIME_PACKAGES = [
  */
 const WEB_MAY_IMPORT = ['functions/core/realtime.ts'];
 
-const escape = (text) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-const anyOf = (paths) => `^(${paths.map(escape).join('|')})$`;
+const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+const anyOf = (paths) => `^(${paths.map(escapeRegExp).join('|')})$`;
 /** A resolved path inside node_modules of one of the given packages (any nesting of node_modules). */
-const inPackages = (names) => `(^|/)node_modules/(${names.map(escape).join('|')})/`;
+const inPackages = (names) => `(^|/)node_modules/(${names.map(escapeRegExp).join('|')})/`;
 
 /**
  * The switch for the three rules the tree breaks today: the import loop routes.ts → api-openapi.ts →

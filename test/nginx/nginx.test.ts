@@ -8,7 +8,7 @@ import { createTestDatabase, type TestDatabase } from '../support/postgres';
 import { freePort, replicaEnv, type ServiceProcess, spawnServer, waitForReady } from '../support/processes';
 import { rawClient, socketIoClient } from '../support/realtime-clients';
 import { dropRedisPrefix, testRedisPrefix } from '../support/redis';
-import { ApiClient } from '../support/test-service';
+import type { ApiClient } from '../support/test-service';
 
 // The certificate is self-signed for this run only.
 process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';

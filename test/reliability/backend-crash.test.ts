@@ -5,7 +5,7 @@ import { clientFrom, startNginx, type TestNginx } from '../support/nginx';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
 import { freePort, replicaEnv, type ServiceProcess, spawnServer, waitForReady } from '../support/processes';
 import { dropRedisPrefix, testRedisPrefix } from '../support/redis';
-import { ApiClient } from '../support/test-service';
+import type { ApiClient } from '../support/test-service';
 
 process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
 

@@ -28,7 +28,13 @@ export class Inbox<T = any> {
           ),
         timeoutMs,
       );
-      this.waiters.push({ test, resolve: (m) => (clearTimeout(timer), resolve(m)) });
+      this.waiters.push({
+        test,
+        resolve: (m) => {
+          clearTimeout(timer);
+          resolve(m);
+        },
+      });
     });
   }
 
