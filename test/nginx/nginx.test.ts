@@ -194,10 +194,12 @@ describe('Debian nginx from the project config, in front of two backends', () =>
       }
     };
     const load = Promise.all([0, 1, 2, 3, 4, 5, 6, 7].map(worker));
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    // Load under way before the stop, and as much again once the backend has exited.
+    await expect.poll(() => statuses.length, { timeout: 20_000 }).toBeGreaterThanOrEqual(40);
     backends[1]?.child.kill('SIGTERM');
     expect(await backends[1]?.exited).toBe(0);
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    const afterStop = statuses.length;
+    await expect.poll(() => statuses.length, { timeout: 20_000 }).toBeGreaterThanOrEqual(afterStop + 40);
     stop = true;
     await load;
     expect(statuses.length).toBeGreaterThan(50);
