@@ -132,9 +132,18 @@ export class SocketIoGateway {
           const intake = handshakeToken(socket.handshake);
           if (intake.refused) throw new TicketingError('UNAUTHORIZED', intake.refused);
           const token = typeof payload === 'string' && payload !== '' ? payload : intake.token;
-          // No token at all: the rule finds no principal (registered as none above) and refuses.
-          await joinAdmins(deps, socket.id, token);
-          (socket.data as SocketData).adminToken = token;
+          // Held before the feed is joined, so a re-check running meanwhile verifies this token; a
+          // refused join leaves the token of an earlier successful one in place.
+          const data = socket.data as SocketData;
+          const earlier = data.adminToken;
+          data.adminToken = token;
+          try {
+            // No token at all: the rule finds no principal (registered as none above) and refuses.
+            await joinAdmins(deps, socket.id, token);
+          } catch (error) {
+            data.adminToken = earlier;
+            throw error;
+          }
         } catch (error) {
           refuse(error);
         }
