@@ -93,7 +93,8 @@ export async function leaveConcert(
  * `join-admin`, by {@link mayWatchAdmins}: with `token` (Socket.IO, whose handshake verifies none: the
  * token of the handshake or of the event), that token is verified now; without it (raw `/ws`, API
  * Gateway), the principal found at `$connect` decides (`registry.isAdmin`).
- * @throws TicketingError FORBIDDEN when the rule says no; whatever `tokens.verify` throws (the store is away)
+ * @throws TicketingError FORBIDDEN when the rule says no; SERVICE_UNAVAILABLE when the token could not
+ *   be verified (the database is away: the client tries again)
  */
 export async function joinAdmins(
   deps: Pick<WatcherDeps, 'registry' | 'tokens'>,
@@ -103,11 +104,20 @@ export async function joinAdmins(
   const allowed =
     token === undefined
       ? await deps.registry.isAdmin(connectionId)
-      : mayWatchAdmins(await deps.tokens.verify(token));
+      : mayWatchAdmins(await verifyForJoin(deps.tokens, token));
   if (!allowed) {
     throw new TicketingError('FORBIDDEN', 'join-admin needs an admin token');
   }
   await deps.registry.joinAdmins(connectionId);
+}
+
+/** The principal of a token sent with a join; a verification that could not run is SERVICE_UNAVAILABLE. */
+async function verifyForJoin(tokens: TokenService, token: string): Promise<Principal | null> {
+  try {
+    return await tokens.verify(token);
+  } catch {
+    throw new TicketingError('SERVICE_UNAVAILABLE', 'The token could not be checked: try again shortly');
+  }
 }
 
 /**

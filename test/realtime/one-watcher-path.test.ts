@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { redisKeys } from '../../functions/adapters/redis-keys';
 import type { Concert } from '../../functions/core/model';
 import { adminNotification, type ConcertUpdateMessage, concertUpdate } from '../../functions/core/realtime';
@@ -183,5 +183,25 @@ describe('one watcher path for raw /ws and Socket.IO', () => {
       .toBe(true);
     for (const client of [rawNone, rawFan, sioNone, sioFan, sioPayload])
       expect(client.inbox.messages.filter((m) => m.type === 'admin-notification')).toEqual([]);
+  });
+
+  it('answers a Socket.IO join-admin whose token cannot be verified now with SERVICE_UNAVAILABLE, and keeps serving', async () => {
+    const sio = await socketIoClient(t.service.url, { token: admin });
+    clients.push(sio);
+    const verify = vi
+      .spyOn(t.service.services.tokens, 'verify')
+      .mockRejectedValueOnce(new Error('the database is away'));
+    try {
+      sio.socket.emit('join-admin');
+      expect(await sio.inbox.next((m) => m.type === 'error')).toMatchObject({
+        type: 'error',
+        code: 'SERVICE_UNAVAILABLE',
+      });
+    } finally {
+      verify.mockRestore();
+    }
+    // The process is up and the same socket may try again.
+    sio.socket.emit('join-concert', concert.id);
+    expect(await sio.inbox.next((m) => m.type === 'concert-update')).toMatchObject({ concertId: concert.id });
   });
 });
