@@ -3,7 +3,7 @@ import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE, METRICS_SERVICE } from '../functions/adapters/emf-metrics';
+import { METRICS_NAMESPACE, METRICS_SERVICE } from '../functions/config/metric-names';
 import { RELAY_SKIP_REASONS } from '../functions/core/relay-availability';
 
 export interface MonitoringOptions {
