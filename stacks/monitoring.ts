@@ -4,7 +4,7 @@ import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE, METRICS_SERVICE } from '../functions/config/metric-names';
-import { RELAY_SKIP_REASONS } from '../functions/core/relay-availability';
+import { RELAY_SKIP_REASONS } from '../functions/core/relay-skip-reasons';
 import { RELAY_LAG_ALARM_MS } from './alarm-thresholds';
 
 export interface MonitoringOptions {

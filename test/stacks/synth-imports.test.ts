@@ -17,7 +17,7 @@ const PURE_DATA = [
   'functions/core/concert-limits.ts',
   'functions/core/email-address.ts',
   'functions/core/errors.ts',
-  'functions/core/relay-availability.ts',
+  'functions/core/relay-skip-reasons.ts',
   'functions/core/schedule.ts',
   'functions/handlers/http/error-response.ts',
   'functions/handlers/http/response-schemas.ts',
@@ -26,7 +26,6 @@ const PURE_DATA = [
   'functions/handlers/lambda-functions.ts',
   'functions/handlers/websocket/client-actions.ts',
   'functions/ports/connection-pusher.port.ts',
-  'functions/ports/event-bus.port.ts',
 ];
 /** Runtime packages: the service's I/O and logging. Synth has no use for any of them. */
 const RUNTIME_PACKAGE =
