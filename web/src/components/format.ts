@@ -10,3 +10,11 @@ export const formatClock = (seconds: number): string =>
 
 /** A key that makes a retried submit the same request (Idempotency-Key). */
 export const newRequestKey = (): string => crypto.randomUUID();
+
+/** A whole number of tickets from 1 to `most`, from what the fan typed; undefined for anything else. */
+export function quantityOf(typed: string, most: number): number | undefined {
+  const text = typed.trim();
+  if (!/^\d+$/.test(text)) return undefined;
+  const quantity = Number(text);
+  return quantity >= 1 && quantity <= most ? quantity : undefined;
+}

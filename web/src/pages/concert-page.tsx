@@ -2,7 +2,7 @@ import { type FormEvent, useEffect, useState } from 'react';
 import { Link, useLocation, useParams } from 'react-router';
 import type { Concert, PublicReservation } from '../api/contract';
 import { errorCodeOf } from '../api/error-messages';
-import { formatDateTime, formatMoney, newRequestKey } from '../components/format';
+import { formatDateTime, formatMoney, newRequestKey, quantityOf } from '../components/format';
 import { LinkBadge, Loading, Notice } from '../components/status';
 import { useAction } from '../components/use-action';
 import { useLoad } from '../components/use-load';
@@ -99,14 +99,6 @@ export function mergeHolds(current: PublicReservation[], answer: PublicReservati
   const known = new Set(current.map((hold) => hold.id));
   const added = answer.filter((hold) => !known.has(hold.id));
   return [...current, ...added].sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt));
-}
-
-/** A whole number of tickets from 1 to `most`, from what the fan typed; undefined for anything else. */
-export function quantityOf(typed: string, most: number): number | undefined {
-  const text = typed.trim();
-  if (!/^\d+$/.test(text)) return undefined;
-  const quantity = Number(text);
-  return quantity >= 1 && quantity <= most ? quantity : undefined;
 }
 
 function ReserveForm({ concert, onHeld }: { concert: Concert; onHeld(hold: PublicReservation): void }) {

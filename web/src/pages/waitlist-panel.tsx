@@ -1,10 +1,10 @@
 import { type FormEvent, useEffect, useState } from 'react';
 import type { Concert, PublicReservation, PublicWaitlistEntry } from '../api/contract';
+import { quantityOf } from '../components/format';
 import { Notice } from '../components/status';
 import { useAction } from '../components/use-action';
 import { useLoad } from '../components/use-load';
 import { useSession } from '../session/session';
-import { quantityOf } from './concert-page';
 import { ReservationPanel } from './reservation-panel';
 
 /** How often (ms) the page asks for news while the fan waits: the fallback when no live message comes. */
