@@ -26,7 +26,7 @@ export class EmfMetrics implements ServiceMetrics {
     this.publish({ event }, [['TicketingEvents', MetricUnit.Count, 1]]);
   }
 
-  deliveryLag(kind: 'concert-update' | 'admin-notification', seconds: number): void {
+  deliveryLag(kind: 'concert-update' | 'admin-notification' | 'waitlist-offer', seconds: number): void {
     this.publish({ kind }, [['RelayLag', MetricUnit.Milliseconds, seconds * 1000]]);
   }
 

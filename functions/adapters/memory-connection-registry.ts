@@ -17,6 +17,8 @@ export interface LocalWatchSets {
   watchersHere(concertId: string): ReadonlySet<string>;
   /** Ids of this process's connections in the admin feed (a live view). */
   adminsHere(): ReadonlySet<string>;
+  /** Ids of this process's connections registered with this user's token (a live view). */
+  fanHere(userId: string): ReadonlySet<string>;
 }
 
 /** Whether a registry keeps its watch sets in this process (Memory and Mirrored registries do). */
@@ -38,11 +40,26 @@ export class MemoryConnectionRegistry implements ConnectionRegistry, LocalWatchS
   private readonly connections = new Map<string, { info: ConnectionInfo; concerts: Set<string> }>();
   private readonly byConcert = new Map<string, Set<string>>();
   private readonly adminSet = new Set<string>();
+  private readonly byUser = new Map<string, Set<string>>();
 
   async register(connectionId: string, info: ConnectionInfo): Promise<void> {
     const known = this.connections.get(connectionId);
-    if (known) known.info = info;
-    else this.connections.set(connectionId, { info, concerts: new Set() });
+    if (known) {
+      this.forgetUser(connectionId, known.info.userId);
+      known.info = info;
+    } else this.connections.set(connectionId, { info, concerts: new Set() });
+    if (info.userId !== null) {
+      let connections = this.byUser.get(info.userId);
+      if (!connections) this.byUser.set(info.userId, (connections = new Set()));
+      connections.add(connectionId);
+    }
+  }
+
+  private forgetUser(connectionId: string, userId: string | null): void {
+    if (userId === null) return;
+    const connections = this.byUser.get(userId);
+    connections?.delete(connectionId);
+    if (connections?.size === 0) this.byUser.delete(userId);
   }
 
   async remove(connectionId: string): Promise<void> {
@@ -51,6 +68,7 @@ export class MemoryConnectionRegistry implements ConnectionRegistry, LocalWatchS
       watchers?.delete(connectionId);
       if (watchers?.size === 0) this.byConcert.delete(concertId);
     }
+    this.forgetUser(connectionId, this.connections.get(connectionId)?.info.userId ?? null);
     this.connections.delete(connectionId);
     this.adminSet.delete(connectionId);
   }
@@ -93,6 +111,10 @@ export class MemoryConnectionRegistry implements ConnectionRegistry, LocalWatchS
 
   adminsHere(): ReadonlySet<string> {
     return this.adminSet;
+  }
+
+  fanHere(userId: string): ReadonlySet<string> {
+    return this.byUser.get(userId) ?? NONE;
   }
 
   async watchers(concertId: string): Promise<string[]> {

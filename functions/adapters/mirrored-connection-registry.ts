@@ -71,6 +71,10 @@ export class MirroredConnectionRegistry implements ConnectionRegistry, LocalWatc
     return this.local.adminsHere();
   }
 
+  fanHere(userId: string): ReadonlySet<string> {
+    return this.local.fanHere(userId);
+  }
+
   async touch(connectionIds: string[]): Promise<string[]> {
     let lost: string[] = [];
     try {

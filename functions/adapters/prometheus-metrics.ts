@@ -82,7 +82,7 @@ export class PrometheusMetrics implements ServiceMetrics {
     this.sales.inc({ event });
   }
 
-  deliveryLag(kind: 'concert-update' | 'admin-notification', seconds: number): void {
+  deliveryLag(kind: 'concert-update' | 'admin-notification' | 'waitlist-offer', seconds: number): void {
     this.deliveryLagSeconds.observe({ kind }, seconds);
   }
 

@@ -34,8 +34,31 @@ const adminNotification = z.object({
   at: z.string().max(40),
 });
 
+const instant = z.string().max(40);
+const waitlistOffer = z.object({
+  type: z.literal('waitlist-offer'),
+  userId: text,
+  concertId: text,
+  tierId: text,
+  reservation: z.object({
+    id: text,
+    status: z.enum(['held', 'confirmed', 'expired', 'cancelled']),
+    concertId: text,
+    tierId: text,
+    quantity: count,
+    totalCents: count,
+    currency: z.string().max(3),
+    expiresAt: instant,
+    createdAt: instant,
+  }),
+});
+
 /** A message as another replica publishes it: validated, because one malformed payload must never take a replica down. */
-export const realtimeMessageSchema = z.discriminatedUnion('type', [concertUpdate, adminNotification]);
+export const realtimeMessageSchema = z.discriminatedUnion('type', [
+  concertUpdate,
+  adminNotification,
+  waitlistOffer,
+]);
 
 /** The trace beside a message; `publishedAt` in epoch ms (finite, so lag metrics never see NaN). */
 export const eventTraceSchema = z.object({

@@ -37,7 +37,7 @@ import { AvailabilityPublisher } from '../core/availability-publisher';
 import { ConcertSnapshots } from '../core/concert-snapshots';
 import type { ConcertAdminDeps } from '../core/concerts.service';
 import type { JobDeps } from '../core/jobs.service';
-import { eventSummary } from '../core/realtime';
+import { eventSummary, waitlistOfferMessage } from '../core/realtime';
 import type { ReservationDeps } from '../core/reservations.service';
 import { type OfferListener, type WaitlistDeps, WaitlistOfferAnnouncer } from '../core/waitlist.service';
 import type { WatcherDeps } from '../core/watchers.service';
@@ -244,8 +244,19 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
     const metrics: ServiceMetrics =
       config.metricsFormat === 'emf' ? new EmfMetrics() : new PrometheusMetrics();
     const waitlistRepository = new SqlWaitlistRepository(db);
-    // Filled below, once the expiry timer exists: each offer's hold runs out on time too.
-    const offerListeners: OfferListener[] = [];
+    // The expiry timer joins below, once it exists: each offer's hold runs out on time too.
+    const offerListeners: OfferListener[] = [
+      // The fan's live `waitlist-offer`: every replica delivers it to the fan's connections it holds.
+      {
+        offerMade: (offer) => {
+          bus
+            .publish(waitlistOfferMessage(offer.reservation))
+            .catch((error: unknown) =>
+              logger.warn({ err: error }, 'waiting-list offer not sent live; the fan has the e-mail'),
+            );
+        },
+      },
+    ];
     const offers = new WaitlistOfferAnnouncer(
       waitlistRepository,
       {

@@ -1,4 +1,4 @@
-import type { Concert, ConcertStatus } from './model';
+import type { Concert, ConcertStatus, Reservation } from './model';
 
 /** Server → client messages of the real-time protocol (../shared/API.md, "WebSocket"). */
 export interface ConcertUpdateMessage {
@@ -44,7 +44,43 @@ export interface ErrorMessage {
   message: string;
 }
 
-export type RealtimeMessage = ConcertUpdateMessage | AdminNotification;
+/**
+ * `{"type":"waitlist-offer","concertId","tierId","reservation"}` as a fan receives it: a waiting-list offer,
+ * a hold made for them (the contract's reservation shape, without the owner).
+ */
+export interface WaitlistOfferMessage {
+  type: 'waitlist-offer';
+  concertId: string;
+  tierId: string;
+  reservation: Omit<Reservation, 'userId'>;
+}
+
+/**
+ * A message for one fan's connections only, as the bus carries it: `userId` says whose (every replica
+ * delivers it to that fan's connections it holds) and is taken off before it is sent ({@link forTheFan}).
+ */
+export interface FanMessage extends WaitlistOfferMessage {
+  userId: string;
+}
+
+export type RealtimeMessage = ConcertUpdateMessage | AdminNotification | FanMessage;
+
+/** The bus message for a waiting-list offer to `userId` of the hold `reservation` (owner id taken off). */
+export function waitlistOfferMessage(reservation: Reservation): FanMessage {
+  const { userId, ...rest } = reservation;
+  return {
+    type: 'waitlist-offer',
+    userId,
+    concertId: rest.concertId,
+    tierId: rest.tierId,
+    reservation: rest,
+  };
+}
+
+/** What the fan's connections are sent: the message without the bus's addressing. */
+export function forTheFan({ userId: _whose, ...message }: FanMessage): WaitlistOfferMessage {
+  return message;
+}
 
 /** The `concert-update` a watcher gets for `concert` as it is now: counts per tier and in total, status, version. */
 export function concertUpdate(concert: Concert): ConcertUpdateMessage {
@@ -90,6 +126,8 @@ export function applyConcertUpdate(concert: Concert, update: ConcertUpdateMessag
 
 /** What a log line says of a message: its kind, concert, and version or event. */
 export function eventSummary(message: RealtimeMessage): Record<string, string | number | undefined> {
+  if (message.type === 'waitlist-offer')
+    return { type: message.type, concertId: message.concertId, reservationId: message.reservation.id };
   return message.type === 'concert-update'
     ? { type: message.type, concertId: message.concertId, version: message.version, status: message.status }
     : {

@@ -194,6 +194,10 @@ async function deliver(deps: RelayDeps, entries: StreamEntry[], report: RelayRep
       deps.onSkip?.({ reason: 'malformed', message: undefined, trace, entryId: id, recipients: 0 });
       continue;
     }
+    // A fan's own message (a waiting-list offer) is not for the admin feed. API Gateway connections are
+    // not indexed by user in the shared registry: on AWS the fan learns of the offer by e-mail and from
+    // GET /api/me/waitlist (the web page polls it while waiting). See docs/waiting-list.md.
+    if (message.type === 'waitlist-offer') continue;
     if (message.type !== 'concert-update') {
       notices.push({ message, trace });
       continue;

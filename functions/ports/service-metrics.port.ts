@@ -7,7 +7,7 @@ export interface ServiceMetrics {
   /** A committed change announced to admins: new-reservation, reservation-confirmed, sold-out, … */
   ticketingEvent(event: string): void;
   /** A real-time message reached its recipients this long after it was published. */
-  deliveryLag(kind: 'concert-update' | 'admin-notification', seconds: number): void;
+  deliveryLag(kind: 'concert-update' | 'admin-notification' | 'waitlist-offer', seconds: number): void;
   /**
    * The relay gave up on a message for some recipients and went on: `reason` is too-large, throttled,
    * unavailable, refused, out-of-time, or malformed (a stream entry that does not parse). One per message.

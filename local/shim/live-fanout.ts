@@ -1,6 +1,11 @@
 import { hasLocalWatchSets, type LocalWatchSets } from '../../functions/adapters/memory-connection-registry';
 import type { Services } from '../../functions/composition/services';
-import { eventSummary, type RealtimeMessage } from '../../functions/core/realtime';
+import {
+  eventSummary,
+  forTheFan,
+  type RealtimeMessage,
+  type WaitlistOfferMessage,
+} from '../../functions/core/realtime';
 import { adminFeedStillAllowed } from '../../functions/core/watchers.service';
 import { concertSnapshots } from '../../functions/handlers/websocket/websocket-handler';
 import type { EventTrace } from '../../functions/ports/event-bus.port';
@@ -131,6 +136,17 @@ export class LiveFanout {
 
   private receive(message: RealtimeMessage, trace: EventTrace | undefined): void {
     this.stats.received++;
+    if (message.type === 'waitlist-offer') {
+      // One fan's own news: to the connections this replica holds for that fan, without the addressing.
+      this.deliver(
+        message,
+        trace,
+        this.raw.fanHere(message.userId),
+        this.socketIo.watchSets.fanHere(message.userId),
+        forTheFan(message),
+      );
+      return;
+    }
     if (message.type !== 'concert-update') {
       this.deliver(message, trace, this.raw.adminsHere(), this.socketIo.watchSets.adminsHere());
       return;
@@ -155,12 +171,14 @@ export class LiveFanout {
     trace: EventTrace | undefined,
     rawIds: ReadonlySet<string>,
     socketIoIds: ReadonlySet<string>,
+    /** What the sockets are sent, when not the bus message itself. */
+    sent: RealtimeMessage | WaitlistOfferMessage = message,
   ): void {
     this.stats.broadcasts++;
-    this.socketIo.sendTo(socketIoIds, message);
+    this.socketIo.sendTo(socketIoIds, sent);
     if (rawIds.size > 0) {
       // Serialized and encoded once; every socket gets the same bytes as a text frame.
-      const frame = Buffer.from(JSON.stringify(message));
+      const frame = Buffer.from(JSON.stringify(sent));
       for (const id of rawIds) {
         const socket = this.ws.socket(id);
         if (socket) {

@@ -6,7 +6,7 @@ import {
 } from '../../functions/adapters/memory-connection-registry';
 import type { Services } from '../../functions/composition/services';
 import { TicketingError } from '../../functions/core/errors';
-import type { RealtimeMessage } from '../../functions/core/realtime';
+import type { RealtimeMessage, WaitlistOfferMessage } from '../../functions/core/realtime';
 import {
   joinAdmins,
   joinConcert,
@@ -86,6 +86,9 @@ export class SocketIoGateway {
       // Socket.IO's handshake verifies no token (a bad one fails only `join-admin`): no principal yet.
       void this.registry.register(socket.id, { userId: null, admin: false });
       socket.once('disconnect', () => void this.registry.remove(socket.id));
+      // A signed-in fan's handshake token names whose messages (a waiting-list offer) this socket gets;
+      // it grants nothing else (the admin rule still verifies at join-admin).
+      void this.identify(socket, services);
       const refuse = (error: unknown) => socket.emit('error', errorMessage(error));
       socket.use(([event], next) => {
         const data = socket.data as SocketData;
@@ -179,10 +182,19 @@ export class SocketIoGateway {
    * Sends `message` (as the event named by its `type`) to these sockets of this replica; Socket.IO
    * encodes the packet once for all of them. Ids of sockets gone meanwhile are skipped.
    */
-  sendTo(socketIds: ReadonlySet<string>, message: RealtimeMessage): void {
+  sendTo(socketIds: ReadonlySet<string>, message: RealtimeMessage | WaitlistOfferMessage): void {
     // An empty target list would mean "every socket" to Socket.IO.
     if (socketIds.size === 0) return;
     this.io.to([...socketIds]).emit(message.type, message);
+  }
+
+  /** Registers the socket under the user of its handshake token, when that token verifies. */
+  private async identify(socket: Socket, services: Pick<Services, 'tokens'>): Promise<void> {
+    const { token } = handshakeToken(socket.handshake);
+    if (!token) return;
+    const principal = await services.tokens.verify(token).catch(() => null);
+    if (principal && socket.connected)
+      await this.registry.register(socket.id, { userId: principal.userId, admin: false });
   }
 
   /** Disconnects the clients; the HTTP server itself is closed by its owner. */

@@ -57,6 +57,10 @@ describe('the waiting list on the web page (Chromium)', () => {
     const context = await newProfile(browser, service.service.url, pageErrors);
     contexts.push(context);
     const page = await context.newPage();
+    const frames: string[] = [];
+    page.on('websocket', (socket) =>
+      socket.on('framereceived', (frame) => frames.push(String(frame.payload))),
+    );
     await signUp(page, 'waiting-fan@example.test', `/concerts/${concert.id}`);
     await expect.poll(() => page.getByTestId('concert-available').textContent()).toBe('Sold out');
 
@@ -77,6 +81,8 @@ describe('the waiting list on the web page (Chromium)', () => {
     const offer = page.getByTestId('waitlist-offer');
     await expect.poll(() => offer.count(), { timeout: LIVE }).toBe(1);
     expect(await offer.textContent()).toContain('Tickets came back for you');
+    // Told on the live channel (the page's socket carries the fan's token), not only found by polling.
+    expect(frames.some((frame) => frame.includes('"type":"waitlist-offer"'))).toBe(true);
     expect(await offer.getByTestId('countdown').textContent()).toMatch(/^(9|10):\d\d$/);
     expect(await accessibilityViolations(page)).toEqual([]);
     await screenshot(page, 'waitlist-offer');

@@ -17,7 +17,13 @@ export type { ConcertStatus, ReservationStatus, Role, TicketTier } from '../../c
  * so it is typed against the very schemas and models the handlers use (type-only, nothing of the server
  * reaches the browser bundle).
  */
-export type { AdminEvent, AdminNotification, ConcertUpdateMessage, ErrorMessage } from '../../core/realtime';
+export type {
+  AdminEvent,
+  AdminNotification,
+  ConcertUpdateMessage,
+  ErrorMessage,
+  WaitlistOfferMessage,
+} from '../../core/realtime';
 export type { ConcertDayFigures, DailyReport } from '../../ports/report.repository.port';
 export type { Concert, ErrorCode, User };
 

@@ -1,6 +1,6 @@
-import { type FormEvent, useEffect, useState } from 'react';
+import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { Link, useLocation, useParams } from 'react-router';
-import type { Concert, PublicReservation } from '../api/contract';
+import type { Concert, PublicReservation, WaitlistOfferMessage } from '../api/contract';
 import { errorCodeOf } from '../api/error-messages';
 import { formatDateTime, formatMoney, newRequestKey, quantityOf } from '../components/format';
 import { LinkBadge, Loading, Notice } from '../components/status';
@@ -14,9 +14,17 @@ import { WaitlistPanel } from './waitlist-panel';
 /** One concert: live availability per tier, reserve, and the fan's holds with their countdown. */
 export function ConcertPage() {
   const { id = '' } = useParams();
-  const { api, user } = useSession();
+  const { api, user, token } = useSession();
   const { data, error } = useLoad(async () => [(await api.getConcert(id)).concert], [api, id]);
-  const { concerts, link } = useLiveConcerts(data);
+  // A waiting-list offer for this concert, told live: the waiting-list panel reads the list again at once.
+  const [offerSignal, setOfferSignal] = useState(0);
+  const onOffer = useCallback(
+    (message: WaitlistOfferMessage) => {
+      if (message.concertId === id) setOfferSignal((n) => n + 1);
+    },
+    [id],
+  );
+  const { concerts, link } = useLiveConcerts(data, { token, onOffer });
   const concert = concerts?.[0];
   const [holds, setHolds] = useState<PublicReservation[]>([]);
   // Waiting-list offers are holds too: the waiting-list panel shows them, with what they are.
@@ -85,7 +93,7 @@ export function ConcertPage() {
           />
         ))}
       <ReserveForm concert={concert} onHeld={(hold) => setHolds((current) => [hold, ...current])} />
-      <WaitlistPanel concert={concert} onOffers={setOffers} />
+      <WaitlistPanel concert={concert} offerSignal={offerSignal} onOffers={setOffers} />
     </article>
   );
 }

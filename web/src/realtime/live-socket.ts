@@ -1,6 +1,11 @@
-import type { AdminNotification, ConcertUpdateMessage, ErrorMessage } from '../api/contract';
+import type {
+  AdminNotification,
+  ConcertUpdateMessage,
+  ErrorMessage,
+  WaitlistOfferMessage,
+} from '../api/contract';
 
-export type ServerMessage = ConcertUpdateMessage | AdminNotification | ErrorMessage;
+export type ServerMessage = ConcertUpdateMessage | AdminNotification | ErrorMessage | WaitlistOfferMessage;
 export type LinkState = 'connecting' | 'live' | 'reconnecting';
 
 const MAX_BACKOFF_MS = 10_000;

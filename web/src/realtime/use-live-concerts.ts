@@ -1,13 +1,27 @@
 import { useEffect, useRef, useState } from 'react';
 import { applyConcertUpdate } from '../../../functions/core/realtime';
-import type { Concert } from '../api/contract';
+import type { Concert, WaitlistOfferMessage } from '../api/contract';
 import { type LinkState, LiveSocket } from './live-socket';
 
-/** Concerts as loaded over HTTP, kept current by the WebSocket: counts change without a reload. */
-export function useLiveConcerts(loaded: Concert[] | null): { concerts: Concert[] | null; link: LinkState } {
+/** A signed-in fan's own live news: the socket connects with their token to get it. */
+export interface FanChannel {
+  token: string | null;
+  onOffer(message: WaitlistOfferMessage): void;
+}
+
+/**
+ * Concerts as loaded over HTTP, kept current by the WebSocket: counts change without a reload. With `fan`,
+ * the socket carries the fan's token and their `waitlist-offer` messages reach `fan.onOffer`.
+ */
+export function useLiveConcerts(
+  loaded: Concert[] | null,
+  fan?: FanChannel,
+): { concerts: Concert[] | null; link: LinkState } {
   const [concerts, setConcerts] = useState<Concert[] | null>(loaded);
   const [link, setLink] = useState<LinkState>('connecting');
   const socket = useRef<LiveSocket | null>(null);
+  /** The concerts joined now, to join again on a new socket. */
+  const joinedRef = useRef<string[]>([]);
 
   // A reload merges: an answer read before a live update but arriving after it never rolls a count back.
   useEffect(
@@ -23,23 +37,35 @@ export function useLiveConcerts(loaded: Concert[] | null): { concerts: Concert[]
     [loaded],
   );
 
+  const onOffer = useRef(fan?.onOffer);
+  onOffer.current = fan?.onOffer;
+  const token = fan?.token ?? null;
   useEffect(() => {
-    const live = new LiveSocket((message) => {
-      if (message.type !== 'concert-update') return;
-      setConcerts((current) => current?.map((concert) => applyConcertUpdate(concert, message)) ?? current);
-    }, setLink);
+    const live = new LiveSocket(
+      (message) => {
+        if (message.type === 'waitlist-offer') onOffer.current?.(message);
+        if (message.type !== 'concert-update') return;
+        setConcerts((current) => current?.map((concert) => applyConcertUpdate(concert, message)) ?? current);
+      },
+      setLink,
+      token,
+    );
     socket.current = live;
+    // A new socket (another fan signed in) joins what the page shows again.
+    for (const id of joinedRef.current) live.joinConcert(id);
     return () => live.close();
-  }, []);
+  }, [token]);
 
   const ids = loaded?.map((concert) => concert.id).join(',') ?? '';
   useEffect(() => {
     const live = socket.current;
     if (!live || !ids) return;
     const joined = ids.split(',');
+    joinedRef.current = joined;
     for (const id of joined) live.joinConcert(id);
     return () => {
-      for (const id of joined) live.leaveConcert(id);
+      joinedRef.current = [];
+      for (const id of joined) socket.current?.leaveConcert(id);
     };
   }, [ids]);
 
