@@ -259,6 +259,24 @@ describe.each(['node-postgres', 'RDS Data API', 'PGlite'] as const)('waiting lis
     expect(await statusOf(patient)).toMatchObject({ status: 'offered' });
   });
 
+  it('offers nothing while the concert is paused, what is owed when it is back on sale; a cancellation closes the list', async () => {
+    const { concertId, tierId, holdId } = await soldOut(1);
+    const [first, second] = [await newUser(), await newUser()];
+    await join({ userId: first, concertId, tierId });
+    await join({ userId: second, concertId, tierId });
+    await concerts.update(concertId, { status: 'paused', tierChanges: [], newTiers: [] });
+    expect(await reservations.cancel(holdId, null)).toMatchObject({ kind: 'cancelled' });
+    expect(await statusOf(first)).toMatchObject({ status: 'waiting', position: 1 });
+
+    await concerts.update(concertId, { status: 'on-sale', tierChanges: [], newTiers: [] });
+    expect(await statusOf(first)).toMatchObject({ status: 'offered' });
+
+    await concerts.update(concertId, { status: 'cancelled', tierChanges: [], newTiers: [] });
+    expect(await statusOf(first)).toMatchObject({ status: 'left', reservation: { status: 'cancelled' } });
+    expect(await statusOf(second)).toMatchObject({ status: 'expired', position: null });
+    await expectNoOversell(db);
+  });
+
   it('announces each offer once, with one e-mail, however often asked', async () => {
     const { concertId, tierId, holdId } = await soldOut(1);
     const fan = await newUser();
