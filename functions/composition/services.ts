@@ -363,6 +363,8 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
         await events.settled();
       },
       close: async () => {
+        // Offers the database made are mailed and told before the process goes (a job run from the CLI).
+        await offers.settled();
         expiry?.close();
         events.close();
         await cache?.close();

@@ -31,6 +31,8 @@ export function jobHandler(job: JobName) {
       ...(parsed.data.date ? { date: parsed.data.date } : {}),
     };
     const report = await runJob(services.jobs, job, options);
+    // expire-holds may have passed tickets to waiting lists: their offers are announced before the freeze.
+    await services.waitlist.offers.settled();
     await services.events.settled();
     services.logger.info({ job: report }, `${job} ${report.outcome}`);
     return report;
