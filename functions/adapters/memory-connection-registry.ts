@@ -125,6 +125,10 @@ export class MemoryConnectionRegistry implements ConnectionRegistry, LocalWatchS
     return [...this.adminSet];
   }
 
+  async fans(userId: string): Promise<string[]> {
+    return [...this.fanHere(userId)];
+  }
+
   async touch(connectionIds: string[]): Promise<string[]> {
     return connectionIds.filter((id) => !this.connections.has(id));
   }

@@ -63,6 +63,10 @@ export class MirroredConnectionRegistry implements ConnectionRegistry, LocalWatc
     return this.local.admins();
   }
 
+  fans(userId: string): Promise<string[]> {
+    return this.local.fans(userId);
+  }
+
   watchersHere(concertId: string): ReadonlySet<string> {
     return this.local.watchersHere(concertId);
   }

@@ -28,12 +28,14 @@ redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
 redis.call('EXPIRE', KEYS[2], ARGV[3])
 return 1`;
 
-// KEYS: connection hash, its concerts set, admin feed. ARGV: id, the watchers key prefix.
+// KEYS: connection hash, its concerts set, admin feed. ARGV: id, the watchers key prefix, the fans' prefix.
 const REMOVE = `
 for _, concert in ipairs(redis.call('SMEMBERS', KEYS[2])) do
   redis.call('ZREM', ARGV[2] .. concert, ARGV[1])
 end
 redis.call('ZREM', KEYS[3], ARGV[1])
+local user = redis.call('HGET', KEYS[1], 'user')
+if user and user ~= '' then redis.call('ZREM', ARGV[3] .. user, ARGV[1]) end
 redis.call('DEL', KEYS[1], KEYS[2])
 return 1`;
 
@@ -55,11 +57,16 @@ export class RedisConnectionRegistry implements ConnectionRegistry {
   }
 
   async register(connectionId: string, info: ConnectionInfo): Promise<void> {
-    await this.redis
+    const write = this.redis
       .multi()
       .hset(this.keys.connection(connectionId), { admin: info.admin ? '1' : '0', user: info.userId ?? '' })
-      .expire(this.keys.connection(connectionId), this.ttlSeconds)
-      .exec();
+      .expire(this.keys.connection(connectionId), this.ttlSeconds);
+    if (info.userId) {
+      write
+        .zadd(this.keys.fanConnections(info.userId), this.deadline(), connectionId)
+        .expire(this.keys.fanConnections(info.userId), this.ttlSeconds);
+    }
+    await write.exec();
   }
 
   async remove(connectionId: string): Promise<void> {
@@ -71,6 +78,7 @@ export class RedisConnectionRegistry implements ConnectionRegistry {
       this.keys.admins,
       connectionId,
       this.keys.concertWatchers(''),
+      this.keys.fanConnections(''),
     );
   }
 
@@ -122,6 +130,10 @@ export class RedisConnectionRegistry implements ConnectionRegistry {
     return this.redis.zrangebyscore(this.keys.admins, Date.now(), '+inf');
   }
 
+  fans(userId: string): Promise<string[]> {
+    return this.redis.zrangebyscore(this.keys.fanConnections(userId), Date.now(), '+inf');
+  }
+
   async touch(connectionIds: string[]): Promise<string[]> {
     if (connectionIds.length === 0) return [];
     const deadline = this.deadline();
@@ -132,13 +144,14 @@ export class RedisConnectionRegistry implements ConnectionRegistry {
         .expire(this.keys.connectionConcerts(id), this.ttlSeconds)
         .smembers(this.keys.connectionConcerts(id))
         // XX: only a member still there is renewed; a connection removed meanwhile stays removed.
-        .zadd(this.keys.admins, 'XX', deadline, id);
+        .zadd(this.keys.admins, 'XX', deadline, id)
+        .hget(this.keys.connection(id), 'user');
     }
     const results = (await read.exec()) ?? [];
     const missing: string[] = [];
     const renew = this.redis.pipeline();
     connectionIds.forEach((id, i) => {
-      const [known, , concerts] = results.slice(i * 4, i * 4 + 3).map(([error, value]) => {
+      const [known, , concerts, , user] = results.slice(i * 5, i * 5 + 5).map(([error, value]) => {
         if (error) throw error;
         return value;
       });
@@ -151,6 +164,11 @@ export class RedisConnectionRegistry implements ConnectionRegistry {
           .zadd(this.keys.concertWatchers(concertId), 'XX', deadline, id)
           .expire(this.keys.concertWatchers(concertId), this.ttlSeconds);
       }
+      if (typeof user === 'string' && user !== '') {
+        renew
+          .zadd(this.keys.fanConnections(user), 'XX', deadline, id)
+          .expire(this.keys.fanConnections(user), this.ttlSeconds);
+      }
     });
     renew.expire(this.keys.admins, this.ttlSeconds);
     await renew.exec();
@@ -160,18 +178,14 @@ export class RedisConnectionRegistry implements ConnectionRegistry {
   async pruneStale(): Promise<number> {
     let pruned = 0;
     const sets = [this.keys.admins];
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.redis.scan(
-        cursor,
-        'MATCH',
-        this.keys.concertWatchers('*'),
-        'COUNT',
-        200,
-      );
-      sets.push(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+    for (const pattern of [this.keys.concertWatchers('*'), this.keys.fanConnections('*')]) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 200);
+        sets.push(...keys);
+        cursor = next;
+      } while (cursor !== '0');
+    }
     for (const set of sets) {
       pruned += await this.redis.zremrangebyscore(set, '-inf', Date.now());
       const members = await this.redis.zrange(set, 0, -1);

@@ -13,6 +13,8 @@ export function redisKeys(prefix: string) {
     concertWatchers: (concertId: string) => `${prefix}ws:watchers:${concertId}`,
     /** Sorted set of admin-feed connection ids, scored as `concertWatchers`. */
     admins: `${prefix}ws:admin-feed`,
+    /** Sorted set of the connection ids registered with one user's token, scored as `concertWatchers`. */
+    fanConnections: (userId: string) => `${prefix}ws:fan:${userId}`,
   };
 }
 

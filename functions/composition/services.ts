@@ -248,20 +248,19 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
     const offerListeners: OfferListener[] = [
       // The fan's live `waitlist-offer`: every replica delivers it to the fan's connections it holds.
       {
-        offerMade: (offer) => {
+        offerMade: (offer) =>
           bus
             .publish(waitlistOfferMessage(offer.reservation))
             .catch((error: unknown) =>
               logger.warn({ err: error }, 'waiting-list offer not sent live; the fan has the e-mail'),
-            );
-        },
+            ),
       },
     ];
     const offers = new WaitlistOfferAnnouncer(
       waitlistRepository,
       {
-        offerMade: (offer) => {
-          for (const listener of offerListeners) listener.offerMade(offer);
+        offerMade: async (offer) => {
+          await Promise.all(offerListeners.map(async (listener) => listener.offerMade(offer)));
         },
       },
       (error) => logger.warn({ err: error }, 'could not announce waiting-list offers; the next release will'),

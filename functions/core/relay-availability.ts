@@ -2,7 +2,13 @@ import { type ConnectionPusher, PushFailure, type PushFailureKind } from '../por
 import type { ConnectionRegistry } from '../ports/connection-registry.port';
 import { type EventTrace, mergeTraces } from '../ports/event-bus.port';
 import type { RelayLease, RelayStream, StreamEntry } from '../ports/relay-stream.port';
-import type { ConcertUpdateMessage, RealtimeMessage } from './realtime';
+import {
+  type ConcertUpdateMessage,
+  type FanMessage,
+  forTheFan,
+  type RealtimeMessage,
+  type WaitlistOfferMessage,
+} from './realtime';
 
 export interface RelayDeps {
   stream: RelayStream;
@@ -174,6 +180,8 @@ interface Outgoing {
   failures: Map<RelaySkipReason, { recipients: number; error: string | undefined }>;
   /** Skipped for every recipient before any post (too large). */
   skippedWhole: boolean;
+  /** What is posted, when not `message` itself (a fan's message without the bus's addressing). */
+  sent?: WaitlistOfferMessage;
 }
 
 interface DeliveryLimits {
@@ -188,16 +196,18 @@ async function deliver(deps: RelayDeps, entries: StreamEntry[], report: RelayRep
   // admin notices all go, in order.
   const latest = new Map<string, { update: ConcertUpdateMessage; trace: EventTrace | undefined }>();
   const notices: Array<{ message: RealtimeMessage; trace: EventTrace | undefined }> = [];
+  const fanMessages: Array<{ message: FanMessage; trace: EventTrace | undefined }> = [];
   for (const { id, message, trace } of entries) {
     if (!message) {
       report.skipped++;
       deps.onSkip?.({ reason: 'malformed', message: undefined, trace, entryId: id, recipients: 0 });
       continue;
     }
-    // A fan's own message (a waiting-list offer) is not for the admin feed. API Gateway connections are
-    // not indexed by user in the shared registry: on AWS the fan learns of the offer by e-mail and from
-    // GET /api/me/waitlist (the web page polls it while waiting). See docs/waiting-list.md.
-    if (message.type === 'waitlist-offer') continue;
+    // A fan's own message (a waiting-list offer) goes to that fan's connections only, never to the feed.
+    if (message.type === 'waitlist-offer') {
+      fanMessages.push({ message, trace });
+      continue;
+    }
     if (message.type !== 'concert-update') {
       notices.push({ message, trace });
       continue;
@@ -224,9 +234,14 @@ async function deliver(deps: RelayDeps, entries: StreamEntry[], report: RelayRep
     const admins = await deps.registry.admins();
     for (const { message, trace } of notices) outgoing.push(item(message, trace, admins));
   }
+  for (const { message, trace } of fanMessages)
+    outgoing.push({
+      ...item(message, trace, await deps.registry.fans(message.userId)),
+      sent: forTheFan(message),
+    });
   const posts: Array<{ item: Outgoing; connectionId: string; frame: string }> = [];
   for (const each of outgoing) {
-    const frame = JSON.stringify(each.message);
+    const frame = JSON.stringify(each.sent ?? each.message);
     const limit = deps.pusher.maxMessageBytes;
     const bytes = limit === undefined ? 0 : encoder.encode(frame).byteLength;
     if (limit !== undefined && bytes > limit) {

@@ -116,9 +116,13 @@ export async function waitlistStats(
   return stats;
 }
 
-/** What an announced offer becomes outside the database: the fan's live message, the hold's timer. */
+/**
+ * What an announced offer becomes outside the database: the fan's live message, the hold's timer. A
+ * returned promise is waited for (a run is settled once its messages are published); a failure is reported
+ * and never stops the other offers.
+ */
 export interface OfferListener {
-  offerMade(offer: PendingOffer): void;
+  offerMade(offer: PendingOffer): void | Promise<void>;
 }
 
 /**
@@ -170,13 +174,8 @@ export class WaitlistOfferAnnouncer {
           dedupeKey: `waitlist-offer:${offer.entryId}`,
         })),
       );
-      for (const offer of offers) {
-        try {
-          this.listener.offerMade(offer);
-        } catch (error) {
-          this.onError(error);
-        }
-      }
+      const told = await Promise.allSettled(offers.map(async (offer) => this.listener.offerMade(offer)));
+      for (const outcome of told) if (outcome.status === 'rejected') this.onError(outcome.reason);
       total += offers.length;
       if (offers.length < this.batchSize) return total;
     }

@@ -32,6 +32,8 @@ export interface ConnectionRegistry {
   watchers(concertId: string): Promise<string[]>;
   /** Admin connections that joined the feed, whose entries have not expired. */
   admins(): Promise<string[]>;
+  /** Connections registered with this user's token, whose entries have not expired (a fan's own news). */
+  fans(userId: string): Promise<string[]>;
   /**
    * Renews every entry of these live connections for another TTL; returns the ids the registry no
    * longer knows (expired, or lost with the store), which their holder re-registers or tells to re-join.

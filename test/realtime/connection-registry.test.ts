@@ -76,4 +76,29 @@ describe('the Redis connection registry', () => {
     await registry.remove('c1');
     expect(await registry.watchers(concertId)).toEqual([]);
   });
+
+  it("indexes a signed-in fan's connections for their own messages: registered, renewed, aged out, removed", async () => {
+    const registry = new RedisConnectionRegistry(redis, redisKeys(prefix), { ttlSeconds: 1 });
+    const fan = '00000000-0000-4000-8000-0000000000f1';
+    await registry.register('fan-a', { userId: fan, admin: false });
+    await registry.register('fan-b', { userId: fan, admin: false });
+    await registry.register('anonymous', { userId: null, admin: false });
+    expect((await registry.fans(fan)).sort()).toEqual(['fan-a', 'fan-b']);
+    await registry.remove('fan-a');
+    expect(await registry.fans(fan)).toEqual(['fan-b']);
+    // Only what is refreshed stays: fan-b ages out with its connection once `touch` stops renewing it.
+    await registry.register('fan-c', { userId: fan, admin: false });
+    await expect
+      .poll(
+        async () => {
+          await registry.touch(['fan-c']);
+          await sleep(200);
+          return registry.fans(fan);
+        },
+        { timeout: 5_000 },
+      )
+      .toEqual(['fan-c']);
+    await registry.remove('fan-c');
+    expect(await registry.fans(fan)).toEqual([]);
+  });
 });

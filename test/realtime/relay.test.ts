@@ -128,6 +128,51 @@ describe('the relay Lambda with a real Redis Stream and the real management API 
     }
   });
 
+  it("delivers a waiting-list offer to the fan's connections only, without the fan's id", async () => {
+    const sold = await t.api.createConcert(admin, [{ name: 'GA', priceCents: 100, capacity: 1 }]);
+    const tierId = sold.tiers[0]?.id;
+    const buyer = await t.api.register('relay-buyer@example.test');
+    const waiting = await t.api.register('relay-waiting@example.test');
+    const held = await t.api.request('POST', '/api/reservations', {
+      token: buyer,
+      body: { concertId: sold.id, tierId, quantity: 1 },
+    });
+    await t.api.request('POST', `/api/concerts/${sold.id}/tiers/${tierId}/waitlist`, {
+      token: waiting,
+      body: { quantity: 1 },
+    });
+    const fanSocket = await rawClient(t.service.url, waiting);
+    const buyerSocket = await rawClient(t.service.url, buyer);
+    try {
+      for (const socket of [fanSocket, buyerSocket]) {
+        socket.send({ action: 'join-concert', concertId: sold.id });
+        await socket.inbox.next((m) => m.type === 'concert-update');
+      }
+      // The buyer's socket watches the main concert too: the control message below comes from there.
+      buyerSocket.send({ action: 'join-concert', concertId: concert.id });
+      await buyerSocket.inbox.next((m) => m.type === 'concert-update' && m.concertId === concert.id);
+      buyerSocket.inbox.clear();
+      await t.api.request('DELETE', `/api/reservations/${held.body.reservation.id}`, { token: buyer });
+      await runRelay();
+      const offer = await fanSocket.inbox.next((m) => m.type === 'waitlist-offer');
+      expect(offer).toMatchObject({
+        concertId: sold.id,
+        tierId,
+        reservation: { status: 'held', quantity: 1 },
+      });
+      expect(offer).not.toHaveProperty('userId');
+      // A later run's message reaches the buyer's socket after anything the first run sent it.
+      await reserve(1);
+      await runRelay();
+      await buyerSocket.inbox.next((m) => m.type === 'concert-update' && m.concertId === concert.id);
+      expect(buyerSocket.inbox.messages.filter((m) => m.type === 'waitlist-offer')).toEqual([]);
+      expect(watcher.inbox.messages.filter((m) => m.type === 'waitlist-offer')).toEqual([]);
+    } finally {
+      fanSocket.close();
+      buyerSocket.close();
+    }
+  });
+
   it('logs each delivery with the requests that caused it, and records the lag', async () => {
     const { logger, metrics } = t.service.services;
     const logged = vi.spyOn(logger, 'info');
