@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { SignJWT } from 'jose';
 import pg from 'pg';
-import { buildServer } from '../local/build-server';
+import { buildServer } from '../tools/build-server';
 import { startNginx } from '../test/support/nginx';
 import { createTestDatabase } from '../test/support/postgres';
 import { freePort, type ServiceProcess, spawnServer, waitForReady } from '../test/support/processes';

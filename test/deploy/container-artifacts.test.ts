@@ -18,13 +18,13 @@ import { Service } from 'kubernetes-models/v1/Service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { SCHEDULE } from '../../functions/core/schedule';
-import { buildServer, SERVER_ENTRIES } from '../../local/build-server';
+import { buildServer, SERVER_ENTRIES } from '../../tools/build-server';
 import {
   COMPOSE_NGINX,
   GENERATED_HEADER,
   renderCronJobs,
   renderNginxConfig,
-} from '../../local/deploy-config';
+} from '../../tools/deploy-config';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
 import { freePort, waitForReady } from '../support/processes';
 

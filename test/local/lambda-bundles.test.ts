@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgDatabase } from '../../functions/adapters/pg-database';
 import { migrate } from '../../functions/db/migrate';
-import { buildLambdas } from '../../local/build-lambdas';
+import { buildLambdas } from '../../tools/build-lambdas';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
 
 const run = promisify(execFile);

@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgDatabase } from '../../functions/adapters/pg-database';
 import { migrate } from '../../functions/db/migrate';
-import { buildLambdas } from '../../local/build-lambdas';
+import { buildLambdas } from '../../tools/build-lambdas';
 import { type FakeEndpoint, type FakeResponse, startFakeAwsEndpoint } from '../support/fake-aws-endpoint';
 import { type LocalDataApi, startLocalDataApi } from '../support/local-data-api';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
