@@ -130,11 +130,13 @@ function embeddedDatabaseNextToTheBundle() {
   return {
     name: 'embedded-database-next-to-the-bundle',
     setup(build) {
-      build.onLoad({ filter: /functions[\\/]composition[\\/]services\.ts$/ }, (args) => {
+      build.onLoad({ filter: /functions[\\/]composition[\\/]database\.ts$/ }, (args) => {
         const source = readFileSync(args.path, 'utf8');
         const specifier = /(=\s*)'\.\.\/adapters\/pglite-database'/;
         if (!specifier.test(source))
-          throw new Error('services.ts no longer names ../adapters/pglite-database: cannot bundle the CLI');
+          throw new Error(
+            'composition/database.ts no longer names ../adapters/pglite-database: cannot bundle the CLI',
+          );
         return { contents: source.replace(specifier, "$1'./pglite-database.mjs'"), loader: 'ts' };
       });
     },
