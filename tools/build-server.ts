@@ -4,8 +4,9 @@ import { NODE_BUNDLE, withMigrations } from './build-lambdas';
 
 const OUT_DIR = 'dist/local';
 
-/** The container's entry points, bundled: the image runs plain `node dist/local/<entry>.mjs`, no tsx. */
-export const SERVER_ENTRIES = ['server', 'job', 'scheduler-main', 'migrate', 'seed'] as const;
+/** The container's entry points, bundled: the image runs plain `node dist/local/<entry>.mjs`, no tsx
+ * (`cli.mjs` is the operator CLI: `migrate`, `seed`, `scheduled-job <name>`, …). */
+export const SERVER_ENTRIES = ['server', 'cli', 'scheduler-main'] as const;
 
 export async function buildServer(outDir = OUT_DIR): Promise<void> {
   await rm(outDir, { recursive: true, force: true });

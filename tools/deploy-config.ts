@@ -119,7 +119,7 @@ export function renderCronJobs(timeZone: string): string {
                     name: 'job',
                     // Pinned by kustomize's `images:` (k8s/kustomization.yaml), as the Deployment's is.
                     image: 'concert-ticket-system',
-                    args: ['node', 'dist/local/job.mjs', job.name],
+                    args: ['node', 'dist/local/cli.mjs', 'scheduled-job', job.name],
                     envFrom: [
                       { configMapRef: { name: 'concert-backend' } },
                       { secretRef: { name: 'concert-backend' } },

@@ -43,10 +43,14 @@ describe('a job killed mid-run, then run again', () => {
       LOG_LEVEL: 'silent',
       JWT_SECRET: 'j'.repeat(40),
     };
-    const job = spawn(process.execPath, ['--import', 'tsx', 'local/job.ts', 'expire-holds'], {
-      env,
-      stdio: 'ignore',
-    });
+    const job = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'local/cli.ts', 'scheduled-job', 'expire-holds'],
+      {
+        env,
+        stdio: 'ignore',
+      },
+    );
     // Kill it once it has started working (its run is recorded only at the end).
     for (let i = 0; i < 200; i++) {
       const [{ n } = { n: 0 }] = (await db.query(
@@ -59,9 +63,13 @@ describe('a job killed mid-run, then run again', () => {
     await new Promise((resolve) => job.once('exit', resolve));
     await new Promise((resolve) => setTimeout(resolve, 300)); // the server notices the dead session
 
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'local/job.ts', 'expire-holds'], {
-      env,
-    });
+    const { stdout } = await run(
+      process.execPath,
+      ['--import', 'tsx', 'local/cli.ts', 'scheduled-job', 'expire-holds'],
+      {
+        env,
+      },
+    );
     const report = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}');
     expect(report.outcome).toBe('succeeded');
 
