@@ -128,7 +128,7 @@ export type HandlerDeps = Pick<
 
 export interface BuildOptions {
   /**
-   * Where this process runs: `lambda` from the deployed handlers (functions/handlers/http/runtime.ts),
+   * Where this process runs: `lambda` from the deployed handlers (functions/handlers/lambda-runtime.ts),
    * `server` (default) from the shim, the scheduler and the CLI. See {@link runtimePolicy}.
    */
   runtime?: ServiceRuntime;

@@ -4,9 +4,9 @@ import type { Logger } from 'pino';
 import { runAsRequest } from '../../adapters/request-context';
 import type { HandlerDeps, Services } from '../../composition/services';
 import { TicketingError } from '../../core/errors';
+import { getServices } from '../lambda-runtime';
 import { toErrorResponse } from './error-response';
 import { HttpRequest } from './http-request';
-import { getServices } from './runtime';
 
 export interface HttpResult {
   status: number;

@@ -1,6 +1,7 @@
-import { buildServices, type Services } from '../../composition/services';
-import { loadConfig } from '../../config/service-config';
+import { buildServices, type Services } from '../composition/services';
+import { loadConfig } from '../config/service-config';
 
+// The services of every handler kind (HTTP, WebSocket, scheduled jobs, the relay): one set per process.
 let current: Promise<Services> | undefined;
 
 /**
@@ -20,6 +21,7 @@ export function getServices(): Promise<Services> {
   return current;
 }
 
+/** Installs already-built services (the local shim, the tests): getServices answers them from now on. */
 export function useServices(services: Services): void {
   current = Promise.resolve(services);
 }
