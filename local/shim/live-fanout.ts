@@ -1,9 +1,10 @@
 import type { Services } from '../../functions/composition/services';
+import { mergeTraces } from '../../functions/core/event-trace';
 import { KeyedThrottle } from '../../functions/core/keyed-throttle';
 import { type ConcertUpdateMessage, eventSummary, type RealtimeMessage } from '../../functions/core/realtime';
 import { adminFeedStillAllowed } from '../../functions/core/watchers.service';
 import { concertSnapshots } from '../../functions/handlers/websocket/websocket-handler';
-import { type EventTrace, mergeTraces } from '../../functions/ports/event-bus.port';
+import type { EventTrace } from '../../functions/ports/event-bus.port';
 import { clientAddressOf } from './client-address';
 import { ClientLimits, DEFAULT_CLIENT_LIMITS } from './client-limits';
 import { ADMIN_FEED_ENDED, ADMIN_ROOM, concertRoom, type SocketIoGateway } from './socket-io-gateway';
