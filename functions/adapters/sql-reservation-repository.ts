@@ -24,8 +24,6 @@ export interface ReservationRepositoryOptions {
    * hand-over of a hot tier row per batch instead of per request. Default on.
    */
   batchHolds?: boolean;
-  /** Batches in flight at once; a tier always goes to the same lane, so its order is kept. */
-  lanes?: number;
 }
 
 export class SqlReservationRepository implements ReservationRepository {
@@ -238,13 +236,6 @@ function isForeignKeyViolation(error: unknown, constraint: string): boolean {
     typeof message === 'string' &&
     message.includes(`violates foreign key constraint "${constraint}"`)
   );
-}
-
-/** A tier's lane: stable across processes, so every replica orders a tier's requests the same way. */
-function laneOf(tierId: string, lanes: number): string {
-  let hash = 0;
-  for (let i = 0; i < tierId.length; i++) hash = (hash * 31 + tierId.charCodeAt(i)) | 0;
-  return String(Math.abs(hash) % lanes);
 }
 
 function toHoldOutcome(row: SqlRow, request: HoldRequest): HoldOutcome {
