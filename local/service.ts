@@ -149,7 +149,7 @@ export async function startService(
   });
   websockets.attach(server);
   socketIo = new SocketIoGateway(server, services, config.frontendOrigins);
-  const fanout = new LiveFanout(services, websockets, socketIo, services.runtime.coalesceMs);
+  const fanout = new LiveFanout(services, websockets, socketIo);
   await fanout.start();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

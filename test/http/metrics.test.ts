@@ -95,7 +95,12 @@ describe('GET /metrics', () => {
       token: fan,
       body: { concertId: concert.id, tierId: concert.tiers[0]?.id, quantity: 1 },
     });
-    await expect.poll(async () => (await scrape(), Number(lagCount()))).toBeGreaterThan(before);
+    await expect
+      .poll(async () => {
+        await scrape();
+        return Number(lagCount());
+      })
+      .toBeGreaterThan(before);
     expect(lastText).toMatch(
       /^realtime_delivery_lag_seconds_bucket\{le="\+Inf",kind="concert-update"\} \d+$/m,
     );
