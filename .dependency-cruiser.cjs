@@ -85,7 +85,9 @@ module.exports = {
         'functions/core and functions/ports know nothing of adapters, the composition root, handlers, ' +
         'config, migrations, the local shim and tools, or the stacks (DESIGN.md, "ports and adapters").',
       from: { path: '^functions/(core|ports)/' },
-      to: { path: '^(functions/(adapters|composition|handlers|config|db)|local|tools|stacks|web|bin|bench)/' },
+      to: {
+        path: '^(functions/(adapters|composition|handlers|config|db)|local|tools|stacks|web|bin|bench)/',
+      },
     },
     {
       name: 'core-imports-only-core-and-ports',

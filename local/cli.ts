@@ -81,7 +81,7 @@ async function withDatabaseAsIs(work: (db: SqlDatabase) => Promise<void>): Promi
 async function pendingMigrations(db: SqlDatabase): Promise<string[]> {
   const [{ readMigrations }, { SqlOperatorRepository }] = await Promise.all([
     import('../functions/db/migrate'),
-    import('../functions/adapters/sql-operator-repository'),
+    import('../functions/adapters/postgres/sql-operator-repository'),
   ]);
   const all = await readMigrations();
   const applied = new Set((await new SqlOperatorRepository(db).appliedMigrations()) ?? []);
@@ -301,7 +301,7 @@ export function operatorCli(version = 'unknown'): Command {
     .action((concertId: string) =>
       withDatabaseAsIs(async (db) => {
         const [{ SqlConcertRepository }, { getConcert }] = await Promise.all([
-          import('../functions/adapters/sql-concert-repository'),
+          import('../functions/adapters/postgres/sql-concert-repository'),
           import('../functions/core/concerts.service'),
         ]);
         const concert = await getConcert(new SqlConcertRepository(db), concertId);
@@ -327,7 +327,7 @@ export function operatorCli(version = 'unknown'): Command {
       withDatabaseAsIs(async (db) => {
         const [{ stringify }, { SqlOperatorRepository }] = await Promise.all([
           import('csv-stringify'),
-          import('../functions/adapters/sql-operator-repository'),
+          import('../functions/adapters/postgres/sql-operator-repository'),
         ]);
         const operator = new SqlOperatorRepository(db);
         if ((await operator.concertTitle(concertId)) === undefined)

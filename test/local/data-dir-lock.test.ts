@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { DataDirInUseError, LOCK_FILE, lockDataDir } from '../../functions/adapters/data-dir-lock';
+import { DataDirInUseError, LOCK_FILE, lockDataDir } from '../../functions/adapters/node/data-dir-lock';
 import { freePort, spawnServer, waitForReady } from '../support/processes';
 import { ApiClient } from '../support/test-service';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PgDatabase } from '../../functions/adapters/pg-database';
+import { PgDatabase } from '../../functions/adapters/postgres/pg-database';
 import { migrate } from '../../functions/db/migrate';
 import { buildLambdas } from '../../tools/build-lambdas';
 import { type FakeEndpoint, type FakeResponse, startFakeAwsEndpoint } from '../support/fake-aws-endpoint';

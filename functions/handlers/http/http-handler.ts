@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { Logger } from 'pino';
-import { runAsRequest } from '../../adapters/request-context';
+import { runAsRequest } from '../../adapters/node/request-context';
 import type { HandlerDeps, Services } from '../../composition/services';
 import { TicketingError } from '../../core/errors';
 import { getServices } from '../lambda-runtime';

@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { Services } from '../../composition/services';
-import { ConcertSnapshots } from '../../core/concert-snapshots';
+import type { ConcertSnapshots } from '../../core/concert-snapshots';
 import { TicketingError } from '../../core/errors';
 import type { ErrorMessage } from '../../core/realtime';
 import type { WatcherDeps } from '../../core/watchers.service';
