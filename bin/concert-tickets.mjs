@@ -123,7 +123,7 @@ async function build() {
 }
 
 /**
- * openDatabase imports the PGlite adapter by a relative specifier held in a variable (so Lambda bundles
+ * openDatabase (functions/composition/database.ts) imports the PGlite adapter by a relative specifier held in a variable (so Lambda bundles
  * never carry it): in this bundle that adapter is the `pglite-database.mjs` entry next to the chunks.
  */
 function embeddedDatabaseNextToTheBundle() {
@@ -132,11 +132,9 @@ function embeddedDatabaseNextToTheBundle() {
     setup(build) {
       build.onLoad({ filter: /functions[\\/]composition[\\/]database\.ts$/ }, (args) => {
         const source = readFileSync(args.path, 'utf8');
-        const specifier = /(=\s*)'\.\.\/adapters\/postgres\/pglite-database'/;
+        const specifier = /(=\s*)'\.\.\/adapters\/(?:[a-z-]+\/)?pglite-database'/;
         if (!specifier.test(source))
-          throw new Error(
-            'composition/database.ts no longer names ../adapters/postgres/pglite-database: cannot bundle the CLI',
-          );
+          throw new Error('composition/database.ts no longer names the PGlite adapter: cannot bundle the CLI');
         return { contents: source.replace(specifier, "$1'./pglite-database.mjs'"), loader: 'ts' };
       });
     },
