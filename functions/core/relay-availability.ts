@@ -1,4 +1,4 @@
-import { type ConnectionPusher, PushFailure, type PushFailureKind } from '../ports/connection-pusher.port';
+import { type ConnectionPusher, PushFailure } from '../ports/connection-pusher.port';
 import type { ConnectionRegistry } from '../ports/connection-registry.port';
 import type { EventTrace } from '../ports/event-bus.port';
 import type { RelayLease, RelayStream, StreamEntry } from '../ports/relay-stream.port';

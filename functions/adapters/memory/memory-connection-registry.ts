@@ -66,7 +66,10 @@ export class MemoryConnectionRegistry implements ConnectionRegistry, LocalWatchS
       return 'full';
     connection.concerts.add(concertId);
     let watchers = this.byConcert.get(concertId);
-    if (!watchers) this.byConcert.set(concertId, (watchers = new Set()));
+    if (!watchers) {
+      watchers = new Set();
+      this.byConcert.set(concertId, watchers);
+    }
     watchers.add(connectionId);
     return 'watching';
   }

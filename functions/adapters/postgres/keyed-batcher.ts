@@ -30,7 +30,10 @@ export class KeyedBatcher<Req, Res> {
   submit(key: string, request: Req): Promise<Res> {
     return new Promise<Res>((resolve, reject) => {
       let queue = this.queues.get(key);
-      if (!queue) this.queues.set(key, (queue = []));
+      if (!queue) {
+        queue = [];
+        this.queues.set(key, queue);
+      }
       queue.push({ request, resolve, reject });
       if (!this.running.has(key)) {
         this.running.add(key);
