@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PgDatabase } from '../../functions/adapters/pg-database';
-import { SqlConcertRepository } from '../../functions/adapters/sql-concert-repository';
-import { SqlMaintenanceRepository } from '../../functions/adapters/sql-maintenance-repository';
-import { SqlReservationRepository } from '../../functions/adapters/sql-reservation-repository';
-import { SqlUserRepository } from '../../functions/adapters/sql-user-repository';
-import { SqlWaitlistRepository } from '../../functions/adapters/sql-waitlist-repository';
+import { PgDatabase } from '../../functions/adapters/postgres/pg-database';
+import { SqlConcertRepository } from '../../functions/adapters/postgres/sql-concert-repository';
+import { SqlMaintenanceRepository } from '../../functions/adapters/postgres/sql-maintenance-repository';
+import { SqlReservationRepository } from '../../functions/adapters/postgres/sql-reservation-repository';
+import { SqlUserRepository } from '../../functions/adapters/postgres/sql-user-repository';
+import { SqlWaitlistRepository } from '../../functions/adapters/postgres/sql-waitlist-repository';
 import { migrate } from '../../functions/db/migrate';
 import { expectNoOversell } from '../support/invariants';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseBusPayload } from '../../functions/adapters/realtime-message-schema';
+import { parseBusPayload } from '../../functions/adapters/redis/realtime-message-schema';
 import { waitlistOfferMessage } from '../../functions/core/realtime';
 import { type RawClient, rawClient, type SocketIoClient, socketIoClient } from '../support/realtime-clients';
 import { startTestService, type TestService } from '../support/test-service';

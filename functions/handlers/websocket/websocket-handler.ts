@@ -6,7 +6,7 @@ import { TicketingError } from '../../core/errors';
 import type { ErrorMessage } from '../../core/realtime';
 import type { WatcherDeps } from '../../core/watchers.service';
 import { PushFailure } from '../../ports/connection-pusher.port';
-import { getServices } from '../http/runtime';
+import { getServices } from '../lambda-runtime';
 
 /** The part of an API Gateway WebSocket event the handlers read. */
 export interface WebSocketEvent {
