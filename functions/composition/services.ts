@@ -27,6 +27,7 @@ import { ScryptPasswordHasher } from '../adapters/scrypt-password-hasher';
 import { readSecret } from '../adapters/secrets-manager';
 import { SesMailer } from '../adapters/ses-mailer';
 import { SmtpMailer } from '../adapters/smtp-mailer';
+import { SqlCheckInRepository } from '../adapters/sql-check-in-repository';
 import { SqlConcertRepository } from '../adapters/sql-concert-repository';
 import { SqlMaintenanceRepository } from '../adapters/sql-maintenance-repository';
 import { SqlOutboxRepository } from '../adapters/sql-outbox-repository';
@@ -40,6 +41,7 @@ import { ConfigError, type ServiceConfig } from '../config/service-config';
 import { AccountCheckedTokens } from '../core/account-checked-tokens';
 import { type AuthDeps, ensureAdmin } from '../core/auth.service';
 import { AvailabilityPublisher } from '../core/availability-publisher';
+import type { CheckInDeps } from '../core/check-ins.service';
 import { ConcertSnapshots } from '../core/concert-snapshots';
 import { HoldExpiryTimer } from '../core/hold-expiry-timer';
 import type { JobDeps } from '../core/jobs.service';
@@ -82,6 +84,8 @@ export interface Services {
   reports: ReportRepository;
   /** Sold and held apart per tier, for the organiser's console (GET /api/admin/sales). */
   sales: SalesRepository;
+  /** Check-in at the door (issue 21). */
+  checkIns: CheckInDeps;
   /** What the scheduled jobs need; `progress` goes to the log unless a caller (the CLI) replaces it. */
   jobs: JobDeps;
   realtime: {
@@ -247,6 +251,7 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
       metrics,
       reports,
       sales: new SqlSalesRepository(db),
+      checkIns: { checkIns: new SqlCheckInRepository(db), events: announced },
       jobs,
       realtime: {
         bus,

@@ -18,6 +18,10 @@ export type ErrorCode =
   | 'RESERVATION_CANCELLED'
   | 'RESERVATION_CONFIRMED'
   | 'IDEMPOTENCY_KEY_REUSED'
+  // Check-in at the door (issue 21).
+  | 'ALREADY_CHECKED_IN'
+  | 'TICKET_NOT_FOUND'
+  | 'TICKET_NOT_VALID'
   | 'SERVICE_UNAVAILABLE'
   | 'INTERNAL';
 

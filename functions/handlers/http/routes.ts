@@ -1,9 +1,13 @@
 import type { z } from 'zod';
+import { handler as adminConcertCheckIns } from '../admin-concert-check-ins';
 import { handler as adminConcertSales } from '../admin-concert-sales';
 import { handler as adminDailyReport } from '../admin-daily-report';
+import { handler as adminUsersCreate } from '../admin-users-create';
 import { handler as apiOpenapi } from '../api-openapi';
 import { handler as authLogin } from '../auth-login';
 import { handler as authRegister } from '../auth-register';
+import { handler as checkInsCreate } from '../check-ins-create';
+import { handler as concertTicketCodes } from '../concert-ticket-codes';
 import { handler as concertsCreate } from '../concerts-create';
 import { handler as concertsGet } from '../concerts-get';
 import { handler as concertsList } from '../concerts-list';
@@ -19,8 +23,10 @@ import { handler as reservationsGet } from '../reservations-get';
 import type { HttpLambda } from './http-handler';
 import { responseBodies } from './response-schemas';
 import {
+  checkInBody,
   createConcertBody,
   createReservationBody,
+  createUserBody,
   loginBody,
   registerBody,
   updateConcertBody,
@@ -32,8 +38,11 @@ export interface HttpRouteEntry {
   path: string;
   /** The deployed function's name and its module under functions/handlers/. */
   functionName: string;
-  /** Who may call it: anyone, any signed-in user (objects of others are 404), or admins only. */
-  access: 'public' | 'user' | 'admin';
+  /**
+   * Who may call it: anyone, any signed-in user (objects of others are 404), door staff and admins
+   * (`staff`), or admins only.
+   */
+  access: 'public' | 'user' | 'staff' | 'admin';
   /** The schema its handler validates the body with: the OpenAPI document is generated from it. */
   body?: z.ZodType;
   /** Its success answer (a retried keyed hold answers 200 with the same body). */
@@ -203,5 +212,45 @@ export const HTTP_ROUTES: readonly HttpRouteEntry[] = [
     summary: 'Sold (confirmed) and held (live holds) apart, per concert and tier, right now',
     response: { status: 200, body: responseBodies.sales },
     handler: adminConcertSales,
+  },
+  // Check-in at the door (issue 21).
+  {
+    method: 'POST',
+    path: '/api/check-ins',
+    functionName: 'check-ins-create',
+    access: 'staff',
+    summary:
+      'Check a ticket in at the door: admitted once; a repeat from the same device answers the same; another device gets ALREADY_CHECKED_IN',
+    body: checkInBody,
+    response: { status: 200, body: responseBodies.checkIn },
+    handler: checkInsCreate,
+  },
+  {
+    method: 'GET',
+    path: '/api/admin/concerts/{id}/check-ins',
+    functionName: 'admin-concert-check-ins',
+    access: 'staff',
+    summary: 'Checked in vs sold, in total and per tier',
+    response: { status: 200, body: responseBodies.checkIns },
+    handler: adminConcertCheckIns,
+  },
+  {
+    method: 'GET',
+    path: '/api/concerts/{id}/ticket-codes',
+    functionName: 'concert-ticket-codes',
+    access: 'staff',
+    summary: "The concert's valid ticket codes, SHA-256 hashed, for scanning offline",
+    response: { status: 200, body: responseBodies.ticketCodes },
+    handler: concertTicketCodes,
+  },
+  {
+    method: 'POST',
+    path: '/api/admin/users',
+    functionName: 'admin-users-create',
+    access: 'admin',
+    summary: 'Make an account with a role (door staff, organiser, customer); an existing e-mail is 409',
+    body: createUserBody,
+    response: { status: 201, body: responseBodies.user },
+    handler: adminUsersCreate,
   },
 ];
