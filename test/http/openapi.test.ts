@@ -99,6 +99,27 @@ describe('the OpenAPI document', () => {
     await runJob(t.service.services.jobs, 'daily-report', { date: today });
     await call('GET', `/api/admin/reports/daily?date=${today}`, { token: admin });
     await call('GET', '/api/admin/sales', { token: admin });
+    const door = {
+      email: 'schema-door@example.test',
+      password: 'door-password',
+      name: 'Door',
+      role: 'staff',
+    };
+    await call('POST', '/api/admin/users', { token: admin, body: door });
+    const staff = (
+      await call('POST', '/api/auth/login', { body: { email: door.email, password: door.password } })
+    ).body.token;
+    const [ticket] = (await call('GET', '/api/me/tickets', { token: fan })).body.tickets;
+    await call('POST', '/api/check-ins', {
+      token: staff,
+      body: { code: ticket.code, deviceId: 'schema-door' },
+    });
+    expect(
+      (await call('POST', '/api/check-ins', { token: staff, body: { code: ticket.code, deviceId: 'other' } }))
+        .status,
+    ).toBe(409);
+    await call('GET', `/api/admin/concerts/${concert.id}/check-ins`, { token: staff });
+    await call('GET', `/api/concerts/${concert.id}/ticket-codes`, { token: staff });
     await call('GET', '/api/openapi.json');
     await call('GET', '/health');
     await call('GET', '/ready');
