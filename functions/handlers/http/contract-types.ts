@@ -3,10 +3,12 @@ import type { ErrorCode } from '../../core/errors';
 import type { Concert, Reservation, Ticket, User } from '../../core/model';
 import type { responseBodies } from './response-schemas';
 import type {
+  checkInBody,
   createConcertBody,
   createReservationBody,
   loginBody,
   registerBody,
+  createUserBody,
   updateConcertBody,
 } from './schemas';
 
@@ -25,6 +27,8 @@ export type LoginRequest = z.input<typeof loginBody>;
 export type CreateConcertRequest = z.input<typeof createConcertBody>;
 export type UpdateConcertRequest = z.input<typeof updateConcertBody>;
 export type CreateReservationRequest = z.input<typeof createReservationBody>;
+export type CheckInRequest = z.input<typeof checkInBody>;
+export type CreateUserRequest = z.input<typeof createUserBody>;
 
 /** A reservation as clients see it: the owner's id stays inside the service. */
 export type PublicReservation = Omit<Reservation, 'userId'>;
@@ -41,3 +45,7 @@ export type ReservationsResponse = Body<'reservations'>;
 export type TicketsResponse = Body<'tickets'>;
 export type DailyReportResponse = Body<'report'>;
 export type ErrorResponse = Body<'error'>;
+export type CheckInResponse = Body<'checkIn'>;
+export type CheckInsResponse = Body<'checkIns'>;
+export type TicketCodesResponse = Body<'ticketCodes'>;
+export type UserResponse = Body<'user'>;
