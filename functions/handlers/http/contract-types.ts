@@ -6,9 +6,9 @@ import type {
   checkInBody,
   createConcertBody,
   createReservationBody,
+  createUserBody,
   loginBody,
   registerBody,
-  createUserBody,
   updateConcertBody,
 } from './schemas';
 
