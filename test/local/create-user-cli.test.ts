@@ -39,7 +39,7 @@ describe('npx concert-tickets create-user (issue 21) against PostgreSQL', () => 
   it('has --help naming the roles', async () => {
     const { stdout } = await cli(['create-user', '--help']);
     expect(stdout).toMatch(/Usage: concert-tickets create-user/);
-    expect(stdout.replace(/\s+/g, " ")).toMatch(/choices: "customer", "staff", "admin"/);
+    expect(stdout.replace(/\s+/g, ' ')).toMatch(/choices: "customer", "staff", "admin"/);
   }, 120_000);
 
   it('creates a staff account, refuses to change it without --update, changes it with --update', async () => {
