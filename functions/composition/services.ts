@@ -127,7 +127,15 @@ export interface Services {
  */
 export type HandlerDeps = Pick<
   Services,
-  'auth' | 'concerts' | 'concertAdmin' | 'reservations' | 'sales' | 'dailyReports' | 'watchers' | 'readiness'
+  | 'auth'
+  | 'concerts'
+  | 'concertAdmin'
+  | 'reservations'
+  | 'sales'
+  | 'dailyReports'
+  | 'watchers'
+  | 'readiness'
+  | 'checkIns'
 >;
 
 export interface BuildOptions {
