@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { CheckInAdmitted, ConcertCheckIns, TicketCodeList } from '../../core/check-ins.service';
 import type { Concert, Reservation, Ticket, User } from '../../core/model';
 import type { DailyReport } from '../../ports/report.repository.port';
 import { HTTP_STATUS } from './error-response';
@@ -163,3 +164,6 @@ agree<Same<z.infer<typeof concert>, Concert>>();
 agree<Same<z.infer<typeof reservation>, Omit<Reservation, 'userId'>>>();
 agree<Same<z.infer<typeof ticket>, Ticket>>();
 agree<Same<z.infer<typeof dailyReport>, DailyReport>>();
+agree<Same<z.infer<typeof responseBodies.checkIn>, CheckInAdmitted>>();
+agree<Same<z.infer<typeof responseBodies.checkIns>, ConcertCheckIns>>();
+agree<Same<z.infer<typeof responseBodies.ticketCodes>, TicketCodeList>>();
