@@ -1,16 +1,16 @@
 import { z } from 'zod';
 import { TicketingError } from '../core/errors';
 import { joinAdmins, joinConcert, leaveConcert } from '../core/watchers.service';
+import { CLIENT_ACTIONS } from './websocket/client-actions';
 import { websocketHandler } from './websocket/websocket-handler';
+
+export { CLIENT_ACTIONS };
 
 const clientMessage = z.discriminatedUnion('action', [
   z.object({ action: z.literal('join-concert'), concertId: z.guid() }),
   z.object({ action: z.literal('leave-concert'), concertId: z.guid() }),
   z.object({ action: z.literal('join-admin') }),
 ]);
-
-/** The client actions, and only these, are routes; anything else (`toString` too) is `$default`. */
-export const CLIENT_ACTIONS = ['join-concert', 'leave-concert', 'join-admin'] as const;
 
 /**
  * Every client action route (and `$default`): join-concert answers at once with a snapshot (from memory:

@@ -53,7 +53,10 @@ export function CameraScanner({ onCode }: { onCode: (code: string) => void }) {
           video: { facingMode: 'environment' },
           audio: false,
         });
-        if (stopped) return stream.getTracks().forEach((track) => track.stop());
+        if (stopped) {
+          for (const track of stream.getTracks()) track.stop();
+          return;
+        }
         const element = video.current;
         if (!element) return;
         element.srcObject = stream;

@@ -22,7 +22,7 @@ export function CheckInPanel({ concerts, feed }: { concerts: Concert[] | null; f
   const [error, setError] = useState<string>();
   const latest = feed.notices.find((notice) => notice.event === 'checked-in' && notice.concertId === chosen);
 
-  // `latest` changes with each new `checked-in` notice for this concert: a reason to read again.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `latest` changes with each new `checked-in` notice for this concert, a reason to read again
   useEffect(() => {
     if (!chosen) return;
     let current = true;
