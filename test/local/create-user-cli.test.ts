@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PgDatabase } from '../../functions/adapters/pg-database';
+import { PgDatabase } from '../../functions/adapters/postgres/pg-database';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
 
 const run = promisify(execFile);
