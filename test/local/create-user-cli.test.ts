@@ -15,6 +15,11 @@ describe('npx concert-tickets create-user (issue 21) against PostgreSQL', () => 
         DATABASE_URL: database.url,
         LOG_LEVEL: 'silent',
         JWT_SECRET: 'j'.repeat(40),
+        // Worktrees that share one node_modules share the CLI's bundle cache too: this lets such a run
+        // use tsx instead of another checkout's bundle.
+        ...(process.env.CONCERT_TICKETS_CLI_NO_BUNDLE
+          ? { CONCERT_TICKETS_CLI_NO_BUNDLE: process.env.CONCERT_TICKETS_CLI_NO_BUNDLE }
+          : {}),
       },
     });
     return { stdout, stderr };
