@@ -2,11 +2,12 @@ import { once } from 'node:events';
 import { createWriteStream, existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 // Only commander at start-up: every command imports what it needs when it runs (the database driver,
 // the service's adapters, csv-stringify), so `--help` and `--version` load none of them.
 import type { Services } from '../functions/composition/services';
 import type { ServiceConfig } from '../functions/config/service-config';
+import type { Role } from '../functions/core/model';
 import type { SqlDatabase } from '../functions/ports/sql-database.port';
 import { CliError, exitWithError } from './cli-errors';
 
@@ -94,6 +95,48 @@ const uuid = (value: string) => {
   return value.toLowerCase();
 };
 
+const ROLES: Role[] = ['customer', 'staff', 'admin'];
+
+/**
+ * `create-user`: makes an account with a role. An existing account is changed only with `update`; the same
+ * account already holding this role, name and password is no change (no refusal).
+ * @throws CliError for a short password, or an existing account without `update`
+ */
+async function createUserCommand(options: {
+  email: string;
+  password: string;
+  name: string;
+  role: Role;
+  update?: boolean;
+}): Promise<void> {
+  const { email, password, name, role, update } = options;
+  if (password.length < 8) throw new CliError('the password must have at least 8 characters');
+  if (!name.trim()) throw new CliError('the name must not be empty');
+  await withServices(async (services) => {
+    const [{ createAccount }, { canonicalEmail }] = await Promise.all([
+      import('../functions/core/accounts.service'),
+      import('../functions/core/email-address'),
+    ]);
+    const existing = await services.auth.users.findByEmail(canonicalEmail(email));
+    if (existing && !update) {
+      const same =
+        existing.role === role &&
+        existing.name === name.trim() &&
+        (await services.auth.passwords.verify(password, existing.passwordHash));
+      if (same) return say(`${role} ${existing.email} (${existing.id}) already there`);
+      throw new CliError(
+        `an account ${existing.email} (${existing.role}) already exists: pass --update to give it this name, role and password (its sessions end)`,
+      );
+    }
+    const { user, outcome } = await createAccount(
+      services.auth,
+      { email, password, name: name.trim(), role },
+      { update: update === true },
+    );
+    say(`${user.role} ${user.email} (${user.id}) ${outcome}`);
+  });
+}
+
 /** The package's version (package.json), for `--version`. */
 export async function packageVersion(): Promise<string> {
   // The container's bundle (dist/local/cli.mjs) has no package.json one folder up: 'unknown' there.
@@ -173,7 +216,7 @@ async function runScheduledJob(args: string[]): Promise<void> {
 }
 
 /**
- * The operator CLI (`npx concert-tickets <command>`): migrate, seed, create-admin, job, availability,
+ * The operator CLI (`npx concert-tickets <command>`): migrate, seed, create-admin, create-user, job, availability,
  * export-tickets, restore; `npm run migrate|seed|job` run it too (`npm run job` is the hidden
  * `scheduled-job` command, with its own help). Each command loads only the modules it needs when it runs.
  * @param version what `--version` prints (bin/concert-tickets.mjs passes package.json's)
@@ -245,6 +288,23 @@ export function operatorCli(version = 'unknown'): Command {
         );
       });
     });
+
+  program
+    .command('create-user')
+    .description(
+      'create an account with a role (door staff, organiser, customer); an existing account is changed only with --update',
+    )
+    .requiredOption('--email <email>', 'the e-mail')
+    .requiredOption('--password <password>', 'at least 8 characters')
+    .requiredOption('--name <name>', 'the name shown (for staff: on the scanner)')
+    .addOption(new Option('--role <role>', 'what the account may do').choices(ROLES).makeOptionMandatory())
+    .option(
+      '--update',
+      'an account with this e-mail exists: give it this name, role and password (its sessions end)',
+    )
+    .action((options: { email: string; password: string; name: string; role: Role; update?: boolean }) =>
+      createUserCommand(options),
+    );
 
   program
     .command('job')

@@ -17,6 +17,7 @@ import { currentRequestId, runAsRequest } from '../adapters/node/request-context
 import { awaitRedis } from '../adapters/node/startup-probes';
 import { PgDumpBackup } from '../adapters/postgres/pg-dump-backup';
 import { PgliteBackup } from '../adapters/postgres/pglite-backup';
+import { SqlCheckInRepository } from '../adapters/postgres/sql-check-in-repository';
 import { SqlConcertRepository } from '../adapters/postgres/sql-concert-repository';
 import { SqlMaintenanceRepository } from '../adapters/postgres/sql-maintenance-repository';
 import { SqlOutboxRepository } from '../adapters/postgres/sql-outbox-repository';
@@ -34,6 +35,7 @@ import type { ServiceConfig } from '../config/service-config';
 import { AccountCheckedTokens } from '../core/account-checked-tokens';
 import { type AuthDeps, ensureAdmin } from '../core/auth.service';
 import { AvailabilityPublisher } from '../core/availability-publisher';
+import type { CheckInDeps } from '../core/check-ins.service';
 import { ConcertSnapshots } from '../core/concert-snapshots';
 import type { ConcertAdminDeps } from '../core/concerts.service';
 import type { JobDeps } from '../core/jobs.service';
@@ -98,6 +100,8 @@ export interface Services {
   reports: ReportRepository;
   /** Sold and held apart per tier, for the organiser's console (GET /api/admin/sales). */
   sales: SalesRepository;
+  /** Check-in at the door (issue 21). */
+  checkIns: CheckInDeps;
   /** What the scheduled jobs need; `progress` goes to the log unless a caller (the CLI) replaces it. */
   jobs: JobDeps;
   realtime: {
@@ -136,6 +140,7 @@ export type HandlerDeps = Pick<
   | 'dailyReports'
   | 'watchers'
   | 'readiness'
+  | 'checkIns'
 >;
 
 export interface BuildOptions {
@@ -322,6 +327,7 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
       dailyReports: { reports, timeZone: config.scheduleTimeZone },
       watchers,
       sales: new SqlSalesRepository(db),
+      checkIns: { checkIns: new SqlCheckInRepository(db), events: announced },
       jobs,
       realtime: {
         bus,

@@ -67,15 +67,15 @@ export function dailyReportEmail(report: DailyReport, to: string): Email {
     '',
     ...rows.map(
       (c) =>
-        `${c.title}: ${c.soldToday} sold today (${c.today}), ${c.soldToDate}/${c.capacity} to date (${c.total}, ${c.through}), ${c.expiredHolds} holds expired`,
+        `${c.title}: ${c.soldToday} sold today (${c.today}), ${c.soldToDate}/${c.capacity} to date (${c.total}, ${c.through}), ${c.expiredHolds} holds expired, ${c.checkedIn}/${c.soldToDate} checked in`,
     ),
   ].join('\n');
   const html = `<h1>Sales on ${escapeHtml(report.date)} (${escapeHtml(report.timeZone)})</h1>
-<table><thead><tr><th>Concert</th><th>Sold today</th><th>Revenue today</th><th>Sold to date</th><th>Revenue to date</th><th>Sell-through</th><th>Expired holds</th></tr></thead>
+<table><thead><tr><th>Concert</th><th>Sold today</th><th>Revenue today</th><th>Sold to date</th><th>Revenue to date</th><th>Sell-through</th><th>Expired holds</th><th>Checked in</th></tr></thead>
 <tbody>${rows
     .map(
       (c) =>
-        `<tr><td>${escapeHtml(c.title)}</td><td>${c.soldToday}</td><td>${escapeHtml(c.today)}</td><td>${c.soldToDate}/${c.capacity}</td><td>${escapeHtml(c.total)}</td><td>${c.through}</td><td>${c.expiredHolds}</td></tr>`,
+        `<tr><td>${escapeHtml(c.title)}</td><td>${c.soldToday}</td><td>${escapeHtml(c.today)}</td><td>${c.soldToDate}/${c.capacity}</td><td>${escapeHtml(c.total)}</td><td>${c.through}</td><td>${c.expiredHolds}</td><td>${c.checkedIn}/${c.soldToDate}</td></tr>`,
     )
     .join('')}</tbody></table>`;
   return { to, subject, text, html };

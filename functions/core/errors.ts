@@ -20,6 +20,10 @@ export type ErrorCode =
   | 'IDEMPOTENCY_KEY_REUSED'
   /** Waiting list: nobody waits for the tier and the quantity can be reserved right now. */
   | 'TIER_AVAILABLE'
+  // Check-in at the door (issue 21).
+  | 'ALREADY_CHECKED_IN'
+  | 'TICKET_NOT_FOUND'
+  | 'TICKET_NOT_VALID'
   | 'SERVICE_UNAVAILABLE'
   | 'INTERNAL';
 

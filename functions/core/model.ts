@@ -1,4 +1,5 @@
-export type Role = 'customer' | 'admin';
+/** `staff` checks tickets in at the door (issue 21) and nothing else an admin may do. */
+export type Role = 'customer' | 'staff' | 'admin';
 
 /** The caller as proven by a verified token. */
 export interface Principal {

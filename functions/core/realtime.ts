@@ -27,7 +27,9 @@ export type AdminEvent =
   | 'concert-created'
   | 'concert-updated'
   /** Sent once, besides `concert-updated`, by the change that moved a concert to `cancelled`. */
-  | 'concert-cancelled';
+  | 'concert-cancelled'
+  /** A ticket was let in for the first time (check-in at the door; repeats send nothing). */
+  | 'checked-in';
 
 export interface AdminNotification {
   type: 'admin-notification';

@@ -10,6 +10,10 @@ export interface ConcertDayFigures {
   /** Sold to date / capacity, 0..1. */
   sellThrough: number;
   expiredHolds: number;
+  /** Tickets sold (still confirmed) that were checked in at the door by the end of the day (scan time). */
+  checkedIn: number;
+  /** Attendance: checkedIn / soldToDate, 0..1 (0 when nothing is sold). */
+  attendance: number;
 }
 
 export interface DailyReport {

@@ -19,4 +19,14 @@ export interface UserRepository {
    * its token version (so sessions opened under the old password or role end).
    */
   upsertAdmin(user: { email: string; name: string; passwordHash: string }): Promise<StoredUser>;
+  /**
+   * Gives the existing account with this e-mail this name, role and password hash, raising its token version
+   * (its sessions end). Returns null when there is no such account.
+   */
+  updateAccount(user: {
+    email: string;
+    name: string;
+    passwordHash: string;
+    role: Role;
+  }): Promise<StoredUser | null>;
 }

@@ -114,6 +114,27 @@ describe('the OpenAPI document', () => {
     expect(mine[0]).toMatchObject({ status: 'offered', reservation: { status: 'held' } });
     await call('GET', `/api/admin/concerts/${concert.id}/waitlist`, { token: admin });
     await call('DELETE', waitlist, { token: fan });
+    const door = {
+      email: 'schema-door@example.test',
+      password: 'door-password',
+      name: 'Door',
+      role: 'staff',
+    };
+    await call('POST', '/api/admin/users', { token: admin, body: door });
+    const staff = (
+      await call('POST', '/api/auth/login', { body: { email: door.email, password: door.password } })
+    ).body.token;
+    const [ticket] = (await call('GET', '/api/me/tickets', { token: fan })).body.tickets;
+    await call('POST', '/api/check-ins', {
+      token: staff,
+      body: { code: ticket.code, deviceId: 'schema-door' },
+    });
+    expect(
+      (await call('POST', '/api/check-ins', { token: staff, body: { code: ticket.code, deviceId: 'other' } }))
+        .status,
+    ).toBe(409);
+    await call('GET', `/api/admin/concerts/${concert.id}/check-ins`, { token: staff });
+    await call('GET', `/api/concerts/${concert.id}/ticket-codes`, { token: staff });
     await call('GET', '/api/openapi.json');
     await call('GET', '/health');
     await call('GET', '/ready');

@@ -87,6 +87,26 @@ describe('a refused request changes nothing, on every mutating route (issue 14 i
       body: { status: 'cancelled' },
     });
 
+    // Check-in at the door: a staff account, a confirmed ticket already let in by one device.
+    const door = {
+      email: 'refusal-door@example.test',
+      password: 'door-password',
+      name: 'Door',
+      role: 'staff',
+    };
+    expect((await api.request('POST', '/api/admin/users', { token: admin, body: door })).status).toBe(201);
+    const staff = await api.login(door.email, door.password);
+    const [soldTicket] = await db.query('SELECT code FROM tickets WHERE reservation_id = $1', [sold]);
+    const admittedCode = String(soldTicket?.code);
+    expect(
+      (
+        await api.request('POST', '/api/check-ins', {
+          token: staff,
+          body: { code: admittedCode, deviceId: 'door-a' },
+        })
+      ).status,
+    ).toBe(200);
+
     const later = new Date(Date.now() + 30 * 86_400_000).toISOString();
     const post = (path: string, body: unknown, token?: string, headers?: Record<string, string>) => () =>
       api.request('POST', path, { body, ...(token ? { token } : {}), ...(headers ? { headers } : {}) });
@@ -293,6 +313,54 @@ describe('a refused request changes nothing, on every mutating route (issue 14 i
       { name: 'hold ran out', status: 409, code: 'RESERVATION_EXPIRED', send: confirm(lapsed, other) },
       { name: 'hold cancelled', status: 409, code: 'RESERVATION_CANCELLED', send: confirm(dropped, other) },
       { name: 'concert paused', status: 409, code: 'CONCERT_NOT_ON_SALE', send: confirm(onPaused, other) },
+    ]);
+    const scan = (body: unknown, token: string | null = staff) =>
+      post('/api/check-ins', body, token ?? undefined);
+    cases.set(key('POST', '/api/check-ins'), [
+      { name: 'no token', status: 401, send: scan({ code: admittedCode, deviceId: 'x' }, null) },
+      { name: 'a customer', status: 403, send: scan({ code: admittedCode, deviceId: 'x' }, fan) },
+      { name: 'malformed body', status: 400, send: scan({ code: admittedCode }) },
+      {
+        name: 'unknown code',
+        status: 404,
+        code: 'TICKET_NOT_FOUND',
+        send: scan({ code: 'ZZZZ-ZZZZ-ZZZZ-ZZZZ', deviceId: 'door-b' }),
+      },
+      {
+        name: 'ticket of another concert',
+        status: 409,
+        code: 'TICKET_NOT_VALID',
+        send: scan({ code: admittedCode, deviceId: 'door-a', concertId: another.id }),
+      },
+      {
+        name: 'already let in by another device',
+        status: 409,
+        code: 'ALREADY_CHECKED_IN',
+        send: scan({ code: admittedCode, deviceId: 'door-b' }),
+      },
+      {
+        name: 'scanned in the future',
+        status: 400,
+        code: 'VALIDATION_FAILED',
+        send: scan({ code: admittedCode, deviceId: 'door-b', scannedAt: later }),
+      },
+    ]);
+    const newAccount = { email: 'made@example.test', password: 'long enough', name: 'Made', role: 'staff' };
+    cases.set(key('POST', '/api/admin/users'), [
+      { name: 'no token', status: 401, send: post('/api/admin/users', newAccount) },
+      { name: 'a customer', status: 403, send: post('/api/admin/users', newAccount, fan) },
+      { name: 'door staff', status: 403, send: post('/api/admin/users', newAccount, staff) },
+      {
+        name: 'malformed body',
+        status: 400,
+        send: post('/api/admin/users', { ...newAccount, role: 'boss' }, admin),
+      },
+      {
+        name: 'e-mail taken',
+        status: 409,
+        code: 'EMAIL_TAKEN',
+        send: post('/api/admin/users', { ...newAccount, email: door.email }, admin),
+      },
     ]);
     cases.set(key('DELETE', '/api/reservations/{id}'), [
       { name: 'no token', status: 401, send: cancel(keyed) },

@@ -5,12 +5,21 @@ import { startTestService, type TestService } from '../support/test-service';
 describe('every route refuses whoever may not call it', () => {
   let t: TestService;
   let customer: string;
+  let staff: string;
   let ids: Record<string, string>;
 
   beforeAll(async () => {
     t = await startTestService();
     const admin = await t.api.adminToken();
     customer = await t.api.register('matrix@example.test');
+    const door = {
+      email: 'matrix-door@example.test',
+      password: 'door-password',
+      name: 'Door',
+      role: 'staff',
+    };
+    expect((await t.api.request('POST', '/api/admin/users', { token: admin, body: door })).status).toBe(201);
+    staff = await t.api.login(door.email, door.password);
     const owner = await t.api.register('matrix-owner@example.test');
     const concert = await t.api.createConcert(admin, [{ name: 'GA', priceCents: 100, capacity: 10 }]);
     const hold = await t.api.request('POST', '/api/reservations', {
@@ -51,6 +60,35 @@ describe('every route refuses whoever may not call it', () => {
     });
     expect(response.status).toBe(403);
     expect(response.body.error.code).toBe('FORBIDDEN');
+  });
+
+  it.each(
+    HTTP_ROUTES.filter((route) => route.access === 'admin').map(
+      (route) => [`${route.method} ${route.path}`, route] as const,
+    ),
+  )('%s: 403 for door staff (staff get no organiser power)', async (_name, route) => {
+    const response = await t.api.request(route.method, pathFor(route.path), {
+      token: staff,
+      ...(route.method === 'GET' ? {} : { body: { title: 'x' } }),
+    });
+    expect(response.status).toBe(403);
+    expect(response.body.error.code).toBe('FORBIDDEN');
+  });
+
+  it.each(
+    HTTP_ROUTES.filter((route) => route.access === 'staff').map(
+      (route) => [`${route.method} ${route.path}`, route] as const,
+    ),
+  )('%s: 403 for a customer, let through for door staff', async (_name, route) => {
+    const send = (token: string) =>
+      t.api.request(route.method, pathFor(route.path), {
+        token,
+        ...(route.method === 'GET' ? {} : { body: { code: 'NONE-NONE-NONE-NONE', deviceId: 'matrix' } }),
+      });
+    const refused = await send(customer);
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.code).toBe('FORBIDDEN');
+    expect((await send(staff)).status).not.toBe(403);
   });
 
   it.each(

@@ -17,8 +17,11 @@ export const SCREENSHOT_DIR = resolve(
   process.env.SCREENSHOT_DIR || join(tmpdir(), 'concert-tickets-screenshots'),
 );
 
-/** Headless Chromium with the flags this sandbox needs (no sandbox as root, no calls to Google). */
-export function launchChromium(): Promise<Browser> {
+/**
+ * Headless Chromium with the flags this sandbox needs (no sandbox as root, no calls to Google), plus
+ * `extraArgs` (e.g. a fake camera: `--use-file-for-fake-video-capture=<file.y4m>`).
+ */
+export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
     headless: true,
@@ -31,6 +34,7 @@ export function launchChromium(): Promise<Browser> {
       '--disable-component-update',
       '--disable-sync',
       '--disable-dev-shm-usage',
+      ...extraArgs,
     ],
   });
 }

@@ -6,6 +6,7 @@ import { AuthPage } from './pages/auth-page';
 import { ConcertListPage } from './pages/concert-list-page';
 import { ConcertPage } from './pages/concert-page';
 import { MyTicketsPage } from './pages/my-tickets-page';
+import { ScanPage } from './pages/scan-page';
 import { useSession } from './session/session';
 
 export function App() {
@@ -26,6 +27,7 @@ export function App() {
           </NavLink>
           {user && <NavLink to="/tickets">My tickets</NavLink>}
           {user?.role === 'admin' && <NavLink to="/admin">Organiser</NavLink>}
+          {(user?.role === 'staff' || user?.role === 'admin') && <NavLink to="/scan">Scan</NavLink>}
           {user && (
             <span className="signed-in" data-testid="signed-in-as">
               Signed in as {user.name}
@@ -60,6 +62,7 @@ export function App() {
           <Route path="/admin" element={<AdminPage />} />
           <Route path="/admin/concerts/:id" element={<AdminEditPage />} />
           <Route path="/admin/reports" element={<AdminReportPage />} />
+          <Route path="/scan" element={<ScanPage />} />
           <Route path="*" element={<p role="alert">There is no page here.</p>} />
         </Routes>
       </main>

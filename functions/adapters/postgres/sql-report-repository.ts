@@ -3,7 +3,7 @@ import type { SqlDatabase, SqlRow } from '../../ports/sql-database.port';
 import { asIsoTime, asNumber, asString } from './sql-values';
 
 const COLUMNS = `concert_id, title, currency, time_zone, sold_today, sold_to_date, revenue_today_cents,
-  revenue_to_date_cents, capacity, sell_through, expired_holds, generated_at, final`;
+  revenue_to_date_cents, capacity, sell_through, expired_holds, checked_in, generated_at, final`;
 
 export class SqlReportRepository implements ReportRepository {
   constructor(private readonly db: SqlDatabase) {}
@@ -29,23 +29,34 @@ export class SqlReportRepository implements ReportRepository {
                                    AND r.expires_at < d.ends AND r.expires_at <= now()) AS expired_holds
            FROM reservations r CROSS JOIN day d
           GROUP BY r.concert_id, r.currency
+       ), attendance AS (
+         SELECT ci.concert_id, tt.currency, count(*) AS checked_in
+           FROM check_ins ci
+           JOIN ticket_tiers tt ON tt.id = ci.tier_id
+           JOIN tickets tk ON tk.id = ci.ticket_id
+           JOIN reservations r ON r.id = tk.reservation_id AND r.status = 'confirmed'
+           CROSS JOIN day d
+          WHERE ci.scanned_at < d.ends
+          GROUP BY ci.concert_id, tt.currency
        )
        INSERT INTO daily_reports (report_date, concert_id, currency, title, time_zone, sold_today, sold_to_date,
-                                  revenue_today_cents, revenue_to_date_cents, capacity, sell_through, expired_holds, generated_at, final)
+                                  revenue_today_cents, revenue_to_date_cents, capacity, sell_through, expired_holds, checked_in, generated_at, final)
        SELECT $1::date, c.id, t.currency, c.title, $2, coalesce(s.sold_today, 0), coalesce(s.sold_to_date, 0),
               coalesce(s.revenue_today, 0), coalesce(s.revenue_to_date, 0), t.capacity,
               CASE WHEN t.capacity > 0 THEN coalesce(s.sold_to_date, 0)::double precision / t.capacity ELSE 0 END,
-              coalesce(s.expired_holds, 0), now(), $3::boolean
+              coalesce(s.expired_holds, 0), coalesce(a.checked_in, 0), now(), $3::boolean
          FROM concerts c
          JOIN tiers t ON t.concert_id = c.id
          CROSS JOIN day d
          LEFT JOIN sales s ON s.concert_id = c.id AND s.currency = t.currency
+         LEFT JOIN attendance a ON a.concert_id = c.id AND a.currency = t.currency
         WHERE c.created_at < d.ends
        ON CONFLICT (report_date, concert_id, currency) DO UPDATE SET
          title = EXCLUDED.title, time_zone = EXCLUDED.time_zone, sold_today = EXCLUDED.sold_today,
          sold_to_date = EXCLUDED.sold_to_date, revenue_today_cents = EXCLUDED.revenue_today_cents,
          revenue_to_date_cents = EXCLUDED.revenue_to_date_cents, capacity = EXCLUDED.capacity,
          sell_through = EXCLUDED.sell_through, expired_holds = EXCLUDED.expired_holds,
+         checked_in = EXCLUDED.checked_in,
          generated_at = EXCLUDED.generated_at, final = EXCLUDED.final`,
       [date, timeZone, options.final ?? false],
     );
@@ -84,16 +95,21 @@ export class SqlReportRepository implements ReportRepository {
 }
 
 function toFigures(row: SqlRow): ConcertDayFigures {
+  const soldToDate = asNumber(row.sold_to_date);
+  const checkedIn = asNumber(row.checked_in);
   return {
     concertId: asString(row.concert_id),
     title: asString(row.title),
     currency: asString(row.currency),
     soldToday: asNumber(row.sold_today),
-    soldToDate: asNumber(row.sold_to_date),
+    soldToDate,
     revenueTodayCents: asNumber(row.revenue_today_cents),
     revenueToDateCents: asNumber(row.revenue_to_date_cents),
     capacity: asNumber(row.capacity),
     sellThrough: Math.round(asNumber(row.sell_through) * 10_000) / 10_000,
     expiredHolds: asNumber(row.expired_holds),
+    checkedIn,
+    attendance:
+      soldToDate > 0 ? Math.round((Math.min(checkedIn, soldToDate) / soldToDate) * 10_000) / 10_000 : 0,
   };
 }

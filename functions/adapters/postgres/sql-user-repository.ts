@@ -48,6 +48,15 @@ export class SqlUserRepository implements UserRepository {
     if (!rows[0]) throw new Error('upsert returned no row');
     return toStoredUser(rows[0]);
   }
+
+  async updateAccount(user: { email: string; name: string; passwordHash: string; role: User['role'] }) {
+    const rows = await this.db.query(
+      `UPDATE users SET name = $2, password_hash = $3, role = $4, token_version = token_version + 1
+        WHERE email = $1 RETURNING ${COLUMNS}`,
+      [canonicalEmail(user.email), user.name, user.passwordHash, user.role],
+    );
+    return rows[0] ? toStoredUser(rows[0]) : null;
+  }
 }
 
 function toUser(row: SqlRow): User {

@@ -27,6 +27,7 @@ const adminNotification = z.object({
     'concert-created',
     'concert-updated',
     'concert-cancelled',
+    'checked-in',
   ]),
   concertId: text,
   reservationId: text.optional(),

@@ -3,8 +3,10 @@ import type { ErrorCode } from '../../core/errors';
 import type { Concert, Reservation, Ticket, User } from '../../core/model';
 import type { responseBodies } from './response-schemas';
 import type {
+  checkInBody,
   createConcertBody,
   createReservationBody,
+  createUserBody,
   joinWaitlistBody,
   loginBody,
   registerBody,
@@ -33,6 +35,8 @@ export type CreateConcertRequest = z.input<typeof createConcertBody>;
 export type UpdateConcertRequest = z.input<typeof updateConcertBody>;
 export type CreateReservationRequest = z.input<typeof createReservationBody>;
 export type JoinWaitlistRequest = z.input<typeof joinWaitlistBody>;
+export type CheckInRequest = z.input<typeof checkInBody>;
+export type CreateUserRequest = z.input<typeof createUserBody>;
 
 /** A reservation as clients see it: the owner's id stays inside the service. */
 export type PublicReservation = Omit<Reservation, 'userId'>;
@@ -54,3 +58,7 @@ export type WaitlistEntriesResponse = Body<'waitlistEntries'>;
 export type WaitlistStatsResponse = Body<'waitlistStats'>;
 /** One waiting-list entry as clients see it (`position` while waiting, `reservation` once offered). */
 export type PublicWaitlistEntry = WaitlistEntryResponse['entry'];
+export type CheckInResponse = Body<'checkIn'>;
+export type CheckInsResponse = Body<'checkIns'>;
+export type TicketCodesResponse = Body<'ticketCodes'>;
+export type UserResponse = Body<'user'>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { CheckInAdmitted, ConcertCheckIns, TicketCodeList } from '../../core/check-ins.service';
 import type { Concert, Reservation, Ticket, User } from '../../core/model';
 import type { DailyReport } from '../../ports/report.repository.port';
 import { HTTP_STATUS } from './error-response';
@@ -16,7 +17,7 @@ const user = z.strictObject({
   id,
   email: z.email(),
   name: z.string(),
-  role: z.enum(['customer', 'admin']),
+  role: z.enum(['customer', 'staff', 'admin']),
 });
 
 const tier = z.strictObject({
@@ -101,6 +102,8 @@ const dailyReport = z.strictObject({
       capacity: count,
       sellThrough: z.number().min(0).max(1),
       expiredHolds: count,
+      checkedIn: count.describe('Sold tickets checked in at the door by the end of the day'),
+      attendance: z.number().min(0).max(1).describe('checkedIn / soldToDate (0 when nothing is sold)'),
     }),
   ),
 });
@@ -145,6 +148,36 @@ export const responseBodies = {
       }),
     ),
   }),
+  checkIn: z.strictObject({
+    result: z.literal('admitted'),
+    ticket: z.strictObject({ code: z.string(), tierId: id, holderName: z.string(), concertId: id }),
+    at: instant.describe('When the admission was scanned (an offline scan keeps its own time)'),
+    deviceId: z
+      .string()
+      .describe('The device that let the ticket in (the caller: a repeat answers the same)'),
+  }),
+  checkIns: z.strictObject({
+    checkedIn: count.describe('Tickets of confirmed reservations let in so far'),
+    sold: count.describe('Tickets of confirmed reservations'),
+    byTier: z.array(z.strictObject({ tierId: id, checkedIn: count, sold: count })),
+  }),
+  ticketCodes: z.strictObject({
+    concertId: id,
+    algorithm: z.literal('SHA-256'),
+    generatedAt: instant,
+    codes: z.array(
+      z.strictObject({
+        hash: z
+          .string()
+          .regex(/^[0-9a-f]{64}$/)
+          .describe('SHA-256 of the code (XXXX-XXXX-XXXX-XXXX, UTF-8) in lower-case hex'),
+        tierId: id,
+        holderInitials: z.string(),
+        checkedIn: z.boolean().describe('Already let in when the list was made'),
+      }),
+    ),
+  }),
+  user: z.strictObject({ user }),
   openapi: z.looseObject({ openapi: z.literal('3.1.0'), paths: z.record(z.string(), z.unknown()) }),
   error: z.strictObject({
     error: z.strictObject({
@@ -165,3 +198,6 @@ agree<Same<z.infer<typeof concert>, Concert>>();
 agree<Same<z.infer<typeof reservation>, Omit<Reservation, 'userId'>>>();
 agree<Same<z.infer<typeof ticket>, Ticket>>();
 agree<Same<z.infer<typeof dailyReport>, DailyReport>>();
+agree<Same<z.infer<typeof responseBodies.checkIn>, CheckInAdmitted>>();
+agree<Same<z.infer<typeof responseBodies.checkIns>, ConcertCheckIns>>();
+agree<Same<z.infer<typeof responseBodies.ticketCodes>, TicketCodeList>>();

@@ -1,8 +1,10 @@
 import type { z } from 'zod';
 import { responseBodies } from './response-schemas';
 import {
+  checkInBody,
   createConcertBody,
   createReservationBody,
+  createUserBody,
   joinWaitlistBody,
   loginBody,
   registerBody,
@@ -18,8 +20,11 @@ export interface HttpRoute {
   path: string;
   /** The deployed function's name and its module under functions/handlers/. */
   functionName: string;
-  /** Who may call it: anyone, any signed-in user (objects of others are 404), or admins only. */
-  access: 'public' | 'user' | 'admin';
+  /**
+   * Who may call it: anyone, any signed-in user (objects of others are 404), door staff and admins
+   * (`staff`), or admins only.
+   */
+  access: 'public' | 'user' | 'staff' | 'admin';
   /** The schema its handler validates the body with: the OpenAPI document is generated from it. */
   body?: z.ZodType;
   /** Its success answer (a retried keyed hold answers 200 with the same body). */
@@ -210,6 +215,42 @@ const TABLE = [
     access: 'admin',
     summary: 'Per tier: list length, offers open and made, claimed, expired, left',
     response: { status: 200, body: responseBodies.waitlistStats },
+  },
+  // Check-in at the door (issue 21).
+  {
+    method: 'POST',
+    path: '/api/check-ins',
+    functionName: 'check-ins-create',
+    access: 'staff',
+    summary:
+      'Check a ticket in at the door: admitted once; a repeat from the same device answers the same; another device gets ALREADY_CHECKED_IN',
+    body: checkInBody,
+    response: { status: 200, body: responseBodies.checkIn },
+  },
+  {
+    method: 'GET',
+    path: '/api/admin/concerts/{id}/check-ins',
+    functionName: 'admin-concert-check-ins',
+    access: 'staff',
+    summary: 'Checked in vs sold, in total and per tier',
+    response: { status: 200, body: responseBodies.checkIns },
+  },
+  {
+    method: 'GET',
+    path: '/api/concerts/{id}/ticket-codes',
+    functionName: 'concert-ticket-codes',
+    access: 'staff',
+    summary: "The concert's valid ticket codes, SHA-256 hashed, for scanning offline",
+    response: { status: 200, body: responseBodies.ticketCodes },
+  },
+  {
+    method: 'POST',
+    path: '/api/admin/users',
+    functionName: 'admin-users-create',
+    access: 'admin',
+    summary: 'Make an account with a role (door staff, organiser, customer); an existing e-mail is 409',
+    body: createUserBody,
+    response: { status: 201, body: responseBodies.user },
   },
 ] as const satisfies readonly HttpRoute[];
 

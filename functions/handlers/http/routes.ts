@@ -1,9 +1,13 @@
+import { handler as adminConcertCheckIns } from '../admin-concert-check-ins';
 import { handler as adminConcertSales } from '../admin-concert-sales';
 import { handler as adminConcertWaitlist } from '../admin-concert-waitlist';
 import { handler as adminDailyReport } from '../admin-daily-report';
+import { handler as adminUsersCreate } from '../admin-users-create';
 import { handler as apiOpenapi } from '../api-openapi';
 import { handler as authLogin } from '../auth-login';
 import { handler as authRegister } from '../auth-register';
+import { handler as checkInsCreate } from '../check-ins-create';
+import { handler as concertTicketCodes } from '../concert-ticket-codes';
 import { handler as concertsCreate } from '../concerts-create';
 import { handler as concertsGet } from '../concerts-get';
 import { handler as concertsList } from '../concerts-list';
@@ -54,6 +58,11 @@ export const HTTP_HANDLERS: Readonly<Record<HttpFunctionName, HttpLambda>> = {
   'waitlist-leave': waitlistLeave,
   'me-waitlist': meWaitlist,
   'admin-concert-waitlist': adminConcertWaitlist,
+  // Check-in at the door (issue 21).
+  'check-ins-create': checkInsCreate,
+  'admin-concert-check-ins': adminConcertCheckIns,
+  'concert-ticket-codes': concertTicketCodes,
+  'admin-users-create': adminUsersCreate,
 };
 
 /** Every HTTP route of the contract (`HTTP_ROUTE_TABLE`, in its order) with its handler. */

@@ -97,3 +97,24 @@ export const idempotencyKey = z
   .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
 
 export const pathId = id;
+
+/** POST /api/check-ins. `scannedAt`: an offline scan's own time (see core/check-ins.service for the rule). */
+export const checkInBody = z.object({
+  code: z.string().trim().min(1).max(64),
+  deviceId: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .regex(/^[^\u0000-\u001f\u007f]*$/, 'no control characters'),
+  concertId: id.optional(),
+  scannedAt: adminDate.optional(),
+});
+
+/** POST /api/admin/users: an organiser makes an account for door staff (or another organiser). */
+export const createUserBody = z.object({
+  email: z.email().max(254).transform(canonicalEmail),
+  password: z.string().min(8).max(128),
+  name: text(100),
+  role: z.enum(['customer', 'staff', 'admin']),
+});

@@ -1,10 +1,14 @@
 import type {
+  CheckInRequest,
+  CheckInResponse,
+  CheckInsResponse,
   ConcertResponse,
   ConcertSales,
   ConcertsResponse,
   ConfirmationResponse,
   CreateConcertRequest,
   CreateReservationRequest,
+  CreateUserRequest,
   DailyReportResponse,
   ErrorCode,
   ErrorResponse,
@@ -13,8 +17,10 @@ import type {
   ReservationResponse,
   ReservationsResponse,
   SessionResponse,
+  TicketCodesResponse,
   TicketsResponse,
   UpdateConcertRequest,
+  UserResponse,
   WaitlistEntriesResponse,
   WaitlistEntryResponse,
   WaitlistStatsResponse,
@@ -84,6 +90,17 @@ export class ApiClient {
     );
   /** Sold and held apart per concert and tier, right now (admin only). */
   sales = () => this.call<{ concerts: ConcertSales[] }>('GET', '/api/admin/sales');
+
+  /** Check-in at the door (staff or admin): admitted once; see API.md "Waiting list and check-in". */
+  checkIn = (body: CheckInRequest) => this.call<CheckInResponse>('POST', '/api/check-ins', body);
+  /** Checked in vs sold per tier (staff or admin). */
+  checkIns = (concertId: string) =>
+    this.call<CheckInsResponse>('GET', `/api/admin/concerts/${encodeURIComponent(concertId)}/check-ins`);
+  /** The concert's valid ticket codes, SHA-256 hashed, for scanning offline (staff or admin). */
+  ticketCodes = (concertId: string) =>
+    this.call<TicketCodesResponse>('GET', `/api/concerts/${encodeURIComponent(concertId)}/ticket-codes`);
+  /** Makes an account with a role, e.g. door staff (admin only). */
+  createUser = (body: CreateUserRequest) => this.call<UserResponse>('POST', '/api/admin/users', body);
 
   private async call<T>(method: Method, path: string, body?: unknown, extra: Record<string, string> = {}) {
     const headers: Record<string, string> = { accept: 'application/json', ...extra };

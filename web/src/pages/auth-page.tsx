@@ -28,7 +28,8 @@ export function AuthPage({ mode }: { mode: 'login' | 'signup' }) {
     );
     if (!session) return;
     signIn(session);
-    navigate(session.user.role === 'admin' && next === '/' ? '/admin' : next);
+    const home = { admin: '/admin', staff: '/scan', customer: '/' } as const;
+    navigate(next === '/' ? home[session.user.role] : next);
   }
 
   const title = signingUp ? 'Sign up' : 'Log in';

@@ -11,6 +11,7 @@ const EVENT_TEXT: Record<AdminEvent, string> = {
   'concert-created': 'Concert created',
   'concert-updated': 'Concert updated',
   'concert-cancelled': 'Concert cancelled',
+  'checked-in': 'Ticket checked in',
 };
 
 /** The live feed of admin notifications, newest first (the console owns the socket: its table reacts too). */

@@ -10,6 +10,7 @@ import { useLiveConcerts } from '../../realtime/use-live-concerts';
 import { useSession } from '../../session/session';
 import { AdminFeed } from './admin-feed';
 import { AdminOnly } from './admin-only';
+import { CheckInPanel, StaffAccountForm } from './check-in-panel';
 import { ConcertForm } from './concert-form';
 
 /** The organiser's console: concerts, a form for a new one, and the live feed. */
@@ -103,7 +104,11 @@ function AdminConsole() {
             />
           </section>
         </div>
-        <AdminFeed titles={titles} feed={feed} />
+        <div>
+          <AdminFeed titles={titles} feed={feed} />
+          <CheckInPanel concerts={concerts} feed={feed} />
+          <StaffAccountForm />
+        </div>
       </div>
     </div>
   );
