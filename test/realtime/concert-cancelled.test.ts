@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RelayReport } from '../../functions/core/relay-availability';
 import { handler as relay } from '../../functions/handlers/relay';
+import { fakeLambdaContext } from '../support/lambda-context';
 import {
   type ManagementEndpointStandIn,
   startManagementEndpointStandIn,
@@ -9,7 +10,7 @@ import { rawClient, socketIoClient } from '../support/realtime-clients';
 import { dropRedisPrefix, TEST_REDIS_URL, testRedisPrefix } from '../support/redis';
 import { startTestService, type TestService } from '../support/test-service';
 
-const runRelay = (runForMs = 400) => relay({ runForMs }, {} as never) as Promise<RelayReport>;
+const runRelay = (runForMs = 400) => relay({ runForMs }, fakeLambdaContext()) as Promise<RelayReport>;
 
 describe('watchers and admins learn that a concert was cancelled (issue 14 item 3), shim transports', () => {
   let t: TestService;
