@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { runtimePolicy } from '../../functions/composition/runtime-policy';
@@ -8,6 +8,7 @@ import type { Services } from '../../functions/composition/services';
 import { loadConfig } from '../../functions/config/service-config';
 import { httpHandler } from '../../functions/handlers/http/http-handler';
 import { useServices } from '../../functions/handlers/lambda-runtime';
+import { fakeLambdaContext } from '../support/lambda-context';
 
 const HANDLERS = join(__dirname, '../../functions/handlers');
 
@@ -53,7 +54,7 @@ describe('handlers get only the dependencies they name', () => {
       seen = Object.keys(deps).sort();
       return { status: 200, body: { ok: true } };
     });
-    const response = await lambda(event, {} as Context);
+    const response = await lambda(event, fakeLambdaContext());
     expect(response.statusCode).toBe(200);
     expect(seen).toEqual(['concertAdmin', 'concerts']);
     expect(answered).toBe(true);

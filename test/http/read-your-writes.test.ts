@@ -102,6 +102,8 @@ describe('one instance reads its own writes at once (coalescing window 1 s)', ()
     expect(cache.hits).toBe(hits + 1); // served from memory while the hold is live
 
     const expiresAt = Date.parse(hold.body.reservation.expiresAt);
+    // Time itself is the input: 5 ms past expiresAt, the hold must already count as free (no poll: the
+    // claim is "from expiresAt on", so a later answer would be the fault).
     await sleep(Math.max(0, expiresAt - Date.now()) + 5);
     expect((await concertNow(concert.id)).availableTickets).toBe(4);
     expect((await listed(concert.id))?.availableTickets).toBe(4);
@@ -179,6 +181,7 @@ describe(`two instances sharing the database and Redis: another's change shows w
     });
     expect(hold.status).toBe(201);
     const answeredAt = Date.now();
+    // Time itself is the input: exactly the staleness bound after the sale, with no update to wait for.
     await sleep(CONCERT_CACHE_MAX_AGE_MS - (Date.now() - answeredAt));
     expect((await apiTwo.request('GET', `/api/concerts/${concert.id}`)).body.concert.availableTickets).toBe(
       7,

@@ -66,6 +66,7 @@ describe('e-mail outbox claims on PostgreSQL and a slow SMTP server', () => {
       const round = await deliverOutbox({ outbox, mailer, progress }, { leaseSeconds: 2 });
       second.sent += round.sent;
       second.failed += round.failed;
+      // Not a wait for a fact: the rival's pace between claim attempts, so it tries all along the run.
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     const firstCounts = await first;

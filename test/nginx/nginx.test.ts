@@ -31,14 +31,16 @@ describe('Debian nginx from the project config, in front of two backends', () =>
     await waitForReady(`http://127.0.0.1:${ports[i]}`);
   };
 
+  /** Waits (up to 20 s) until nginx routes a request to `instance` (its x-instance-id). */
   const untilServedBy = async (instance: string) => {
     const api = freshClient(nginx.httpsUrl);
-    const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline) {
-      if ((await api.request('GET', '/health')).headers.get('x-instance-id') === instance) return;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-    throw new Error(`nginx did not route to ${instance} again`);
+    await expect
+      .poll(async () => (await api.request('GET', '/health')).headers.get('x-instance-id'), {
+        timeout: 20_000,
+        interval: 250,
+        message: `nginx did not route to ${instance} again`,
+      })
+      .toBe(instance);
   };
 
   beforeAll(async () => {

@@ -181,8 +181,22 @@ describe('one watcher path for raw /ws and Socket.IO', () => {
         { timeout: 10_000, interval: 200 },
       )
       .toBe(true);
-    for (const client of [rawNone, rawFan, sioNone, sioFan, sioPayload])
+    // One more notice, heard by the admin: the fan-out has handed it to every socket it would reach. Then
+    // each refused socket proves it is live (a join, answered on it after anything sent before) and that
+    // no notice came before that answer.
+    const last = `probe-${++probes}`;
+    t.service.services.events.notifyAdmins({
+      event: 'new-reservation',
+      concertId: concert.id,
+      reservationId: last,
+    });
+    await sioAdmin.inbox.next((m) => m.type === 'admin-notification' && m.reservationId === last);
+    for (const client of [rawNone, rawFan]) client.send({ action: 'join-concert', concertId: concert.id });
+    for (const client of [sioNone, sioFan, sioPayload]) client.socket.emit('join-concert', concert.id);
+    for (const client of [rawNone, rawFan, sioNone, sioFan, sioPayload]) {
+      await client.inbox.next((m) => m.type === 'concert-update' && m.concertId === concert.id);
       expect(client.inbox.messages.filter((m) => m.type === 'admin-notification')).toEqual([]);
+    }
   });
 
   it('answers a Socket.IO join-admin whose token cannot be verified now with SERVICE_UNAVAILABLE, and keeps serving', async () => {

@@ -1,5 +1,4 @@
 import type { ChildProcess } from 'node:child_process';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectNoOversell } from '../support/invariants';
 import { freePort } from '../support/processes';
@@ -49,13 +48,15 @@ describe('Redis stopped during sales', () => {
     );
     expect(during.map((r) => r.status)).toEqual(Array(10).fill(201));
     expect((await t.api.request('GET', '/ready')).status).toBe(503);
-    await sleep(300); // coalesced publishes run after the responses
-    expect(t.service.services.events.failures).toBeGreaterThan(failuresBefore);
+    // Coalesced publishes run after the responses: wait until one has been counted as failed.
+    await expect
+      .poll(() => t.service.services.events.failures, { timeout: 10_000 })
+      .toBeGreaterThan(failuresBefore);
 
     redis = await startPrivateRedis(redisPort);
-    const deadline = Date.now() + 10_000;
-    while ((await t.api.request('GET', '/ready')).status !== 200 && Date.now() < deadline) await sleep(100);
-    expect((await t.api.request('GET', '/ready')).status).toBe(200);
+    await expect
+      .poll(async () => (await t.api.request('GET', '/ready')).status, { timeout: 10_000 })
+      .toBe(200);
 
     // The registry was lost with Redis: the client re-joins, as the protocol says, and converges.
     const rejoined = await rawClient(t.service.url);

@@ -6,6 +6,7 @@ import type { ConcertUpdateMessage, RealtimeMessage } from '../../functions/core
 import { type RelayReport, relayAvailability } from '../../functions/core/relay-availability';
 import { handler as relay } from '../../functions/handlers/relay';
 import { PushFailure } from '../../functions/ports/connection-pusher.port';
+import { fakeLambdaContext } from '../support/lambda-context';
 import { capturingLogger } from '../support/log-capture';
 import {
   type ManagementEndpointStandIn,
@@ -15,7 +16,7 @@ import {
 import { dropRedisPrefix, TEST_REDIS_URL, testRedisPrefix } from '../support/redis';
 import { startTestService, type TestService } from '../support/test-service';
 
-const runRelay = (runForMs = 400) => relay({ runForMs }, {} as never) as Promise<RelayReport>;
+const runRelay = (runForMs = 400) => relay({ runForMs }, fakeLambdaContext()) as Promise<RelayReport>;
 
 function update(concertId: string, version: number, tiers = 1): ConcertUpdateMessage {
   return {
@@ -227,7 +228,8 @@ describe('the relay isolates a poison message or a failing connection (real SDK 
     const skipped: string[] = [];
     const runForMs = 1_000;
     let posts = 0;
-    // The first post answers only once the run is over: the second may not start.
+    // The first post answers only once the run is over: the second may not start. This waits on time
+    // itself (a post slower than the whole run), not as a stand-in for a fact.
     const slowFirst = async () => {
       if (++posts === 1) await new Promise((resolve) => setTimeout(resolve, runForMs + 50));
       return 'sent' as const;

@@ -3,6 +3,7 @@ import { adminNotification, type ConcertUpdateMessage } from '../../functions/co
 import type { RelayReport } from '../../functions/core/relay-availability';
 import { handler as relay } from '../../functions/handlers/relay';
 import { RELAY_LAG_ALARM_MS } from '../../stacks/alarm-thresholds';
+import { fakeLambdaContext } from '../support/lambda-context';
 import {
   type ManagementEndpointStandIn,
   startManagementEndpointStandIn,
@@ -35,7 +36,7 @@ describe('the relay under steady traffic (a sale): the lease is renewed while it
     await registry.watch('watcher', CONCERT);
     await registry.register('admin', { userId: null, admin: true });
     await registry.joinAdmins('admin');
-    await relay({ runForMs: 200, leaseMs: LEASE_MS }, {} as never); // start from "now"
+    await relay({ runForMs: 200, leaseMs: LEASE_MS }, fakeLambdaContext()); // start from "now"
   });
   afterAll(async () => {
     await t?.close();
@@ -71,13 +72,14 @@ describe('the relay under steady traffic (a sale): the lease is renewed while it
             trace,
           ),
         ]);
+        // The load's pace is the input under test (one sale each PERIOD_MS), not a wait for a fact.
         await new Promise((resolve) => setTimeout(resolve, PERIOD_MS));
       }
     })();
 
     const report = (await relay(
       { runForMs: LOAD_MS + 1_500, leaseMs: LEASE_MS },
-      {} as never,
+      fakeLambdaContext(),
     )) as RelayReport;
     await producing;
 

@@ -236,6 +236,9 @@ describe('bounded cost per socket', () => {
       await sell();
       // The sale's update reached this replica's sockets; its notice went out just before it.
       await watcher.inbox.next((m) => m.type === 'concert-update' && m.version > before.version);
+      // The ended feed's socket is still open: a join answered on it proves nothing came before the answer.
+      sioAdmin.socket.emit('join-concert', concert.id);
+      await sioAdmin.inbox.next((m) => m.type === 'concert-update' && m.concertId === concert.id);
       expect(sioAdmin.inbox.messages.filter((m) => m.type === 'admin-notification')).toEqual([]);
       release(watcher);
     } finally {

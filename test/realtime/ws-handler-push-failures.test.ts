@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Concert } from '../../functions/core/model';
 import type { WebSocketEvent } from '../../functions/handlers/websocket/websocket-handler';
 import { handler as wsMessage } from '../../functions/handlers/ws-message';
+import { fakeLambdaContext } from '../support/lambda-context';
 import { capturingLogger } from '../support/log-capture';
 import {
   type ManagementEndpointStandIn,
@@ -45,7 +46,7 @@ describe('the API Gateway message handler when PostToConnection fails for one co
 
   const join = async (connectionId: string, concertId = concert.id) => {
     await t.service.services.realtime.registry.register(connectionId, { userId: null, admin: false });
-    return wsMessage(joinEvent(connectionId, concertId), {} as never);
+    return wsMessage(joinEvent(connectionId, concertId), fakeLambdaContext());
   };
   const errorsFor = (connectionId: string) =>
     standIn.delivered(connectionId).filter((message) => message.type === 'error');
