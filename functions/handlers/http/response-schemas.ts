@@ -41,6 +41,16 @@ const concert = z.strictObject({
   totalBooked: count,
   tiers: z.array(tier),
   version: count.describe('Grows with every change to any of its tiers'),
+  onSaleAt: instant.optional().describe('When the sale opens'),
+  waitingRoom: z
+    .strictObject({
+      enabled: z.boolean(),
+      admissionPerMinute: z.union([z.number().int().min(1), z.literal('auto')]),
+      admissionWindowSeconds: z.number().int().min(1),
+      paused: z.boolean(),
+    })
+    .optional()
+    .describe('Set by the organiser; with enabled, reservations need an admission from the queue'),
 });
 
 const reservation = z.strictObject({
