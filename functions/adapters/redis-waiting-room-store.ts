@@ -129,7 +129,12 @@ export class RedisWaitingRoomStore implements WaitingRoomStore {
     const hash = await this.redis.hgetall(this.keys.queuePacing(concertId));
     const atMs = Number(hash.atMs);
     if (!Number.isFinite(atMs) || hash.atMs === undefined) return null;
-    return { atMs, carry: Number(hash.carry) || 0, ratePerMinute: Number(hash.ratePerMinute) || 0 };
+    return {
+      atMs,
+      carry: Number(hash.carry) || 0,
+      ratePerMinute: Number(hash.ratePerMinute) || 0,
+      recent: parseRecent(hash.recent),
+    };
   }
 
   async writePacing(concertId: string, pacing: Pacing): Promise<void> {
@@ -137,6 +142,7 @@ export class RedisWaitingRoomStore implements WaitingRoomStore {
       atMs: String(pacing.atMs),
       carry: String(pacing.carry),
       ratePerMinute: String(pacing.ratePerMinute),
+      recent: JSON.stringify(pacing.recent ?? []),
     });
   }
 
@@ -146,6 +152,19 @@ export class RedisWaitingRoomStore implements WaitingRoomStore {
 
   async releaseLease(name: string, holder: string): Promise<void> {
     await this.redis.eval(RELEASE, 1, this.keys.queueLease(name), holder);
+  }
+}
+
+function parseRecent(text: string | undefined): Array<[number, number]> {
+  try {
+    const value: unknown = JSON.parse(text ?? '[]');
+    if (!Array.isArray(value)) return [];
+    return value.filter(
+      (entry): entry is [number, number] =>
+        Array.isArray(entry) && typeof entry[0] === 'number' && typeof entry[1] === 'number',
+    );
+  } catch {
+    return [];
   }
 }
 

@@ -53,7 +53,10 @@ export class SqlQueueAdmissionRepository implements QueueAdmissionRepository {
   async figures(concertId: string, nowMs: number): Promise<AdmissionFigures> {
     const [row] = await this.db.query(
       `SELECT (SELECT count(*) FROM queue_admissions a
-                WHERE a.concert_id = $1::uuid AND a.expires_at > $2::timestamptz)::integer AS open_admissions,
+                WHERE a.concert_id = $1::uuid AND a.expires_at > $2::timestamptz
+                  AND NOT EXISTS (SELECT 1 FROM reservations b
+                                   WHERE b.concert_id = a.concert_id AND b.user_id = a.user_id
+                                     AND b.created_at >= a.admitted_at))::integer AS open_admissions,
               (SELECT count(*) FROM queue_admissions a WHERE a.concert_id = $1::uuid)::integer AS admitted,
               coalesce(sum(r.quantity) FILTER (WHERE r.status = 'confirmed'), 0)::integer AS sold,
               coalesce(sum(r.quantity) FILTER (WHERE r.status = 'held' AND r.expires_at > now()), 0)::integer AS held,

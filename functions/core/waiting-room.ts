@@ -68,20 +68,28 @@ export function placeRequest(nowMs: number, onSaleAtMs: number | null, random: (
 export const arrivalScore = (arrival: number): number => 1 + arrival;
 
 /**
- * How many fans one step admits at `ratePerMinute`, smoothly: `ratePerMinute / 60` a second, the
- * fraction carried to the next step, and never more than one second's worth at once however late the
- * step (so at most `ratePerMinute / 60 + 1` fans in any one second). `previous` null: a first step,
- * worth one second.
+ * How many fans one step admits at `ratePerMinute`, smoothly: `ratePerMinute / 60` a second earned
+ * continuously (the fraction carried to the next step), never more than one second's worth earned by one
+ * late step, and never more than `floor(ratePerMinute / 60) + 1` fans admitted within any one second
+ * (a sliding window over the steps of the last second, kept in the pacing). `previous` null: a first
+ * step, worth one second.
  */
 export function admissionsDue(
   ratePerMinute: number,
   previous: Pacing | null,
   nowMs: number,
 ): { count: number; pacing: Pacing } {
+  const perSecond = ratePerMinute / 60;
   const elapsed = previous ? Math.min(MAX_STEP_MS, Math.max(0, nowMs - previous.atMs)) : MAX_STEP_MS;
-  const exact = (ratePerMinute / 60) * (elapsed / 1000) + (previous?.carry ?? 0);
-  const count = Math.floor(exact);
-  return { count, pacing: { atMs: nowMs, carry: Math.min(exact - count, 0.999_999), ratePerMinute } };
+  const credit = perSecond * (elapsed / 1000) + (previous?.carry ?? 0);
+  const recent = (previous?.recent ?? []).filter(([atMs]) => atMs > nowMs - 1_000 && atMs <= nowMs);
+  const room = Math.floor(perSecond) + 1 - recent.reduce((sum, [, count]) => sum + count, 0);
+  const count = Math.max(0, Math.min(Math.floor(credit), room));
+  if (count > 0) recent.push([nowMs, count]);
+  return {
+    count,
+    pacing: { atMs: nowMs, carry: Math.min(credit - count, perSecond + 1), ratePerMinute, recent },
+  };
 }
 
 /** What `auto` reads to size its allowance (counts of tickets and of fans, right now). */
@@ -100,7 +108,8 @@ export interface AutoInput {
  * How many more fans `auto` may admit now: the orders what is left to sell (available + held) can
  * still fill at the average order size, plus AUTO_MARGIN, minus the fans already admitted and still in
  * their window. Zero when nothing is left: a sold-out concert admits nobody.
- * Bound: after any step, open admissions ≤ ceil((available + held) / averageOrderSize × (1 + AUTO_MARGIN)).
+ * Bound: right after any step that admits, open admissions (admitted, window open, not yet reserved) ≤
+ * ceil((available + held) / averageOrderSize × (1 + AUTO_MARGIN)).
  */
 export function autoAllowance(input: AutoInput): number {
   const left = input.availableTickets + input.heldTickets;

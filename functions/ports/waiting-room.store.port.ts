@@ -20,6 +20,8 @@ export interface Pacing {
   carry: number;
   /** Fans per minute the last step admitted at (the configured rate, or what `auto` derived). */
   ratePerMinute: number;
+  /** The steps of the last second that admitted somebody: [at (ms), how many]. */
+  recent?: Array<[number, number]>;
 }
 
 /**
@@ -68,7 +70,7 @@ export interface AdmissionRecord {
 
 /** What `auto` and the organiser's panel read from the database for one concert, right now. */
 export interface AdmissionFigures {
-  /** Admissions whose window is still open. */
+  /** Admissions whose window is still open and whose fan has not reserved since: buyers still to come. */
   openAdmissions: number;
   /** Every admission ever given for the concert. */
   admitted: number;
