@@ -61,6 +61,7 @@ import type { SalesRepository } from '../ports/sales.repository.port';
 import type { ServiceMetrics } from '../ports/service-metrics.port';
 import type { SqlDatabase } from '../ports/sql-database.port';
 import type { TokenService } from '../ports/token-service.port';
+import { buildWaitingRoom, type WaitingRoomServices } from './waiting-room';
 
 /** Everything a handler needs, built once per process (per Lambda container) from validated config. */
 export interface Services {
@@ -95,6 +96,8 @@ export interface Services {
     callbackUrl: string | undefined;
     pusherFor(endpoint: string): ConnectionPusher;
   };
+  /** The waiting room (issue 20): queue store, admissions, tokens, the admission ticker, live followers. */
+  waitingRoom: WaitingRoomServices;
   /** Answers which dependencies respond right now. */
   readiness(): Promise<Record<string, boolean>>;
   close(): Promise<void>;
@@ -129,9 +132,8 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
     const passwords = new ScryptPasswordHasher();
     const users = new SqlUserRepository(db);
     // Every verification re-checks the account (role, existence, token version) within 5 s.
-    const tokens = new AccountCheckedTokens(new JoseTokenService(await signingKey(config)), (userId) =>
-      users.standing(userId),
-    );
+    const jwtKey = await signingKey(config);
+    const tokens = new AccountCheckedTokens(new JoseTokenService(jwtKey), (userId) => users.standing(userId));
     if (config.admin) await ensureAdmin({ users, passwords }, config.admin);
     const loginThrottle = new RateLimiterLoginThrottle(
       {
@@ -225,6 +227,19 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
           )
         : undefined;
     if (expiry && options.cacheConcertReads) await armHeldExpiries(db, expiry);
+    const waitingRoom = buildWaitingRoom({
+      config,
+      logger,
+      db,
+      redis,
+      keys,
+      signingKey: jwtKey,
+      concerts,
+      storedConcerts,
+      longRunning: options.cacheConcertReads ?? false,
+    });
+    // Long-running processes each run a ticker; the lease lets one admit at a time (Lambda: the schedule).
+    if (options.cacheConcertReads) waitingRoom.ticker.start();
     return {
       config,
       logger,
@@ -242,6 +257,7 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
           activeHoldLimit: config.activeHoldLimit,
         },
         events: expiry ? timingHolds(announced, expiry, config.holdSeconds) : announced,
+        admission: waitingRoom.admission,
       },
       events,
       metrics,
@@ -280,7 +296,9 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
         if (redis) checks.redis = await answers(redis.ping());
         return checks;
       },
+      waitingRoom,
       close: async () => {
+        await waitingRoom.ticker.stop();
         expiry?.close();
         events.close();
         await cache?.close();

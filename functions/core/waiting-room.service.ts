@@ -2,6 +2,7 @@ import type { ConcertRepository } from '../ports/concert.repository.port';
 import type {
   AdmissionTokens,
   QueueAdmissionRepository,
+  QueueJoinThrottle,
   StoredPlace,
   WaitingRoomStore,
 } from '../ports/waiting-room.store.port';
@@ -28,6 +29,8 @@ export interface WaitingRoomDeps {
   concerts: Pick<ConcertRepository, 'get' | 'list'>;
   now(): number;
   random(): number;
+  /** Joins per client address; absent: no limit. */
+  joinThrottle?: QueueJoinThrottle;
 }
 
 /** The name of the lease the one admission ticker holds (see QueueTicker). */
@@ -132,13 +135,25 @@ async function restoredAdmission(
  * answers the place held (a refresh, a second tab, a reconnect keep it). Before `onSaleAt` the place is
  * a random draw, after it the next in arrival order. A fan admitted before the queue's store was lost is
  * admitted again with the same window, never given a second admission.
- * Errors: NOT_FOUND (404), QUEUE_NOT_OPEN (409: no waiting room on this concert).
+ * @param clientAddress the caller's address: joins per address are limited (QUEUE_JOINS_PER_ADDRESS_PER_MINUTE);
+ *   undefined for a re-join the service makes itself (a follower whose place was lost)
+ * Errors: NOT_FOUND (404), QUEUE_NOT_OPEN (409: no waiting room on this concert), RATE_LIMITED (429,
+ * details.retryAfterSeconds).
  */
 export async function joinQueue(
   deps: WaitingRoomDeps,
   principal: Principal,
   concertId: string,
+  clientAddress?: string,
 ): Promise<QueueView> {
+  if (clientAddress !== undefined && deps.joinThrottle) {
+    const verdict = await deps.joinThrottle.join(clientAddress);
+    if (!verdict.allowed) {
+      throw new TicketingError('RATE_LIMITED', 'Too many queue joins from this address; try again later', {
+        retryAfterSeconds: verdict.retryAfterSeconds,
+      });
+    }
+  }
   const { concert, settings } = await queuedConcert(deps, concertId);
   const request = placeRequest(deps.now(), onSaleAtMs(concert), deps.random);
   let { place, created } = await deps.store.join(concertId, principal.userId, request);

@@ -1,3 +1,5 @@
+import type { ThrottleVerdict } from './login-throttle.port';
+
 /**
  * How a new place is scored: `draw` with a uniformly random score in [0, 1) (a fan who joins before the
  * sale opens), or `arrival`, scored 1 + the concert's next arrival number, which the store hands out
@@ -109,4 +111,9 @@ export interface AdmissionTokens {
   issue(claims: AdmissionClaims): Promise<string>;
   /** Null for anything not a well-signed, unexpired admission token (a session token included). */
   verify(token: string): Promise<AdmissionClaims | null>;
+}
+
+/** Joins per client address (QUEUE_JOINS_PER_ADDRESS_PER_MINUTE): each call counts one join. */
+export interface QueueJoinThrottle {
+  join(clientAddress: string): Promise<ThrottleVerdict>;
 }

@@ -1,6 +1,8 @@
 import type { z } from 'zod';
 import { handler as adminConcertSales } from '../admin-concert-sales';
 import { handler as adminDailyReport } from '../admin-daily-report';
+import { handler as adminQueueGet } from '../admin-queue-get';
+import { handler as adminQueueUpdate } from '../admin-queue-update';
 import { handler as apiOpenapi } from '../api-openapi';
 import { handler as authLogin } from '../auth-login';
 import { handler as authRegister } from '../auth-register';
@@ -11,6 +13,8 @@ import { handler as concertsUpdate } from '../concerts-update';
 import { handler as health } from '../health';
 import { handler as meReservations } from '../me-reservations';
 import { handler as meTickets } from '../me-tickets';
+import { handler as queueGet } from '../queue-get';
+import { handler as queueJoin } from '../queue-join';
 import { handler as ready } from '../ready';
 import { handler as reservationsCancel } from '../reservations-cancel';
 import { handler as reservationsConfirm } from '../reservations-confirm';
@@ -24,6 +28,7 @@ import {
   loginBody,
   registerBody,
   updateConcertBody,
+  updateQueueBody,
 } from './schemas';
 
 export interface HttpRouteEntry {
@@ -203,5 +208,44 @@ export const HTTP_ROUTES: readonly HttpRouteEntry[] = [
     summary: 'Sold (confirmed) and held (live holds) apart, per concert and tier, right now',
     response: { status: 200, body: responseBodies.sales },
     handler: adminConcertSales,
+  },
+  // Waiting room (issue 20)
+  {
+    method: 'POST',
+    path: '/api/concerts/{id}/queue',
+    functionName: 'queue-join',
+    access: 'user',
+    summary:
+      'Take your one place in the waiting room (again: the same place); 409 QUEUE_NOT_OPEN without one',
+    response: { status: 200, body: responseBodies.queue },
+    handler: queueJoin,
+  },
+  {
+    method: 'GET',
+    path: '/api/concerts/{id}/queue',
+    functionName: 'queue-get',
+    access: 'user',
+    summary: 'Your place in the waiting room (404 when not in it)',
+    response: { status: 200, body: responseBodies.queue },
+    handler: queueGet,
+  },
+  {
+    method: 'GET',
+    path: '/api/admin/concerts/{id}/queue',
+    functionName: 'admin-queue-get',
+    access: 'admin',
+    summary: 'The waiting room live: waiting, admitted, rate, sold, time to sell out',
+    response: { status: 200, body: responseBodies.queueOverview },
+    handler: adminQueueGet,
+  },
+  {
+    method: 'PATCH',
+    path: '/api/admin/concerts/{id}/queue',
+    functionName: 'admin-queue-update',
+    access: 'admin',
+    summary: 'Pause, resume or change the admission rate',
+    body: updateQueueBody,
+    response: { status: 200, body: responseBodies.queueOverview },
+    handler: adminQueueUpdate,
   },
 ];
