@@ -57,6 +57,7 @@ export async function startService(
   options: StartOptions = {},
 ): Promise<RunningService> {
   const services = await buildServices(config, {
+    runtime: 'server',
     migrate: true,
     cacheConcertReads: true,
     ...(options.logger ? { logger: options.logger } : {}),
@@ -148,7 +149,7 @@ export async function startService(
   });
   websockets.attach(server);
   socketIo = new SocketIoGateway(server, services, config.frontendOrigins);
-  const fanout = new LiveFanout(services, websockets, socketIo, config.realtimeCoalesceMs);
+  const fanout = new LiveFanout(services, websockets, socketIo);
   await fanout.start();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -9,11 +9,32 @@ export interface ConnectionEntry {
 }
 
 /**
+ * A process's own watch sets, read synchronously with no store behind them: what a gateway's fan-out reads
+ * for every update, so delivering one costs no round trip (to Redis or anywhere).
+ */
+export interface LocalWatchSets {
+  /** Ids of this process's connections watching the concert (a live view: copy it before awaiting). */
+  watchersHere(concertId: string): ReadonlySet<string>;
+  /** Ids of this process's connections in the admin feed (a live view). */
+  adminsHere(): ReadonlySet<string>;
+}
+
+/** Whether a registry keeps its watch sets in this process (Memory and Mirrored registries do). */
+export function hasLocalWatchSets<R extends object>(registry: R): registry is R & LocalWatchSets {
+  return (
+    typeof (registry as Partial<LocalWatchSets>).watchersHere === 'function' &&
+    typeof (registry as Partial<LocalWatchSets>).adminsHere === 'function'
+  );
+}
+
+const NONE: ReadonlySet<string> = new Set();
+
+/**
  * The registry in this process: the whole registry in embedded mode, and the shim's own copy of its
  * connections next to Redis (see MirroredConnectionRegistry). Entries live exactly as long as their
  * connection (the gateway removes each on close), so nothing here needs to expire.
  */
-export class MemoryConnectionRegistry implements ConnectionRegistry {
+export class MemoryConnectionRegistry implements ConnectionRegistry, LocalWatchSets {
   private readonly connections = new Map<string, { info: ConnectionInfo; concerts: Set<string> }>();
   private readonly byConcert = new Map<string, Set<string>>();
   private readonly adminSet = new Set<string>();
@@ -59,6 +80,19 @@ export class MemoryConnectionRegistry implements ConnectionRegistry {
 
   async joinAdmins(connectionId: string): Promise<void> {
     if (this.connections.has(connectionId)) this.adminSet.add(connectionId);
+  }
+
+  /** Takes the connection out of the admin feed (it stays connected and keeps watching its concerts). */
+  leaveAdmins(connectionId: string): void {
+    this.adminSet.delete(connectionId);
+  }
+
+  watchersHere(concertId: string): ReadonlySet<string> {
+    return this.byConcert.get(concertId) ?? NONE;
+  }
+
+  adminsHere(): ReadonlySet<string> {
+    return this.adminSet;
   }
 
   async watchers(concertId: string): Promise<string[]> {

@@ -1,5 +1,5 @@
 import type { ConnectionInfo, ConnectionRegistry, WatchOutcome } from '../ports/connection-registry.port';
-import { MemoryConnectionRegistry } from './memory-connection-registry';
+import { type LocalWatchSets, MemoryConnectionRegistry } from './memory-connection-registry';
 
 /**
  * A long-running shim's registry: its own connections in memory (what its fan-out reads, so a watcher
@@ -8,7 +8,7 @@ import { MemoryConnectionRegistry } from './memory-connection-registry';
  * renews the shared entries and rebuilds any the shared registry no longer knows, or failed to take.
  * Shared-store failures never fail a client's action: they are reported and healed by the next `touch`.
  */
-export class MirroredConnectionRegistry implements ConnectionRegistry {
+export class MirroredConnectionRegistry implements ConnectionRegistry, LocalWatchSets {
   private readonly local = new MemoryConnectionRegistry();
   /** Connections whose last write to the shared registry failed: rebuilt there on the next touch. */
   private readonly unsynced = new Set<string>();
@@ -61,6 +61,14 @@ export class MirroredConnectionRegistry implements ConnectionRegistry {
 
   admins(): Promise<string[]> {
     return this.local.admins();
+  }
+
+  watchersHere(concertId: string): ReadonlySet<string> {
+    return this.local.watchersHere(concertId);
+  }
+
+  adminsHere(): ReadonlySet<string> {
+    return this.local.adminsHere();
   }
 
   async touch(connectionIds: string[]): Promise<string[]> {

@@ -28,7 +28,11 @@ const drivers: Driver[] = [
     open: async () => {
       const database = await createTestDatabase();
       const db = new PgDatabase({ connectionString: database.url, maxConnections: 2 });
-      return { db, dispose: async () => (await db.close(), await database.drop()) };
+      const dispose = async () => {
+        await db.close();
+        await database.drop();
+      };
+      return { db, dispose };
     },
   },
   {
@@ -37,7 +41,12 @@ const drivers: Driver[] = [
       const database = await createTestDatabase();
       const api = await startLocalDataApi(database.url);
       const db = new RdsDataDatabase(localDataApiOptions(api, database.name));
-      return { db, dispose: async () => (await db.close(), await api.close(), await database.drop()) };
+      const dispose = async () => {
+        await db.close();
+        await api.close();
+        await database.drop();
+      };
+      return { db, dispose };
     },
   },
 ];

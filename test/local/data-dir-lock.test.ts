@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -47,9 +47,10 @@ describe('one process owns an embedded data folder', () => {
     } finally {
       other.kill('SIGKILL');
     }
-    // A torn or empty lock file is no owner either.
+    // A torn or empty lock file is no owner either, once its writer has had a second (here: mtime 2 s ago).
     await writeFile(join(dir, LOCK_FILE), '');
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const twoSecondsAgo = new Date(Date.now() - 2_000);
+    await utimes(join(dir, LOCK_FILE), twoSecondsAgo, twoSecondsAgo);
     lockDataDir(dir, 'test').release();
   });
 

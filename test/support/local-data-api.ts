@@ -195,7 +195,7 @@ function bind(sql: string, parameters: Parameter[]): { text: string; values: unk
     text += sql[i];
     i++;
   }
-  return { text, values: order.map((name) => valueOf((byName.get(name) as Parameter).value)) };
+  return { text, values: order.map((name) => fieldValue((byName.get(name) as Parameter).value)) };
 }
 
 function castFor(parameter: Parameter): string {
@@ -208,7 +208,7 @@ function castFor(parameter: Parameter): string {
   throw badRequest(`Unsupported parameter ${parameter.name}`);
 }
 
-function valueOf(field: Field): unknown {
+function fieldValue(field: Field): unknown {
   if (field.isNull) return null;
   return field.stringValue ?? field.longValue ?? field.doubleValue ?? field.booleanValue ?? null;
 }

@@ -66,14 +66,16 @@ export async function startNginx(
   );
   const exited = new Promise((resolve) => child.once('exit', resolve));
   const httpsUrl = `https://127.0.0.1:${httpsPort}`;
-  for (let i = 0; i < 100; i++) {
+  let answered = false;
+  for (let i = 0; i < 100 && !answered; i++) {
     try {
       await fetch(`http://127.0.0.1:${httpPort}/`, { redirect: 'manual' });
-      break;
+      answered = true;
     } catch {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
+  if (!answered) throw new Error(`nginx did not answer on port ${httpPort} within 5 s`);
   return {
     httpUrl: `http://127.0.0.1:${httpPort}`,
     httpsUrl,

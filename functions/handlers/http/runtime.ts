@@ -4,12 +4,13 @@ import { loadConfig } from '../../config/service-config';
 let current: Promise<Services> | undefined;
 
 /**
- * The services every handler uses. On Lambda they are built from the environment on the first call and
- * kept for the container's life; the local shim and the tests install theirs with `useServices` first.
+ * The services the handler wrappers hand out. On Lambda they are built from the environment on the first
+ * call (runtime `lambda`: see runtimePolicy) and kept for the container's life; the local shim and the
+ * tests install theirs (runtime `server`) with `useServices` first.
  */
 export function getServices(): Promise<Services> {
   if (!current) {
-    const building = (async () => buildServices(loadConfig(process.env)))();
+    const building = (async () => buildServices(loadConfig(process.env), { runtime: 'lambda' }))();
     // A failed start (database down at a cold start) is retried by the next request, not kept forever.
     building.catch(() => {
       if (current === building) current = undefined;
