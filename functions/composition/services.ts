@@ -271,10 +271,11 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
       signingKey: jwtKey,
       concerts,
       storedConcerts,
+      bus,
       longRunning: options.cacheConcertReads ?? false,
     });
     // Long-running processes each run a ticker; the lease lets one admit at a time (Lambda: the schedule).
-    if (options.cacheConcertReads) waitingRoom.ticker.start();
+    if (options.cacheConcertReads) waitingRoom.start();
     const watchers: WatcherDeps = { registry, snapshots, tokens };
     return {
       config,
@@ -341,7 +342,7 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
       queue: waitingRoom.deps,
       beforeAnswer: () => (policy.publishBeforeAnswer ? events.settled() : Promise.resolve()),
       close: async () => {
-        await waitingRoom.ticker.stop();
+        await waitingRoom.close();
         expiry?.close();
         events.close();
         await cache?.close();

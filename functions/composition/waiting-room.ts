@@ -10,9 +10,17 @@ import { RedisWaitingRoomStore } from '../adapters/redis-waiting-room-store';
 import { SqlQueueAdmissionRepository } from '../adapters/sql-queue-admission-repository';
 import type { ServiceConfig } from '../config/service-config';
 import type { Principal } from '../core/model';
-import { requireAdmission, type WaitingRoomDeps } from '../core/waiting-room.service';
-import { AdmissionTicker, MemoryQueueFollowers, type QueueFollowers } from '../core/waiting-room-live';
+import type { QueuePositionMessage } from '../core/waiting-room';
+import { joinQueue, queueViews, requireAdmission, type WaitingRoomDeps } from '../core/waiting-room.service';
+import {
+  AdmissionTicker,
+  MemoryQueueFollowers,
+  type QueueFollowers,
+  type QueueLiveDeps,
+  QueuePositionFeed,
+} from '../core/waiting-room-live';
 import type { ConcertRepository } from '../ports/concert.repository.port';
+import type { EventBus } from '../ports/event-bus.port';
 import type { SqlDatabase } from '../ports/sql-database.port';
 
 /** The waiting room as a process holds it (Services.waitingRoom). */
@@ -27,7 +35,27 @@ export interface WaitingRoomServices {
   followers: QueueFollowers;
   /** The reservation gate (ReservationDeps.admission). */
   admission(principal: Principal, concertId: string, admissionToken: string | undefined): Promise<void>;
+  /** What `join-queue` needs (WebSocket handlers and the Socket.IO gateway). */
+  live: QueueLiveDeps;
+  /**
+   * A feed sending through `send` (the admission Lambda: PostToConnection). Long-running processes have
+   * their own in `live.feed`, refreshed every second and on every concert change.
+   */
+  feedThrough(send: QueueSend): QueuePositionFeed;
+  /**
+   * Long-running processes: a transport (the raw WebSocket gateway, Socket.IO) says how to send to its own
+   * connections; `not-mine` passes the message to the next one.
+   */
+  deliverThrough(
+    send: (connectionId: string, message: QueuePositionMessage) => 'sent' | 'gone' | 'not-mine',
+  ): void;
+  /** Starts the ticker and the feed (long-running processes). */
+  start(): void;
+  close(): Promise<void>;
 }
+
+/** Sends one `queue-position` to one connection. */
+export type QueueSend = (connectionId: string, message: QueuePositionMessage) => Promise<'sent' | 'gone'>;
 
 /** A uniform draw in [0, 1) from the operating system's CSPRNG (53 random bits). */
 export function cryptoRandom(): number {
@@ -48,6 +76,7 @@ export function buildWaitingRoom(input: {
   signingKey: string;
   concerts: ConcertRepository;
   storedConcerts: ConcertRepository;
+  bus: EventBus;
   longRunning: boolean;
 }): WaitingRoomServices {
   const { config, logger, db, redis, keys } = input;
@@ -70,15 +99,44 @@ export function buildWaitingRoom(input: {
     ...base,
     concerts: { list: () => input.concerts.list(), get: (id) => input.storedConcerts.get(id) },
   };
+  const followers: QueueFollowers =
+    redis && !input.longRunning ? new RedisQueueFollowers(redis, keys) : new MemoryQueueFollowers();
+  const feedThrough = (send: QueueSend) =>
+    new QueuePositionFeed({
+      followers,
+      views: (concertId, userIds) => queueViews(deps, concertId, userIds),
+      rejoin: (concertId, userId) => joinQueue(deps, { userId, role: 'customer' }, concertId),
+      push: send,
+      now: Date.now,
+    });
+  const transports: Array<
+    (connectionId: string, message: QueuePositionMessage) => 'sent' | 'gone' | 'not-mine'
+  > = [];
+  const feed = input.longRunning
+    ? feedThrough(async (connectionId, message) => {
+        for (const send of transports) {
+          const outcome = send(connectionId, message);
+          if (outcome !== 'not-mine') return outcome;
+        }
+        return 'gone';
+      })
+    : undefined;
+  const refresh = () => {
+    void feed
+      ?.refresh()
+      .catch((error: unknown) => logger.warn({ err: error }, 'queue positions not refreshed'));
+  };
   const ticker = new AdmissionTicker(tickerDeps, {
     holder: `${config.instanceId}:${randomBytes(6).toString('hex')}`,
     onError: (error) =>
       logger.warn({ err: error }, 'a waiting-room admission step failed; the next one retries'),
-    onAdmitted: (steps) =>
-      logger.info({ steps: steps.filter((step) => step.admitted > 0) }, 'waiting room admitted fans'),
+    onAdmitted: (steps) => {
+      logger.info({ steps: steps.filter((step) => step.admitted > 0) }, 'waiting room admitted fans');
+      refresh();
+    },
   });
-  const followers: QueueFollowers =
-    redis && !input.longRunning ? new RedisQueueFollowers(redis, keys) : new MemoryQueueFollowers();
+  let timer: NodeJS.Timeout | undefined;
+  let unsubscribe: (() => Promise<void>) | undefined;
   return {
     deps,
     tickerDeps,
@@ -86,5 +144,32 @@ export function buildWaitingRoom(input: {
     followers,
     admission: (principal, concertId, admissionToken) =>
       requireAdmission(deps, principal, concertId, admissionToken),
+    live: { deps, followers, feed },
+    feedThrough,
+    deliverThrough: (send) => {
+      transports.push(send);
+    },
+    start: () => {
+      ticker.start();
+      if (!feed || timer) return;
+      timer = setInterval(refresh, 1_000);
+      timer.unref?.();
+      // A concert change (a sell-out, tickets back, a pause) reaches its followers at once.
+      void input.bus
+        .subscribe((message) => {
+          if (message.type === 'concert-update') refresh();
+        })
+        .then((stop) => {
+          unsubscribe = stop;
+        })
+        .catch((error: unknown) =>
+          logger.warn({ err: error }, 'queue feed not subscribed to concert changes'),
+        );
+    },
+    close: async () => {
+      clearInterval(timer);
+      await unsubscribe?.().catch(() => {});
+      await ticker.stop();
+    },
   };
 }

@@ -1,5 +1,12 @@
+import { TicketingError } from './errors';
 import type { QueuePositionMessage, QueueView } from './waiting-room';
-import { ADMISSION_LEASE, type AdmissionStep, admitAll, type WaitingRoomDeps } from './waiting-room.service';
+import {
+  ADMISSION_LEASE,
+  type AdmissionStep,
+  admitAll,
+  joinQueue,
+  type WaitingRoomDeps,
+} from './waiting-room.service';
 
 /**
  * The one admission ticker: every `intervalMs` it takes or renews the admission lease in the queue's
@@ -265,4 +272,43 @@ function sentOf(view: QueueView, atMs: number): Sent {
     atMs,
     position: view.position ?? 0,
   };
+}
+
+/** What `join-queue` needs: the use cases' deps, who follows, and this process's feed (servers only). */
+export interface QueueLiveDeps {
+  deps: WaitingRoomDeps;
+  followers: QueueFollowers;
+  /** The process's feed, told what a new follower was answered; absent on Lambda (the schedule sends). */
+  feed?: Pick<QueuePositionFeed, 'answered' | 'forget'> | undefined;
+}
+
+/**
+ * `join-queue` (raw WebSocket, Socket.IO, API Gateway's `$default`): takes or finds the fan's place (as
+ * POST /api/concerts/{id}/queue does), follows the queue from this connection and answers the
+ * `queue-position` at once; later ones come from the feed, at most once a second and on every change of
+ * status.
+ * @param userId the connection's signed-in fan (its token at connect, or Socket.IO's handshake); null: none
+ * @throws TicketingError UNAUTHORIZED (no signed-in fan), NOT_FOUND, QUEUE_NOT_OPEN, RATE_LIMITED
+ */
+export async function followQueue(
+  live: QueueLiveDeps,
+  connectionId: string,
+  userId: string | null,
+  concertId: string,
+  clientAddress?: string,
+): Promise<QueuePositionMessage> {
+  if (!userId) {
+    throw new TicketingError('UNAUTHORIZED', 'join-queue needs a signed-in fan: connect with ?token=');
+  }
+  const view = await joinQueue(live.deps, { userId, role: 'customer' }, concertId, clientAddress);
+  const follower = { connectionId, userId, concertId };
+  await live.followers.add(follower);
+  live.feed?.answered(follower, view);
+  return { type: 'queue-position', concertId, ...view };
+}
+
+/** A connection closed: it follows no queue any more. */
+export async function unfollowQueues(live: QueueLiveDeps, connectionId: string): Promise<void> {
+  live.feed?.forget(connectionId);
+  await live.followers.remove(connectionId);
 }

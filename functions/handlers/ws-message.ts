@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { TicketingError } from '../core/errors';
+import { followQueue } from '../core/waiting-room-live';
 import { joinAdmins, joinConcert, leaveConcert } from '../core/watchers.service';
 import { websocketHandler } from './websocket/websocket-handler';
 
@@ -7,10 +8,11 @@ const clientMessage = z.discriminatedUnion('action', [
   z.object({ action: z.literal('join-concert'), concertId: z.guid() }),
   z.object({ action: z.literal('leave-concert'), concertId: z.guid() }),
   z.object({ action: z.literal('join-admin') }),
+  z.object({ action: z.literal('join-queue'), concertId: z.guid() }),
 ]);
 
 /** The client actions, and only these, are routes; anything else (`toString` too) is `$default`. */
-export const CLIENT_ACTIONS = ['join-concert', 'leave-concert', 'join-admin'] as const;
+export const CLIENT_ACTIONS = ['join-concert', 'leave-concert', 'join-admin', 'join-queue'] as const;
 
 /**
  * Every client action route (and `$default`): join-concert answers at once with a snapshot (from memory:
@@ -19,7 +21,7 @@ export const CLIENT_ACTIONS = ['join-concert', 'leave-concert', 'join-admin'] as
  */
 export const handler = websocketHandler(
   'ws-message',
-  async ({ event, watchers: deps, connectionId, reply }) => {
+  async ({ event, watchers: deps, queue, connectionId, reply }) => {
     const message = parse(event.body);
     switch (message.action) {
       case 'join-concert':
@@ -31,6 +33,15 @@ export const handler = websocketHandler(
       case 'join-admin':
         await joinAdmins(deps, connectionId);
         return;
+      case 'join-queue': {
+        // The fan is the one the connection signed in as at `$connect` (?token=).
+        const userId = await deps.registry.userOf(connectionId);
+        const concertId = message.concertId.toLowerCase();
+        await reply(
+          await followQueue(queue, connectionId, userId, concertId, event.requestContext.identity?.sourceIp),
+        );
+        return;
+      }
     }
   },
 );
