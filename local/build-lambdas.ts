@@ -1,53 +1,21 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { type BuildOptions, build, buildSync } from 'esbuild';
+import { build } from 'esbuild';
 import { LAMBDA_FUNCTIONS } from '../functions/handlers/lambda-functions';
+import {
+  buildLambdaSync,
+  bundleOptions,
+  LAMBDA_OUT_DIR,
+  NODE_BUNDLE,
+  withMigrations,
+} from '../stacks/lambda-bundle';
 
-const OUT_DIR = 'dist/lambda';
+const OUT_DIR = LAMBDA_OUT_DIR;
 
-/** What every bundle of this project shares (Lambda functions and the container's entry points). */
-export const NODE_BUNDLE: BuildOptions = {
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'esm',
-  minify: true,
-  sourcemap: false,
-  legalComments: 'none',
-  // Optional native speed-ups that ws and pg look for; absent, they fall back to JavaScript.
-  // swagger-ui-dist is static files found on disk at run time (the image copies the package).
-  external: ['pg-native', 'bufferutil', 'utf-8-validate', 'swagger-ui-dist'],
-  // ESM output still meets CommonJS dependencies that call require().
-  banner: {
-    js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-  },
-  logLevel: 'warning',
-};
-
-/** esbuild options for one function's bundle. */
-function bundleOptions(name: string, outfile: string): BuildOptions {
-  return {
-    ...NODE_BUNDLE,
-    entryPoints: [`functions/handlers/${name}.ts`],
-    outfile,
-  };
-}
-
-export function withMigrations(dir: string): void {
-  mkdirSync(join(dir, 'migrations'), { recursive: true });
-  cpSync('functions/db/migrations', join(dir, 'migrations'), { recursive: true });
-}
-
-/** One function's bundle, synchronously: the CDKTF construct builds while it synthesizes. */
-export function buildLambdaSync(name: string, outDir = OUT_DIR): { dir: string; bytes: number } {
-  const dir = join(outDir, name);
-  rmSync(dir, { recursive: true, force: true });
-  buildSync(bundleOptions(name, join(dir, 'index.mjs')));
-  withMigrations(dir);
-  return { dir, bytes: statSync(join(dir, 'index.mjs')).size };
-}
+// The bundling itself lives with the stacks (they build while they synthesize); this re-exports it.
+export { buildLambdaSync, NODE_BUNDLE, withMigrations };
 
 /**
  * One ESM bundle per Lambda (`dist/lambda/<function>/index.mjs`), for Node 20 so it runs here and on

@@ -1,8 +1,8 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { METRICS_NAMESPACE, METRICS_SERVICE } from '../config/metric-names';
 import type { ServiceMetrics } from '../ports/service-metrics.port';
 
-export const METRICS_NAMESPACE = 'ConcertTickets';
-export const METRICS_SERVICE = 'concert-ticket-system';
+export { METRICS_NAMESPACE, METRICS_SERVICE };
 
 const statusClass = (status: number) => `${Math.floor(status / 100)}xx`;
 

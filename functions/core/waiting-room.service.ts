@@ -9,12 +9,16 @@ import type {
 import { type ConcertAdminDeps, updateConcert } from './concerts.service';
 import { notFound, TicketingError } from './errors';
 import type { Concert, Principal, WaitingRoomSettings } from './model';
+
+export type { QueueOverview } from './waiting-room';
+
 import {
   admissionClosesAt,
   admissionsDue,
   autoAllowance,
   autoRatePerMinute,
   placeRequest,
+  type QueueOverview,
   type QueueView,
   type ViewContext,
   viewOf,
@@ -35,30 +39,6 @@ export interface WaitingRoomDeps {
 
 /** The name of the lease the one admission ticker holds (see QueueTicker). */
 export const ADMISSION_LEASE = 'queue-admission';
-
-/** The organiser's live view of one concert's queue (GET /api/admin/concerts/{id}/queue). */
-export interface QueueOverview {
-  /** Fans still waiting in the queue's store. */
-  waiting: number;
-  /** Fans admitted so far (durable count). */
-  admitted: number;
-  /** Admissions whose window is still open. */
-  openAdmissions: number;
-  /** The configured rate: fans a minute, or `auto`. */
-  admissionPerMinute: number | 'auto';
-  /** The rate the last admission step ran at (fans a minute); 0 before the first. */
-  currentRatePerMinute: number;
-  paused: boolean;
-  /** Tickets sold (confirmed). */
-  sold: number;
-  /** Tickets in live holds. */
-  held: number;
-  /** Tickets free to reserve now. */
-  available: number;
-  /** At the current rate and order size, how long until nothing is left (s); null when unknown. */
-  estimatedSellOutSeconds: number | null;
-  onSaleAt: string | null;
-}
 
 /** The concert's settings when its waiting room is on, else null. */
 export function enabledWaitingRoom(concert: Concert): WaitingRoomSettings | null {

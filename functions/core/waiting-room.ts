@@ -47,6 +47,30 @@ export interface QueueView {
   requeued?: boolean;
 }
 
+/** The organiser's live view of one concert's queue (GET /api/admin/concerts/{id}/queue). */
+export interface QueueOverview {
+  /** Fans still waiting in the queue's store. */
+  waiting: number;
+  /** Fans admitted so far (durable count). */
+  admitted: number;
+  /** Admissions whose window is still open. */
+  openAdmissions: number;
+  /** The configured rate: fans a minute, or `auto`. */
+  admissionPerMinute: number | 'auto';
+  /** The rate the last admission step ran at (fans a minute); 0 before the first. */
+  currentRatePerMinute: number;
+  paused: boolean;
+  /** Tickets sold (confirmed). */
+  sold: number;
+  /** Tickets in live holds. */
+  held: number;
+  /** Tickets free to reserve now. */
+  available: number;
+  /** At the current rate and order size, how long until nothing is left (s); null when unknown. */
+  estimatedSellOutSeconds: number | null;
+  onSaleAt: string | null;
+}
+
 /** The `queue-position` message a follower gets over WebSocket or Socket.IO (API.md, "WebSocket"). */
 export interface QueuePositionMessage extends QueueView {
   type: 'queue-position';

@@ -2,7 +2,10 @@ import { z } from 'zod';
 import { TicketingError } from '../core/errors';
 import { followQueue } from '../core/waiting-room-live';
 import { joinAdmins, joinConcert, leaveConcert } from '../core/watchers.service';
+import { CLIENT_ACTIONS } from './websocket/client-actions';
 import { websocketHandler } from './websocket/websocket-handler';
+
+export { CLIENT_ACTIONS };
 
 const clientMessage = z.discriminatedUnion('action', [
   z.object({ action: z.literal('join-concert'), concertId: z.guid() }),
@@ -10,9 +13,6 @@ const clientMessage = z.discriminatedUnion('action', [
   z.object({ action: z.literal('join-admin') }),
   z.object({ action: z.literal('join-queue'), concertId: z.guid() }),
 ]);
-
-/** The client actions, and only these, are routes; anything else (`toString` too) is `$default`. */
-export const CLIENT_ACTIONS = ['join-concert', 'leave-concert', 'join-admin', 'join-queue'] as const;
 
 /**
  * Every client action route (and `$default`): join-concert answers at once with a snapshot (from memory:

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { Concert, Reservation, Ticket, User } from '../../core/model';
-import type { QueueView } from '../../core/waiting-room';
-import type { QueueOverview } from '../../core/waiting-room.service';
+import type { QueueOverview, QueueView } from '../../core/waiting-room';
 import type { DailyReport } from '../../ports/report.repository.port';
 import { HTTP_STATUS } from './error-response';
 
