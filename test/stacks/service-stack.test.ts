@@ -483,6 +483,10 @@ describe('the AWS stack against the providers’ rules', () => {
     expect(functions.find((f) => f.function_name === 'cts-prod-relay')?.reserved_concurrent_executions).toBe(
       2,
     );
+    // The waiting room's admission: one run and the next at the handover (a lease keeps one admitting).
+    expect(
+      functions.find((f) => f.function_name === 'cts-prod-queue-admission')?.reserved_concurrent_executions,
+    ).toBe(2);
     // AWS keeps 100 unreserved: the sum must fit a quota the account can have (dev: none at all).
     const reserved = functions.reduce((sum, f) => sum + (f.reserved_concurrent_executions ?? 0), 0);
     expect(reserved + 100).toBeLessThanOrEqual(1000);
