@@ -136,12 +136,18 @@ export async function joinQueue(
   }
   const { concert, settings } = await queuedConcert(deps, concertId);
   const request = placeRequest(deps.now(), onSaleAtMs(concert), deps.random);
-  let { place, created } = await deps.store.join(concertId, principal.userId, request);
+  // The place and what the view needs besides it, in one round of calls.
+  const [joined, context] = await Promise.all([
+    deps.store.join(concertId, principal.userId, request),
+    viewContext(deps, concert, settings),
+  ]);
+  let { place } = joined;
+  const { created } = joined;
   // Only a new place after the sale opened can belong to a fan admitted before a store loss.
   if (created && request.kind === 'arrival') {
     place = (await restoredAdmission(deps, concertId, principal.userId)) ?? place;
   }
-  return signedView(deps, concert, principal.userId, place, await viewContext(deps, concert, settings));
+  return signedView(deps, concert, principal.userId, place, context);
 }
 
 /**
@@ -155,7 +161,10 @@ export async function queuePosition(
   concertId: string,
 ): Promise<QueueView> {
   const { concert, settings } = await queuedConcert(deps, concertId);
-  const [stored] = await deps.store.places(concertId, [principal.userId]);
+  const [[stored], context] = await Promise.all([
+    deps.store.places(concertId, [principal.userId]),
+    viewContext(deps, concert, settings),
+  ]);
   const place = stored ?? (await restoredAdmission(deps, concertId, principal.userId));
   if (!place) {
     throw new TicketingError(
@@ -163,7 +172,7 @@ export async function queuePosition(
       'You are not in this queue (or your place was lost when the queue restarted): join it to get a place',
     );
   }
-  return signedView(deps, concert, principal.userId, place, await viewContext(deps, concert, settings));
+  return signedView(deps, concert, principal.userId, place, context);
 }
 
 /**
