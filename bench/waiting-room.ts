@@ -155,6 +155,11 @@ async function main(): Promise<void> {
     await sleep(Math.max(0, joinStart - Date.now()));
     const latencies: number[] = [];
     let joinFailures = 0;
+    const failureKinds = new Map<string, number>();
+    const failed = (kind: string) => {
+      joinFailures++;
+      failureKinds.set(kind, (failureKinds.get(kind) ?? 0) + 1);
+    };
     await Promise.all(
       users.map(async (_, fan) => {
         await sleep(Math.max(0, joinStart + (fan * JOIN_SPREAD_MS) / FANS - Date.now()));
@@ -175,11 +180,15 @@ async function main(): Promise<void> {
             await answered;
           } else {
             const response = await call(fan, 'POST', `/api/concerts/${concertId}/queue`);
-            if (response.status !== 200) joinFailures++;
+            if (response.status !== 200) {
+              failed(`${response.status} ${String(response.body.error?.code)}`);
+              return;
+            }
           }
           latencies.push(performance.now() - started);
-        } catch {
-          joinFailures++;
+        } catch (error) {
+          const cause = (error as { cause?: { code?: string } }).cause;
+          failed(cause?.code ?? (error as Error).message);
         }
       }),
     );
@@ -298,7 +307,7 @@ async function main(): Promise<void> {
       `fans ${FANS}, tickets ${TICKETS}, WebSocket followers ${FOLLOWERS}, rate ${RATE}/min, two shims`,
     );
     console.log(
-      `joins: ${latencies.length} answered of ${FANS} (${joinFailures} failed) in ${(joinsTook / 1000).toFixed(1)} s; p50 ${ms(percentile(latencies, 50))}, p99 ${ms(percentile(latencies, 99))}, max ${ms(latencies.at(-1) ?? Number.NaN)}; ${waiting} places in Redis`,
+      `joins: ${latencies.length} answered 200 of ${FANS} (${joinFailures} failed) in ${(joinsTook / 1000).toFixed(1)} s${joinFailures ? ` (${[...failureKinds].map(([kind, n]) => `${kind}: ${n}`).join(', ')})` : ''}; p50 ${ms(percentile(latencies, 50))}, p99 ${ms(percentile(latencies, 99))}, max ${ms(latencies.at(-1) ?? Number.NaN)}; ${waiting} places in Redis`,
     );
     console.log(
       `admission → fan (WebSocket): ${admittedLag.length} measured; p50 ${ms(percentile(admittedLag, 50))}, p99 ${ms(percentile(admittedLag, 99))}, max ${ms(admittedLag.at(-1) ?? Number.NaN)}`,
@@ -312,6 +321,15 @@ async function main(): Promise<void> {
     console.log(
       `intruders (never admitted): ${intruderRefusals} refused (${[...refusalCodes].map(([code, n]) => `${code} ${n}`).join(', ')}), ${intruderSuccesses} got through`,
     );
+  } catch (error) {
+    // A shim that died says why in its own output.
+    for (const [index, shim] of shims.entries()) {
+      if (shim.child.exitCode !== null || shim.child.signalCode !== null) {
+        console.error(`shim-${index + 1} exited (${shim.child.exitCode ?? shim.child.signalCode}):`);
+        console.error(shim.output().slice(-4_000));
+      }
+    }
+    throw error;
   } finally {
     for (const socket of sockets) socket.close();
     for (const shim of shims) shim.child.kill('SIGTERM');

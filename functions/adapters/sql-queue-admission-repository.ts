@@ -42,6 +42,15 @@ export class SqlQueueAdmissionRepository implements QueueAdmissionRepository {
     });
   }
 
+  /** Concerts on sale with their waiting room on: what the admission ticker steps through. */
+  async queuedConcertIds(): Promise<string[]> {
+    const rows = await this.db.query(
+      "SELECT id FROM concerts WHERE waiting_room_enabled AND status = 'on-sale' ORDER BY id",
+      [],
+    );
+    return rows.map((row) => asString(row.id));
+  }
+
   async find(concertId: string, userId: string): Promise<AdmissionRecord | null> {
     const [row] = await this.db.query(
       'SELECT user_id, admitted_at, expires_at FROM queue_admissions WHERE concert_id = $1::uuid AND user_id = $2::uuid',

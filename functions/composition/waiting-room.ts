@@ -81,10 +81,11 @@ export function buildWaitingRoom(input: {
 }): WaitingRoomServices {
   const { config, logger, db, redis, keys } = input;
   const store = redis ? new RedisWaitingRoomStore(redis, keys) : new MemoryWaitingRoomStore();
+  const admissions = new SqlQueueAdmissionRepository(db);
   const tokens = new JoseAdmissionTokens(input.signingKey);
   const base = {
     store,
-    admissions: new SqlQueueAdmissionRepository(db),
+    admissions,
     tokens,
     now: Date.now,
     random: cryptoRandom,
@@ -94,10 +95,12 @@ export function buildWaitingRoom(input: {
     ),
   };
   const deps: WaitingRoomDeps = { ...base, concerts: input.concerts };
-  // Which concerts have a waiting room may come from the cache; each step reads its concert from the database.
+  // The ticker finds its concerts with one light query and reads each from the database (never the
+  // read cache: its availability must be now's, and its reads must not count as the cache's).
   const tickerDeps: WaitingRoomDeps = {
     ...base,
-    concerts: { list: () => input.concerts.list(), get: (id) => input.storedConcerts.get(id) },
+    concerts: input.storedConcerts,
+    queuedConcertIds: () => admissions.queuedConcertIds(),
   };
   const followers: QueueFollowers =
     redis && !input.longRunning ? new RedisQueueFollowers(redis, keys) : new MemoryQueueFollowers();

@@ -35,6 +35,11 @@ export interface WaitingRoomDeps {
   random(): number;
   /** Joins per client address; absent: no limit. */
   joinThrottle?: QueueJoinThrottle;
+  /**
+   * The ids of the concerts on sale with their waiting room on (one light query): what the ticker steps
+   * through every second. Absent: `concerts.list()`, filtered.
+   */
+  queuedConcertIds?: () => Promise<string[]>;
 }
 
 /** The name of the lease the one admission ticker holds (see QueueTicker). */
@@ -297,12 +302,16 @@ export async function admitStep(
 
 /** One admission step for every concert with its waiting room on. */
 export async function admitAll(deps: WaitingRoomDeps, nowMs: number): Promise<AdmissionStep[]> {
-  const concerts = (await deps.concerts.list()).filter((concert) => enabledWaitingRoom(concert));
+  const ids = deps.queuedConcertIds
+    ? await deps.queuedConcertIds()
+    : (await deps.concerts.list())
+        .filter((concert) => enabledWaitingRoom(concert))
+        .map((concert) => concert.id);
   const steps: AdmissionStep[] = [];
-  for (const listed of concerts) {
-    // The list may come from a cache: the step reads the concert itself (availability, settings).
-    const concert = (await deps.concerts.get(listed.id)) ?? listed;
-    steps.push(await admitStep(deps, concert, nowMs));
+  for (const id of ids) {
+    // The step reads the concert itself (availability and settings right now).
+    const concert = await deps.concerts.get(id);
+    if (concert) steps.push(await admitStep(deps, concert, nowMs));
   }
   return steps;
 }

@@ -248,6 +248,8 @@ describe.each(['node-postgres', 'RDS Data API', 'PGlite'] as const)('waiting roo
     });
     if (changed.kind !== 'updated' || !queued) throw new Error('expected an update');
     expect(changed.concert.version).toBeGreaterThan(queued.version);
+    // Paused or not, a concert on sale with its waiting room on is one the ticker steps through.
+    expect(await new SqlQueueAdmissionRepository(db).queuedConcertIds()).toEqual([queued.id]);
     const cleared = await concerts.update(queued.id, { onSaleAt: null, tierChanges: [], newTiers: [] });
     expect(cleared.kind === 'updated' && cleared.concert.onSaleAt).toBeUndefined();
     // Setting a waiting room on a concert that had none starts from the defaults.
