@@ -249,7 +249,10 @@ describe('places, statuses and the store-loss rule', () => {
     const requeued = await joinQueue(d.all, second, concert.id);
     expect(requeued).toMatchObject({ status: 'waiting', position: 1 });
     // The next steps admit the second fan; the first is never recorded twice.
-    for (let i = 0; i < 3; i++) await admitStep(d.all, concert, (clock.now += 1_000));
+    for (let i = 0; i < 3; i++) {
+      clock.now += 1_000;
+      await admitStep(d.all, concert, clock.now);
+    }
     expect(d.admissions.records.size).toBe(2);
     expect((await d.admissions.find(concert.id, first.userId))?.admittedAtMs).toBe(100_000);
   });
