@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import { z } from 'zod';
-import { getServices } from './http/runtime';
+import { getServices } from './lambda-runtime';
 
 export interface QueueAdmissionEvent {
   /** How long this run admits, one step a second, before returning (default 55 s: a once-a-minute schedule). */

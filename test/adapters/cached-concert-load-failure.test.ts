@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CachedConcertRepository } from '../../functions/adapters/cached-concert-repository';
+import { CachedConcertRepository } from '../../functions/adapters/memory/cached-concert-repository';
 import type { ConcertRepository, TimedConcertReads } from '../../functions/ports/concert.repository.port';
 
 /**

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { JoseAdmissionTokens } from '../../functions/adapters/jose-admission-tokens';
-import { JoseTokenService } from '../../functions/adapters/jose-token-service';
-import { MemoryWaitingRoomStore } from '../../functions/adapters/memory-waiting-room-store';
+import { JoseAdmissionTokens } from '../../functions/adapters/crypto/jose-admission-tokens';
+import { JoseTokenService } from '../../functions/adapters/crypto/jose-token-service';
+import { MemoryWaitingRoomStore } from '../../functions/adapters/memory/memory-waiting-room-store';
 import { AUTO_MARGIN, admissionsDue, autoAllowance, placeRequest } from '../../functions/core/waiting-room';
 import {
   admitStep,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JoseAdmissionTokens } from '../../functions/adapters/jose-admission-tokens';
+import { JoseAdmissionTokens } from '../../functions/adapters/crypto/jose-admission-tokens';
 import { createCustomers, startTestService, type TestService } from '../support/test-service';
 
 /** Polls `check` until it answers a value (not undefined), up to `ms`. */

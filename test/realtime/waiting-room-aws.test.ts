@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiGatewayPusher } from '../../functions/adapters/apigw-management-pusher';
-import { JoseAdmissionTokens } from '../../functions/adapters/jose-admission-tokens';
-import { redisKeys } from '../../functions/adapters/redis-keys';
-import { RedisQueueFollowers } from '../../functions/adapters/redis-queue-followers';
-import { RedisWaitingRoomStore } from '../../functions/adapters/redis-waiting-room-store';
+import { ApiGatewayPusher } from '../../functions/adapters/aws/apigw-management-pusher';
+import { JoseAdmissionTokens } from '../../functions/adapters/crypto/jose-admission-tokens';
+import { redisKeys } from '../../functions/adapters/redis/redis-keys';
+import { RedisQueueFollowers } from '../../functions/adapters/redis/redis-queue-followers';
+import { RedisWaitingRoomStore } from '../../functions/adapters/redis/redis-waiting-room-store';
 import { joinQueue, queueViews, type WaitingRoomDeps } from '../../functions/core/waiting-room.service';
 import {
   AdmissionTicker,

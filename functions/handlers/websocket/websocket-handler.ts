@@ -7,7 +7,7 @@ import type { ErrorMessage } from '../../core/realtime';
 import type { QueueLiveDeps } from '../../core/waiting-room-live';
 import type { WatcherDeps } from '../../core/watchers.service';
 import { PushFailure } from '../../ports/connection-pusher.port';
-import { getServices } from '../http/runtime';
+import { getServices } from '../lambda-runtime';
 
 /** The part of an API Gateway WebSocket event the handlers read. */
 export interface WebSocketEvent {
