@@ -41,6 +41,7 @@ import type { ConcertAdminDeps } from '../core/concerts.service';
 import type { JobDeps } from '../core/jobs.service';
 import { eventSummary, waitlistOfferMessage } from '../core/realtime';
 import type { ReservationDeps } from '../core/reservations.service';
+import type { WaitingRoomDeps } from '../core/waiting-room.service';
 import { type OfferListener, type WaitlistDeps, WaitlistOfferAnnouncer } from '../core/waitlist.service';
 import type { WatcherDeps } from '../core/watchers.service';
 import { migrate } from '../db/migrate';
@@ -62,6 +63,7 @@ import { armHeldExpiries, holdExpiryTimer } from './hold-expiry';
 import { closeRedis, openRedis } from './redis-client';
 import { type RuntimePolicy, runtimePolicy, type ServiceRuntime } from './runtime-policy';
 import { LOCAL_CREDENTIALS, resolveRedisUrl, signingKey } from './secrets';
+import { buildWaitingRoom, type WaitingRoomServices } from './waiting-room';
 
 export { openDatabase } from './database';
 export type { ServiceRuntime } from './runtime-policy';
@@ -115,6 +117,10 @@ export interface Services {
     callbackUrl: string | undefined;
     pusherFor(endpoint: string): ConnectionPusher;
   };
+  /** The waiting room (issue 20): queue store, admissions, tokens, the admission ticker, live followers. */
+  waitingRoom: WaitingRoomServices;
+  /** What the waiting-room use cases need (handlers: join, position, the organiser's panel). */
+  queue: WaitingRoomDeps;
   /** Answers which dependencies respond right now. */
   readiness(): Promise<Record<string, boolean>>;
   /**
@@ -141,6 +147,7 @@ export type HandlerDeps = Pick<
   | 'watchers'
   | 'readiness'
   | 'checkIns'
+  | 'queue'
 >;
 
 export interface BuildOptions {
@@ -184,9 +191,8 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
     const passwords = new ScryptPasswordHasher();
     const users = new SqlUserRepository(db);
     // Every verification re-checks the account (role, existence, token version) within 5 s.
-    const tokens = new AccountCheckedTokens(new JoseTokenService(await signingKey(config)), (userId) =>
-      users.standing(userId),
-    );
+    const jwtKey = await signingKey(config);
+    const tokens = new AccountCheckedTokens(new JoseTokenService(jwtKey), (userId) => users.standing(userId));
     if (config.admin) await ensureAdmin({ users, passwords }, config.admin);
     const loginThrottle = new RateLimiterLoginThrottle(
       {
@@ -293,6 +299,20 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
       offerListeners.push({
         offerMade: (offer) => expiry.holdRunsOutAt(new Date(offer.reservation.expiresAt)),
       });
+    const waitingRoom = buildWaitingRoom({
+      config,
+      logger,
+      db,
+      redis,
+      keys,
+      signingKey: jwtKey,
+      concerts,
+      storedConcerts,
+      bus,
+      longRunning: options.cacheConcertReads ?? false,
+    });
+    // Long-running processes each run a ticker; the lease lets one admit at a time (Lambda: the schedule).
+    if (options.cacheConcertReads) waitingRoom.start();
     const watchers: WatcherDeps = { registry, snapshots, tokens };
     return {
       config,
@@ -314,6 +334,7 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
           activeHoldLimit: config.activeHoldLimit,
         },
         events: expiry ? timingHolds(announced, expiry, config.holdSeconds) : announced,
+        admission: waitingRoom.admission,
       },
       waitlist: {
         waitlist: waitlistRepository,
@@ -367,7 +388,10 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
         await offers.settled();
         await events.settled();
       },
+      waitingRoom,
+      queue: waitingRoom.deps,
       close: async () => {
+        await waitingRoom.close();
         // Offers the database made are mailed and told before the process goes (a job run from the CLI).
         await offers.settled();
         expiry?.close();

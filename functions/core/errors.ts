@@ -24,6 +24,10 @@ export type ErrorCode =
   | 'ALREADY_CHECKED_IN'
   | 'TICKET_NOT_FOUND'
   | 'TICKET_NOT_VALID'
+  /** Waiting room: a reservation without a valid admission for this fan and concert (403). */
+  | 'ADMISSION_REQUIRED'
+  /** Waiting room: joining the queue of a concert that has none (409). */
+  | 'QUEUE_NOT_OPEN'
   | 'SERVICE_UNAVAILABLE'
   | 'INTERNAL';
 

@@ -9,6 +9,7 @@ import {
   loginBody,
   registerBody,
   updateConcertBody,
+  updateQueueBody,
 } from './schemas';
 
 // Pure data: this module imports zod schemas and nothing that does I/O (no handler, no adapter), so the
@@ -251,6 +252,41 @@ const TABLE = [
     summary: 'Make an account with a role (door staff, organiser, customer); an existing e-mail is 409',
     body: createUserBody,
     response: { status: 201, body: responseBodies.user },
+  },
+  // Waiting room (issue 20)
+  {
+    method: 'POST',
+    path: '/api/concerts/{id}/queue',
+    functionName: 'queue-join',
+    access: 'user',
+    summary:
+      'Take your one place in the waiting room (again: the same place); 409 QUEUE_NOT_OPEN without one',
+    response: { status: 200, body: responseBodies.queue },
+  },
+  {
+    method: 'GET',
+    path: '/api/concerts/{id}/queue',
+    functionName: 'queue-get',
+    access: 'user',
+    summary: 'Your place in the waiting room (404 when not in it)',
+    response: { status: 200, body: responseBodies.queue },
+  },
+  {
+    method: 'GET',
+    path: '/api/admin/concerts/{id}/queue',
+    functionName: 'admin-queue-get',
+    access: 'admin',
+    summary: 'The waiting room live: waiting, admitted, rate, sold, time to sell out',
+    response: { status: 200, body: responseBodies.queueOverview },
+  },
+  {
+    method: 'PATCH',
+    path: '/api/admin/concerts/{id}/queue',
+    functionName: 'admin-queue-update',
+    access: 'admin',
+    summary: 'Pause, resume or change the admission rate',
+    body: updateQueueBody,
+    response: { status: 200, body: responseBodies.queueOverview },
   },
 ] as const satisfies readonly HttpRoute[];
 

@@ -2,6 +2,8 @@ import { handler as adminConcertCheckIns } from '../admin-concert-check-ins';
 import { handler as adminConcertSales } from '../admin-concert-sales';
 import { handler as adminConcertWaitlist } from '../admin-concert-waitlist';
 import { handler as adminDailyReport } from '../admin-daily-report';
+import { handler as adminQueueGet } from '../admin-queue-get';
+import { handler as adminQueueUpdate } from '../admin-queue-update';
 import { handler as adminUsersCreate } from '../admin-users-create';
 import { handler as apiOpenapi } from '../api-openapi';
 import { handler as authLogin } from '../auth-login';
@@ -16,6 +18,8 @@ import { handler as health } from '../health';
 import { handler as meReservations } from '../me-reservations';
 import { handler as meTickets } from '../me-tickets';
 import { handler as meWaitlist } from '../me-waitlist';
+import { handler as queueGet } from '../queue-get';
+import { handler as queueJoin } from '../queue-join';
 import { handler as ready } from '../ready';
 import { handler as reservationsCancel } from '../reservations-cancel';
 import { handler as reservationsConfirm } from '../reservations-confirm';
@@ -63,6 +67,10 @@ export const HTTP_HANDLERS: Readonly<Record<HttpFunctionName, HttpLambda>> = {
   'admin-concert-check-ins': adminConcertCheckIns,
   'concert-ticket-codes': concertTicketCodes,
   'admin-users-create': adminUsersCreate,
+  'queue-join': queueJoin,
+  'queue-get': queueGet,
+  'admin-queue-get': adminQueueGet,
+  'admin-queue-update': adminQueueUpdate,
 };
 
 /** Every HTTP route of the contract (`HTTP_ROUTE_TABLE`, in its order) with its handler. */

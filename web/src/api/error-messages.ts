@@ -25,6 +25,9 @@ const MESSAGES: Record<ErrorCode | 'NETWORK', string> = {
   TICKET_NOT_FOUND: 'No ticket has this code.',
   TICKET_NOT_VALID: 'This ticket is not valid for this door (cancelled, or for another concert).',
   IDEMPOTENCY_KEY_REUSED: 'That request was already sent with different details. Please try again.',
+  ADMISSION_REQUIRED:
+    'This sale goes through the waiting room: wait for your turn in line, then reserve before your time to buy runs out.',
+  QUEUE_NOT_OPEN: 'This concert has no waiting room: reserve directly.',
   SERVICE_UNAVAILABLE: 'The service is busy right now. Please try again in a few seconds.',
   INTERNAL: 'Something went wrong on our side. Please try again.',
   NETWORK: 'The service could not be reached. Check your connection and try again.',
