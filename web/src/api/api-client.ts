@@ -1,4 +1,6 @@
 import type {
+  AdminQueue,
+  AdminQueueChange,
   ConcertResponse,
   ConcertSales,
   ConcertsResponse,
@@ -6,15 +8,17 @@ import type {
   CreateConcertRequest,
   CreateReservationRequest,
   DailyReportResponse,
-  ErrorCode,
   ErrorResponse,
+  KnownErrorCode,
   LoginRequest,
+  QueueResponse,
   RegisterRequest,
   ReservationResponse,
   ReservationsResponse,
   SessionResponse,
   TicketsResponse,
   UpdateConcertRequest,
+  WaitingRoomFields,
 } from './contract';
 
 /** A refusal from the service, or a network failure (code `NETWORK`), with the contract's stable code. */
@@ -22,7 +26,7 @@ export class ApiError extends Error {
   override readonly name = 'ApiError';
 
   constructor(
-    readonly code: ErrorCode | 'NETWORK',
+    readonly code: KnownErrorCode | 'NETWORK',
     message: string,
     readonly status: number,
     readonly details?: unknown,
@@ -46,12 +50,16 @@ export class ApiClient {
 
   listConcerts = () => this.call<ConcertsResponse>('GET', '/api/concerts');
   getConcert = (id: string) => this.call<ConcertResponse>('GET', `/api/concerts/${encodeURIComponent(id)}`);
-  createConcert = (body: CreateConcertRequest) => this.call<ConcertResponse>('POST', '/api/concerts', body);
-  updateConcert = (id: string, body: UpdateConcertRequest) =>
+  createConcert = (body: CreateConcertRequest & WaitingRoomFields) =>
+    this.call<ConcertResponse>('POST', '/api/concerts', body);
+  updateConcert = (id: string, body: UpdateConcertRequest & WaitingRoomFields) =>
     this.call<ConcertResponse>('PATCH', `/api/concerts/${encodeURIComponent(id)}`, body);
 
-  /** The key makes a retried click (or a retried request) the same hold, never a second one. */
-  reserve = (body: CreateReservationRequest, idempotencyKey: string) =>
+  /**
+   * The key makes a retried click (or a retried request) the same hold, never a second one. On a concert with
+   * a waiting room the body carries the fan's `admissionToken` (else 403 ADMISSION_REQUIRED).
+   */
+  reserve = (body: CreateReservationRequest & { admissionToken?: string }, idempotencyKey: string) =>
     this.call<ReservationResponse>('POST', '/api/reservations', body, { 'idempotency-key': idempotencyKey });
   confirm = (id: string) =>
     this.call<ConfirmationResponse>('POST', `/api/reservations/${encodeURIComponent(id)}/confirm`);
@@ -59,6 +67,19 @@ export class ApiClient {
     this.call<ReservationResponse>('DELETE', `/api/reservations/${encodeURIComponent(id)}`);
   myReservations = () => this.call<ReservationsResponse>('GET', '/api/me/reservations');
   myTickets = () => this.call<TicketsResponse>('GET', '/api/me/tickets');
+
+  /** Take a place in the concert's waiting room; joining again answers the same place (409 QUEUE_NOT_OPEN without one). */
+  joinQueue = (concertId: string) =>
+    this.call<QueueResponse>('POST', `/api/concerts/${encodeURIComponent(concertId)}/queue`);
+  /** The fan's place as it is now (404 when not in the line). */
+  queue = (concertId: string) =>
+    this.call<QueueResponse>('GET', `/api/concerts/${encodeURIComponent(concertId)}/queue`);
+  /** The organiser's view of a concert's waiting room (admin only). */
+  adminQueue = (concertId: string) =>
+    this.call<AdminQueue>('GET', `/api/admin/concerts/${encodeURIComponent(concertId)}/queue`);
+  /** Pause, resume or change the admission rate (admin only); answers the queue as `adminQueue` does. */
+  changeAdminQueue = (concertId: string, change: AdminQueueChange) =>
+    this.call<AdminQueue>('PATCH', `/api/admin/concerts/${encodeURIComponent(concertId)}/queue`, change);
 
   /** Without a date: today in the service's schedule time zone (the day the daily-report job reports). */
   dailyReport = (date?: string) =>

@@ -1,8 +1,8 @@
 import { ApiError } from './api-client';
-import type { ErrorCode } from './contract';
+import type { KnownErrorCode } from './contract';
 
 /** What a fan or an organiser reads for each code of the contract. */
-const MESSAGES: Record<ErrorCode | 'NETWORK', string> = {
+const MESSAGES: Record<KnownErrorCode | 'NETWORK', string> = {
   VALIDATION_FAILED: 'Some of what you entered is not valid.',
   PAYLOAD_TOO_LARGE: 'That request is too large.',
   UNAUTHORIZED: 'Please log in to continue.',
@@ -21,6 +21,9 @@ const MESSAGES: Record<ErrorCode | 'NETWORK', string> = {
   RESERVATION_CANCELLED: 'This reservation was cancelled.',
   RESERVATION_CONFIRMED: 'This reservation is already confirmed: your tickets are in My tickets.',
   IDEMPOTENCY_KEY_REUSED: 'That request was already sent with different details. Please try again.',
+  ADMISSION_REQUIRED:
+    'This sale goes through the waiting room: wait for your turn in line, then reserve before your time to buy runs out.',
+  QUEUE_NOT_OPEN: 'This concert has no waiting room: reserve directly.',
   SERVICE_UNAVAILABLE: 'The service is busy right now. Please try again in a few seconds.',
   INTERNAL: 'Something went wrong on our side. Please try again.',
   NETWORK: 'The service could not be reached. Check your connection and try again.',

@@ -9,13 +9,15 @@ import { useLoad } from '../components/use-load';
 import { useLiveConcerts } from '../realtime/use-live-concerts';
 import { useSession } from '../session/session';
 import { ReservationPanel } from './reservation-panel';
+import { WaitingRoom, waitingRoomOf } from './waiting-room';
 
 /** One concert: live availability per tier, reserve, and the fan's holds with their countdown. */
 export function ConcertPage() {
   const { id = '' } = useParams();
-  const { api, user } = useSession();
+  const { api, user, token } = useSession();
   const { data, error } = useLoad(async () => [(await api.getConcert(id)).concert], [api, id]);
-  const { concerts, link } = useLiveConcerts(data);
+  // The fan's token on the socket: a waiting room follows the fan's place on it.
+  const { concerts, link, live } = useLiveConcerts(data, token);
   const concert = concerts?.[0];
   const [holds, setHolds] = useState<PublicReservation[]>([]);
   // Another fan signing in on this page sees only their own holds (the merge below keeps what is shown).
@@ -77,7 +79,22 @@ export function ConcertPage() {
           onDone={(done) => setHolds((current) => current.map((item) => (item.id === done.id ? done : item)))}
         />
       ))}
-      <ReserveForm concert={concert} onHeld={(hold) => setHolds((current) => [hold, ...current])} />
+      {waitingRoomOf(concert).waitingRoom?.enabled ? (
+        <WaitingRoom
+          concert={concert}
+          live={live}
+          link={link}
+          reserveForm={(admissionToken) => (
+            <ReserveForm
+              concert={concert}
+              admissionToken={admissionToken}
+              onHeld={(hold) => setHolds((current) => [hold, ...current])}
+            />
+          )}
+        />
+      ) : (
+        <ReserveForm concert={concert} onHeld={(hold) => setHolds((current) => [hold, ...current])} />
+      )}
     </article>
   );
 }
@@ -101,7 +118,16 @@ export function quantityOf(typed: string, most: number): number | undefined {
   return quantity >= 1 && quantity <= most ? quantity : undefined;
 }
 
-function ReserveForm({ concert, onHeld }: { concert: Concert; onHeld(hold: PublicReservation): void }) {
+/** Choose a tier and a quantity and hold them; on a waiting-room concert, with the fan's `admissionToken`. */
+function ReserveForm({
+  concert,
+  admissionToken,
+  onHeld,
+}: {
+  concert: Concert;
+  admissionToken?: string;
+  onHeld(hold: PublicReservation): void;
+}) {
   const { api, user } = useSession();
   const location = useLocation();
   const firstOpen = concert.tiers.find((tier) => tier.available > 0);
@@ -125,7 +151,7 @@ function ReserveForm({ concert, onHeld }: { concert: Concert; onHeld(hold: Publi
     }
     setInvalid(undefined);
     const held = await run(
-      () => api.reserve({ concertId: concert.id, tierId, quantity }, requestKey),
+      () => api.reserve({ concertId: concert.id, tierId, quantity, admissionToken }, requestKey),
       (cause) => {
         // A retry after a lost answer reuses the key (the same hold); any answer starts a new one.
         if (errorCodeOf(cause) !== 'NETWORK') setRequestKey(newRequestKey());

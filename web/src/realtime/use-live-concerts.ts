@@ -1,13 +1,20 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { applyConcertUpdate } from '../../../functions/core/realtime';
 import type { Concert } from '../api/contract';
 import { type LinkState, LiveSocket } from './live-socket';
 
-/** Concerts as loaded over HTTP, kept current by the WebSocket: counts change without a reload. */
-export function useLiveConcerts(loaded: Concert[] | null): { concerts: Concert[] | null; link: LinkState } {
+/**
+ * Concerts as loaded over HTTP, kept current by the WebSocket: counts change without a reload. With a `token`
+ * the socket is the signed-in fan's (a page follows the fan's own messages on it, such as `join-queue`, through
+ * `live`); a new token opens a new socket.
+ */
+export function useLiveConcerts(
+  loaded: Concert[] | null,
+  token: string | null = null,
+): { concerts: Concert[] | null; link: LinkState; live: LiveSocket | null } {
   const [concerts, setConcerts] = useState<Concert[] | null>(loaded);
   const [link, setLink] = useState<LinkState>('connecting');
-  const socket = useRef<LiveSocket | null>(null);
+  const [live, setLive] = useState<LiveSocket | null>(null);
 
   // A reload merges: an answer read before a live update but arriving after it never rolls a count back.
   useEffect(
@@ -24,24 +31,27 @@ export function useLiveConcerts(loaded: Concert[] | null): { concerts: Concert[]
   );
 
   useEffect(() => {
-    const live = new LiveSocket((message) => {
-      if (message.type !== 'concert-update') return;
-      setConcerts((current) => current?.map((concert) => applyConcertUpdate(concert, message)) ?? current);
-    }, setLink);
-    socket.current = live;
-    return () => live.close();
-  }, []);
+    const opened = new LiveSocket(
+      (message) => {
+        if (message.type !== 'concert-update') return;
+        setConcerts((current) => current?.map((concert) => applyConcertUpdate(concert, message)) ?? current);
+      },
+      setLink,
+      token,
+    );
+    setLive(opened);
+    return () => opened.close();
+  }, [token]);
 
   const ids = loaded?.map((concert) => concert.id).join(',') ?? '';
   useEffect(() => {
-    const live = socket.current;
     if (!live || !ids) return;
     const joined = ids.split(',');
     for (const id of joined) live.joinConcert(id);
     return () => {
       for (const id of joined) live.leaveConcert(id);
     };
-  }, [ids]);
+  }, [ids, live]);
 
-  return { concerts, link };
+  return { concerts, link, live };
 }

@@ -1,8 +1,15 @@
 import { type FormEvent, useState } from 'react';
 import { ApiError } from '../../api/api-client';
-import type { Concert, ConcertStatus, CreateConcertRequest, UpdateConcertRequest } from '../../api/contract';
+import type {
+  Concert,
+  ConcertStatus,
+  CreateConcertRequest,
+  UpdateConcertRequest,
+  WaitingRoomFields,
+} from '../../api/contract';
 import { Notice } from '../../components/status';
 import { useAction } from '../../components/use-action';
+import { waitingRoomOf } from '../waiting-room';
 
 interface TierDraft {
   id?: string;
@@ -20,6 +27,13 @@ interface Draft {
   startsAt: string;
   status: ConcertStatus;
   tiers: TierDraft[];
+  /** When the sale opens (datetime-local; empty for none). */
+  onSaleAt: string;
+  /** The waiting room: on or off, `auto` or a fixed rate (fans a minute), the admission window (s; empty for the default). */
+  waitingRoom: boolean;
+  rateMode: 'auto' | 'fixed';
+  rate: string;
+  windowSeconds: string;
 }
 
 const pad = (value: number) => String(value).padStart(2, '0');
@@ -46,11 +60,34 @@ const emptyTier = (): TierDraft => ({
   maxPerOrder: '10',
 });
 
+/** The waiting-room part of a draft, from what the concert says (off, automatic, when it says nothing). */
+function queueDraftOf(concert?: Concert) {
+  const { onSaleAt, waitingRoom } = waitingRoomOf(concert);
+  const rate = waitingRoom?.admissionPerMinute;
+  return {
+    onSaleAt: onSaleAt ? toLocalInput(onSaleAt) : '',
+    waitingRoom: Boolean(waitingRoom?.enabled),
+    rateMode: typeof rate === 'number' ? ('fixed' as const) : ('auto' as const),
+    rate: typeof rate === 'number' ? String(rate) : '',
+    windowSeconds:
+      waitingRoom?.admissionWindowSeconds === undefined ? '' : String(waitingRoom.admissionWindowSeconds),
+  };
+}
+
 function draftOf(concert?: Concert): Draft {
   if (!concert) {
-    return { title: '', artist: '', venue: '', startsAt: '', status: 'on-sale', tiers: [emptyTier()] };
+    return {
+      title: '',
+      artist: '',
+      venue: '',
+      startsAt: '',
+      status: 'on-sale',
+      tiers: [emptyTier()],
+      ...queueDraftOf(),
+    };
   }
   return {
+    ...queueDraftOf(concert),
     title: concert.title,
     artist: concert.artist,
     venue: concert.venue,
@@ -85,14 +122,36 @@ function fieldsOf(draft: Draft) {
   };
 }
 
-const createRequestOf = (draft: Draft): CreateConcertRequest => ({
+/**
+ * The waiting-room fields of the body: `onSaleAt` (null clears it) and `waitingRoom`, sent when set or when
+ * the concert had them (so turning the room off, or clearing the time, reaches the service).
+ */
+function queueFieldsOf(draft: Draft, concert?: Concert): WaitingRoomFields {
+  const had = waitingRoomOf(concert);
+  const fields: WaitingRoomFields = {};
+  if (draft.onSaleAt) fields.onSaleAt = new Date(draft.onSaleAt).toISOString();
+  else if (had.onSaleAt) fields.onSaleAt = null;
+  if (draft.waitingRoom || had.waitingRoom) {
+    const window = draft.windowSeconds.trim();
+    fields.waitingRoom = {
+      enabled: draft.waitingRoom,
+      admissionPerMinute: draft.rateMode === 'auto' ? 'auto' : Number(draft.rate),
+      ...(window ? { admissionWindowSeconds: Number(window) } : {}),
+    };
+  }
+  return fields;
+}
+
+const createRequestOf = (draft: Draft): CreateConcertRequest & WaitingRoomFields => ({
   ...fieldsOf(draft),
+  ...queueFieldsOf(draft),
   tiers: draft.tiers.map((tier) => ({ ...tierNumbers(tier), currency: tier.currency.toUpperCase() })),
 });
 
 /** Existing tiers go by id (their currency is fixed); new ones in full. */
-const updateRequestOf = (draft: Draft): UpdateConcertRequest => ({
+const updateRequestOf = (draft: Draft, concert: Concert): UpdateConcertRequest & WaitingRoomFields => ({
   ...fieldsOf(draft),
+  ...queueFieldsOf(draft, concert),
   tiers: draft.tiers.map((tier) =>
     tier.id
       ? { id: tier.id, ...tierNumbers(tier) }
@@ -133,8 +192,16 @@ function describeTierRefusal(cause: unknown, draft: Draft): string | undefined {
 }
 
 type Props =
-  | { concert?: undefined; submitLabel: string; onCreate(request: CreateConcertRequest): Promise<Concert> }
-  | { concert: Concert; submitLabel: string; onUpdate(request: UpdateConcertRequest): Promise<Concert> };
+  | {
+      concert?: undefined;
+      submitLabel: string;
+      onCreate(request: CreateConcertRequest & WaitingRoomFields): Promise<Concert>;
+    }
+  | {
+      concert: Concert;
+      submitLabel: string;
+      onUpdate(request: UpdateConcertRequest & WaitingRoomFields): Promise<Concert>;
+    };
 
 /** Create or edit a concert and its tiers. Tiers can be added, never removed (tickets may exist). */
 export function ConcertForm(props: Props) {
@@ -155,7 +222,7 @@ export function ConcertForm(props: Props) {
     setDone(undefined);
     if (props.concert) {
       const saved = await run(
-        () => props.onUpdate(updateRequestOf(draft)),
+        () => props.onUpdate(updateRequestOf(draft, props.concert)),
         (cause) => describeTierRefusal(cause, draft),
       );
       if (!saved) return;
@@ -212,6 +279,87 @@ export function ConcertForm(props: Props) {
           </select>
         </div>
       </div>
+      <fieldset className="grid queue-fields">
+        <legend>On-sale time and waiting room</legend>
+        <div>
+          <label htmlFor={`${prefix}-on-sale`}>
+            Sale opens at <span className="muted">(optional)</span>
+          </label>
+          <input
+            id={`${prefix}-on-sale`}
+            type="datetime-local"
+            required={draft.waitingRoom}
+            aria-describedby={`${prefix}-on-sale-hint`}
+            value={draft.onSaleAt}
+            onChange={(e) => set('onSaleAt', e.target.value)}
+          />
+          <p id={`${prefix}-on-sale-hint`} className="muted hint">
+            Fans who open the concert before this time wait in the room; at this time they are put in line in
+            a random order.
+          </p>
+        </div>
+        <div>
+          <label className="choice" htmlFor={`${prefix}-waiting-room`}>
+            <input
+              id={`${prefix}-waiting-room`}
+              type="checkbox"
+              checked={draft.waitingRoom}
+              onChange={(e) => set('waitingRoom', e.target.checked)}
+            />{' '}
+            Sell through a waiting room
+          </label>
+          {draft.waitingRoom && (
+            <>
+              <fieldset>
+                <legend>Admission rate</legend>
+                <label className="choice">
+                  <input
+                    type="radio"
+                    name={`${prefix}-rate-mode`}
+                    checked={draft.rateMode === 'auto'}
+                    onChange={() => set('rateMode', 'auto')}
+                  />{' '}
+                  Automatic (from what is left to sell)
+                </label>
+                <label className="choice">
+                  <input
+                    type="radio"
+                    name={`${prefix}-rate-mode`}
+                    checked={draft.rateMode === 'fixed'}
+                    onChange={() => set('rateMode', 'fixed')}
+                  />{' '}
+                  Fixed
+                </label>
+                {draft.rateMode === 'fixed' && (
+                  <>
+                    <label htmlFor={`${prefix}-rate`}>Fans let in a minute</label>
+                    <input
+                      id={`${prefix}-rate`}
+                      type="number"
+                      required
+                      min={1}
+                      step={1}
+                      value={draft.rate}
+                      onChange={(e) => set('rate', e.target.value)}
+                    />
+                  </>
+                )}
+              </fieldset>
+              <label htmlFor={`${prefix}-window`}>
+                Time to buy once let in, in seconds <span className="muted">(optional)</span>
+              </label>
+              <input
+                id={`${prefix}-window`}
+                type="number"
+                min={30}
+                step={1}
+                value={draft.windowSeconds}
+                onChange={(e) => set('windowSeconds', e.target.value)}
+              />
+            </>
+          )}
+        </div>
+      </fieldset>
       {draft.tiers.map((tier, index) => (
         <fieldset key={tier.id ?? `new-${index}`} className="grid tier-fields">
           <legend>Tier {index + 1}</legend>
