@@ -47,6 +47,8 @@ export interface Queue {
   admittedAt?: string;
   /** The signed admission to send with `POST /api/reservations`, valid until `expiresAt` (ISO time). */
   admission?: { token: string; expiresAt: string };
+  /** The place was given again after the service lost its queue store (in the order fans last saw). */
+  requeued?: boolean;
 }
 
 /** `POST` and `GET /api/concerts/{id}/queue`. */
@@ -61,13 +63,20 @@ export type QueuePositionMessage = Queue & { type: 'queue-position'; concertId: 
 export interface AdminQueue {
   waiting: number;
   admitted: number;
-  /** The configured rate (`auto` or whole fans a minute); see `effectivePerMinute` when `auto`. */
+  /** The configured rate (`auto` or whole fans a minute); see `currentRatePerMinute` for what `auto` does now. */
   admissionPerMinute: number | 'auto';
   paused: boolean;
   /** Tickets sold (confirmed). */
   sold: number;
-  /** Seconds until every ticket is sold at the current rate; null when it cannot be said. */
+  /** Seconds until every ticket is sold at the current rate (0 once sold out); null when it cannot be said. */
   estimatedSellOutSeconds?: number | null;
+  /** The rate the last admission step ran at (fans a minute; what `auto` derived). */
+  currentRatePerMinute?: number;
+  /** Admissions whose window is still open. */
+  openAdmissions?: number;
+  /** Tickets in live holds, and free now. */
+  held?: number;
+  available?: number;
 }
 
 /** `PATCH /api/admin/concerts/{id}/queue`. */

@@ -34,7 +34,7 @@ interface Props {
 export function WaitingRoom({ concert, live, link, reserveForm }: Props) {
   const { api, user } = useSession();
   const { onSaleAt } = waitingRoomOf(concert);
-  const { queue, error, rejoin, refresh } = useQueue(api, concert.id, live, link, Boolean(user));
+  const { queue, error, requeued, refresh } = useQueue(api, concert.id, live, link, Boolean(user));
   const status = useShownStatus(queue);
   const opensAt = queue?.opensAt ?? onSaleAt ?? undefined;
   const start = useStartingPlace(concert.id, user?.id, queue);
@@ -51,6 +51,12 @@ export function WaitingRoom({ concert, live, link, reserveForm }: Props) {
       {!user && <SignedOut opensAt={opensAt} />}
       {user && !queue && !error && <p className="muted">Taking your place in line…</p>}
       {status === 'before-sale' && opensAt && <BeforeSale opensAt={opensAt} onOpen={refresh} />}
+      {requeued && (status === 'waiting' || status === 'before-sale') && (
+        <p className="notice notice-info" data-testid="queue-requeued">
+          The line was restored after a fault on our side. Your place was given again, in the order of the
+          places fans last saw.
+        </p>
+      )}
       {status === 'waiting' && queue && <InLine queue={queue} start={start} />}
       {status === 'admitted' && queue?.admission && (
         <Admitted expiresAt={queue.admission.expiresAt}>{reserveForm(queue.admission.token)}</Admitted>
@@ -64,12 +70,8 @@ export function WaitingRoom({ concert, live, link, reserveForm }: Props) {
       {status === 'window-expired' && (
         <>
           <p className="queue-outcome">
-            <strong>Your time to buy ran out.</strong> The tickets you could have reserved went back to the
-            line.
+            <strong>Your time to buy ran out.</strong> Your turn passed to the next fan in line.
           </p>
-          <button type="button" onClick={rejoin}>
-            Join the line again
-          </button>
         </>
       )}
       <Notice kind="error">{error}</Notice>

@@ -14,8 +14,11 @@ export interface QueueState {
   queue: Queue | null;
   /** Why the fan has no place (a refused join), as a sentence. */
   error?: string;
-  /** Take a place again (after the admission window ran out): `POST …/queue`. */
-  rejoin(): void;
+  /**
+   * The fan's place was given again after the service lost its queue store: the service said so
+   * (`requeued`), or a read found the fan no longer in the line and the page joined again.
+   */
+  requeued: boolean;
   /** Read the place now (`GET …/queue`), e.g. when the sale's countdown reaches zero. */
   refresh(): void;
 }
@@ -37,6 +40,7 @@ export function useQueue(
 ): QueueState {
   const [queue, setQueue] = useState<Queue | null>(null);
   const [error, setError] = useState<string>();
+  const [requeued, setRequeued] = useState(false);
   // When the last pushed message arrived (ms); whether a request is in flight, and a join waits for it.
   const state = useRef({ pushedAt: 0, busy: false, joinNext: false, mounted: true });
 
@@ -73,6 +77,7 @@ export function useQueue(
           joining = true;
           sentAt = Date.now();
           answer = await api.joinQueue(concertId);
+          if (current.mounted) setRequeued(true);
         }
         if (!current.mounted || current.pushedAt > sentAt) return;
         setQueue(answer.queue);
@@ -108,6 +113,7 @@ export function useQueue(
       state.current.pushedAt = Date.now();
       const { type: _type, concertId: _concertId, ...place } = message;
       setQueue(place);
+      if (place.requeued) setRequeued(true);
       setError(undefined);
     });
     live.joinQueue(concertId);
@@ -121,7 +127,6 @@ export function useQueue(
     return () => clearInterval(timer);
   }, [ask, link, enabled]);
 
-  const rejoin = useCallback(() => void ask(true), [ask]);
   const refresh = useCallback(() => void ask(false), [ask]);
-  return { queue, error, rejoin, refresh };
+  return { queue, error, requeued, refresh };
 }

@@ -54,9 +54,17 @@ function useAdminQueue(api: ApiClient, concertId: string) {
   return { figures, error, set };
 }
 
-/** "auto" or "120 a minute". */
-const rateText = (rate: AdminQueue['admissionPerMinute']) =>
-  rate === 'auto' ? 'automatic' : `${rate} a minute`;
+/** "120 a minute", "automatic", or "automatic (now 90 a minute)". */
+function rateText({ admissionPerMinute, currentRatePerMinute }: AdminQueue): string {
+  if (admissionPerMinute !== 'auto') return `${admissionPerMinute} a minute`;
+  return currentRatePerMinute ? `automatic (now ${Math.round(currentRatePerMinute)} a minute)` : 'automatic';
+}
+
+/** The expected time to sell out in words. */
+function sellOutText(seconds: AdminQueue['estimatedSellOutSeconds']): string {
+  if (typeof seconds !== 'number') return 'not known yet';
+  return seconds === 0 ? 'sold out' : formatWait(seconds);
+}
 
 /**
  * The live panel of one concert's waiting room in the organiser console: waiting, admitted, admission rate,
@@ -129,7 +137,7 @@ export function QueuePanel({ concert }: { concert: Concert }) {
           </div>
           <div>
             <dt>Admission rate</dt>
-            <dd data-testid="queue-rate">{rateText(figures.admissionPerMinute)}</dd>
+            <dd data-testid="queue-rate">{rateText(figures)}</dd>
           </div>
           <div>
             <dt>Sold</dt>
@@ -137,11 +145,7 @@ export function QueuePanel({ concert }: { concert: Concert }) {
           </div>
           <div>
             <dt>Expected to sell out in</dt>
-            <dd data-testid="queue-sell-out">
-              {typeof figures.estimatedSellOutSeconds === 'number'
-                ? formatWait(figures.estimatedSellOutSeconds)
-                : 'not known yet'}
-            </dd>
+            <dd data-testid="queue-sell-out">{sellOutText(figures.estimatedSellOutSeconds)}</dd>
           </div>
         </dl>
       )}
