@@ -16,8 +16,9 @@ export function ConcertPage() {
   const { id = '' } = useParams();
   const { api, user, token } = useSession();
   const { data, error } = useLoad(async () => [(await api.getConcert(id)).concert], [api, id]);
-  // The fan's token on the socket: a waiting room follows the fan's place on it.
-  const { concerts, link, live } = useLiveConcerts(data, token);
+  // On a waiting-room concert the socket carries the fan's token: the room follows the fan's place on it.
+  const queued = Boolean(waitingRoomOf(data?.[0]).waitingRoom?.enabled);
+  const { concerts, link, live } = useLiveConcerts(data, queued ? token : null);
   const concert = concerts?.[0];
   const [holds, setHolds] = useState<PublicReservation[]>([]);
   // Another fan signing in on this page sees only their own holds (the merge below keeps what is shown).
