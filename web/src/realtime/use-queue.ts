@@ -4,9 +4,12 @@ import type { Queue, QueueResponse } from '../api/contract';
 import { describeError } from '../api/error-messages';
 import type { LinkState, LiveSocket } from './live-socket';
 
-/** Read the place over HTTP this often (ms) while the socket is down: the fallback for a lost live link. */
+/**
+ * Read the place over HTTP this often (ms) while no live place arrives: the socket is down, or it has not
+ * pushed a `queue-position` yet (a transport that does not carry them).
+ */
 export const POLL_OFFLINE_MS = 3_000;
-/** And this often (ms) while it is up: a safety net for a message lost between replicas, light on the service. */
+/** And this often (ms) once the socket pushes places: a safety net for a lost message, light on the service. */
 export const POLL_LIVE_MS = 15_000;
 
 export interface QueueState {
@@ -26,8 +29,8 @@ export interface QueueState {
 /**
  * The signed-in fan's place in a concert's waiting room, live. Joins with `POST /api/concerts/{id}/queue`
  * (joining again keeps the place), then follows `queue-position` messages on `live` (`join-queue`, sent
- * again by the socket after a reconnect) and reads `GET …/queue` every `POLL_OFFLINE_MS` while the link is
- * down, every `POLL_LIVE_MS` while it is up. A poll answer older than the last pushed message is dropped (a
+ * again by the socket after a reconnect) and reads `GET …/queue` every `POLL_OFFLINE_MS` until the socket,
+ * up, has pushed a place, then every `POLL_LIVE_MS`. A poll answer older than the last pushed message is dropped (a
  * read sent before a push but answered after it never rolls the place back); a 404 (not in the line, e.g.
  * after the service lost its queue store) joins again. Does nothing while `enabled` is false.
  */
@@ -41,6 +44,8 @@ export function useQueue(
   const [queue, setQueue] = useState<Queue | null>(null);
   const [error, setError] = useState<string>();
   const [requeued, setRequeued] = useState(false);
+  // Whether this socket has pushed a place yet (until then the poll stands in for it).
+  const [pushed, setPushed] = useState(false);
   // When the last pushed message arrived (ms); whether a request is in flight, and a join waits for it.
   const state = useRef({ pushedAt: 0, busy: false, joinNext: false, mounted: true });
 
@@ -107,10 +112,12 @@ export function useQueue(
 
   // Follow the place on the live socket.
   useEffect(() => {
+    setPushed(false);
     if (!enabled || !live) return;
     const stop = live.listen((message) => {
       if (message.type !== 'queue-position' || message.concertId !== concertId) return;
       state.current.pushedAt = Date.now();
+      setPushed(true);
       const { type: _type, concertId: _concertId, ...place } = message;
       setQueue(place);
       if (place.requeued) setRequeued(true);
@@ -120,12 +127,13 @@ export function useQueue(
     return stop;
   }, [live, concertId, enabled]);
 
-  // Poll: often while the link is down, seldom while it is up.
+  // Poll: often while no place comes live, seldom once the socket pushes them.
+  const pushing = link === 'live' && pushed;
   useEffect(() => {
     if (!enabled) return;
-    const timer = setInterval(() => void ask(false), link === 'live' ? POLL_LIVE_MS : POLL_OFFLINE_MS);
+    const timer = setInterval(() => void ask(false), pushing ? POLL_LIVE_MS : POLL_OFFLINE_MS);
     return () => clearInterval(timer);
-  }, [ask, link, enabled]);
+  }, [ask, pushing, enabled]);
 
   const refresh = useCallback(() => void ask(false), [ask]);
   return { queue, error, requeued, refresh };
