@@ -18,7 +18,8 @@ import type {
   SessionResponse,
   TicketsResponse,
   UpdateConcertRequest,
-  WaitingRoomFields,
+  WaitingRoomCreateFields,
+  WaitingRoomUpdateFields,
 } from './contract';
 
 /** A refusal from the service, or a network failure (code `NETWORK`), with the contract's stable code. */
@@ -50,9 +51,9 @@ export class ApiClient {
 
   listConcerts = () => this.call<ConcertsResponse>('GET', '/api/concerts');
   getConcert = (id: string) => this.call<ConcertResponse>('GET', `/api/concerts/${encodeURIComponent(id)}`);
-  createConcert = (body: CreateConcertRequest & WaitingRoomFields) =>
+  createConcert = (body: CreateConcertRequest & WaitingRoomCreateFields) =>
     this.call<ConcertResponse>('POST', '/api/concerts', body);
-  updateConcert = (id: string, body: UpdateConcertRequest & WaitingRoomFields) =>
+  updateConcert = (id: string, body: UpdateConcertRequest & WaitingRoomUpdateFields) =>
     this.call<ConcertResponse>('PATCH', `/api/concerts/${encodeURIComponent(id)}`, body);
 
   /**

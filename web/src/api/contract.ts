@@ -16,19 +16,33 @@ export interface WaitingRoomSettings {
   enabled: boolean;
   /** Whole fans a minute, or `auto` (derived from what is left to sell). */
   admissionPerMinute: number | 'auto';
-  /** How long (s) an admitted fan may reserve; the service's default when absent. */
+  /** How long (s) an admitted fan may reserve. */
   admissionWindowSeconds?: number;
+  /** Nobody is admitted while true. */
+  paused?: boolean;
 }
 
-/** The waiting-room fields the public `Concert` echoes (both optional: absent on a concert without one). */
+/** The waiting-room fields the public `Concert` echoes (both absent on a concert without them). */
 export interface WaitingRoomFields {
   /** When the sale opens (ISO time). */
-  onSaleAt?: string | null;
-  waitingRoom?: WaitingRoomSettings | null;
+  onSaleAt?: string;
+  waitingRoom?: WaitingRoomSettings;
 }
 
 /** A concert with the waiting-room fields it may carry. */
 export type ConcertWithQueue = Concert & WaitingRoomFields;
+
+/** The waiting-room fields of `POST /api/concerts` (the window defaults to 600 s, `paused` to false). */
+export interface WaitingRoomCreateFields {
+  onSaleAt?: string;
+  waitingRoom?: WaitingRoomSettings;
+}
+
+/** The waiting-room fields of `PATCH /api/concerts/{id}`: `onSaleAt` null clears it; settings change in part. */
+export interface WaitingRoomUpdateFields {
+  onSaleAt?: string | null;
+  waitingRoom?: Partial<WaitingRoomSettings>;
+}
 
 export type QueueStatus = 'before-sale' | 'waiting' | 'admitted' | 'sold-out' | 'window-expired';
 

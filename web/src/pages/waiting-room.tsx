@@ -9,9 +9,8 @@ import { useQueue } from '../realtime/use-queue';
 import { useSession } from '../session/session';
 
 /** The waiting-room fields of a concert, when it carries them (the public `Concert` echoes them). */
-export function waitingRoomOf(concert: Concert | undefined): WaitingRoomFields {
-  const fields = concert as ConcertWithQueue | undefined;
-  return { onSaleAt: fields?.onSaleAt ?? null, waitingRoom: fields?.waitingRoom ?? null };
+export function waitingRoomOf(concert: ConcertWithQueue | undefined): WaitingRoomFields {
+  return { onSaleAt: concert?.onSaleAt, waitingRoom: concert?.waitingRoom };
 }
 
 /** At most one position announcement this often (ms): a moving line must not flood a screen reader. */
@@ -36,7 +35,7 @@ export function WaitingRoom({ concert, live, link, reserveForm }: Props) {
   const { onSaleAt } = waitingRoomOf(concert);
   const { queue, error, requeued, refresh } = useQueue(api, concert.id, live, link, Boolean(user));
   const status = useShownStatus(queue);
-  const opensAt = queue?.opensAt ?? onSaleAt ?? undefined;
+  const opensAt = queue?.opensAt ?? onSaleAt;
   const start = useStartingPlace(concert.id, user?.id, queue);
 
   return (

@@ -5,7 +5,9 @@ import type {
   ConcertStatus,
   CreateConcertRequest,
   UpdateConcertRequest,
-  WaitingRoomFields,
+  WaitingRoomCreateFields,
+  WaitingRoomSettings,
+  WaitingRoomUpdateFields,
 } from '../../api/contract';
 import { Notice } from '../../components/status';
 import { useAction } from '../../components/use-action';
@@ -122,36 +124,46 @@ function fieldsOf(draft: Draft) {
   };
 }
 
-/**
- * The waiting-room fields of the body: `onSaleAt` (null clears it) and `waitingRoom`, sent when set or when
- * the concert had them (so turning the room off, or clearing the time, reaches the service).
- */
-function queueFieldsOf(draft: Draft, concert?: Concert): WaitingRoomFields {
-  const had = waitingRoomOf(concert);
-  const fields: WaitingRoomFields = {};
-  if (draft.onSaleAt) fields.onSaleAt = new Date(draft.onSaleAt).toISOString();
-  else if (had.onSaleAt) fields.onSaleAt = null;
-  if (draft.waitingRoom || had.waitingRoom) {
-    const window = draft.windowSeconds.trim();
-    fields.waitingRoom = {
-      enabled: draft.waitingRoom,
-      admissionPerMinute: draft.rateMode === 'auto' ? 'auto' : Number(draft.rate),
-      ...(window ? { admissionWindowSeconds: Number(window) } : {}),
-    };
-  }
-  return fields;
+/** The waiting room as the draft sets it (the window left to the service's default when empty); none when off. */
+function settingsOf(draft: Draft): WaitingRoomSettings | undefined {
+  if (!draft.waitingRoom) return undefined;
+  const window = draft.windowSeconds.trim();
+  return {
+    enabled: true,
+    admissionPerMinute: draft.rateMode === 'auto' ? 'auto' : Number(draft.rate),
+    ...(window ? { admissionWindowSeconds: Number(window) } : {}),
+  };
 }
 
-const createRequestOf = (draft: Draft): CreateConcertRequest & WaitingRoomFields => ({
-  ...fieldsOf(draft),
-  ...queueFieldsOf(draft),
-  tiers: draft.tiers.map((tier) => ({ ...tierNumbers(tier), currency: tier.currency.toUpperCase() })),
-});
+const createRequestOf = (draft: Draft): CreateConcertRequest & WaitingRoomCreateFields => {
+  const waitingRoom = settingsOf(draft);
+  return {
+    ...fieldsOf(draft),
+    ...(draft.onSaleAt ? { onSaleAt: new Date(draft.onSaleAt).toISOString() } : {}),
+    ...(waitingRoom ? { waitingRoom } : {}),
+    tiers: draft.tiers.map((tier) => ({ ...tierNumbers(tier), currency: tier.currency.toUpperCase() })),
+  };
+};
+
+/**
+ * The waiting-room fields of a change: the on-sale time (null clears the one the concert had) and the
+ * settings, or only `enabled: false` when the organiser turned the room off.
+ */
+function queueChangeOf(draft: Draft, concert: Concert): WaitingRoomUpdateFields {
+  const had = waitingRoomOf(concert);
+  const change: WaitingRoomUpdateFields = {};
+  if (draft.onSaleAt) change.onSaleAt = new Date(draft.onSaleAt).toISOString();
+  else if (had.onSaleAt) change.onSaleAt = null;
+  const waitingRoom = settingsOf(draft);
+  if (waitingRoom) change.waitingRoom = waitingRoom;
+  else if (had.waitingRoom?.enabled) change.waitingRoom = { enabled: false };
+  return change;
+}
 
 /** Existing tiers go by id (their currency is fixed); new ones in full. */
-const updateRequestOf = (draft: Draft, concert: Concert): UpdateConcertRequest & WaitingRoomFields => ({
+const updateRequestOf = (draft: Draft, concert: Concert): UpdateConcertRequest & WaitingRoomUpdateFields => ({
   ...fieldsOf(draft),
-  ...queueFieldsOf(draft, concert),
+  ...queueChangeOf(draft, concert),
   tiers: draft.tiers.map((tier) =>
     tier.id
       ? { id: tier.id, ...tierNumbers(tier) }
@@ -195,12 +207,12 @@ type Props =
   | {
       concert?: undefined;
       submitLabel: string;
-      onCreate(request: CreateConcertRequest & WaitingRoomFields): Promise<Concert>;
+      onCreate(request: CreateConcertRequest & WaitingRoomCreateFields): Promise<Concert>;
     }
   | {
       concert: Concert;
       submitLabel: string;
-      onUpdate(request: UpdateConcertRequest & WaitingRoomFields): Promise<Concert>;
+      onUpdate(request: UpdateConcertRequest & WaitingRoomUpdateFields): Promise<Concert>;
     };
 
 /** Create or edit a concert and its tiers. Tiers can be added, never removed (tickets may exist). */
