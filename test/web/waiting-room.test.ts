@@ -46,6 +46,22 @@ const tokenOf = (page: Page) =>
     return raw ? (JSON.parse(raw) as { token: string }).token : '';
   });
 
+/** Every `queue-position` message the page's sockets receive, as parsed (the live path, apart from the poll). */
+function queueMessages(page: Page): Array<Queue & { concertId: string }> {
+  const seen: Array<Queue & { concertId: string }> = [];
+  page.on('websocket', (socket) =>
+    socket.on('framereceived', ({ payload }) => {
+      try {
+        const message = JSON.parse(String(payload)) as Queue & { type?: string; concertId: string };
+        if (message.type === 'queue-position') seen.push(message);
+      } catch {
+        // not JSON: not ours
+      }
+    }),
+  );
+  return seen;
+}
+
 const roomOf = (page: Page) => page.getByTestId('waiting-room');
 const roomStatus = (page: Page) => roomOf(page).getAttribute('data-status');
 const tierOption = (page: Page, name: string) => page.getByTestId('tier-option').filter({ hasText: name });
@@ -108,6 +124,7 @@ describe('the waiting room in Chromium', () => {
     const onSaleAt = new Date(Date.now() + 15_000);
     const concert = await queuedConcert({ admissionPerMinute: 60, paused: true }, onSaleAt);
     const fan = await profile();
+    const pushed = queueMessages(fan);
     await signUp(fan, 'early@example.test', `/concerts/${concert.id}`);
 
     // Before the sale: the room, a countdown, no reservation form.
@@ -158,6 +175,10 @@ describe('the waiting room in Chromium', () => {
       .poll(() => fan.getByTestId('queue-announcement').textContent())
       .toBe('It’s your turn: reserve your tickets now.');
     await screenshot(fan, 'waiting-room-your-turn');
+    // The place came live over the page's socket (join-queue), not only from the fallback poll.
+    expect(
+      pushed.filter((message) => message.concertId === concert.id).map((message) => message.status),
+    ).toEqual(expect.arrayContaining(['before-sale', 'waiting', 'admitted']));
     await tierOption(fan, 'Floor').getByRole('radio').check();
     await fan.getByLabel(/^Quantity/).fill('2');
     await fan.getByRole('button', { name: 'Reserve' }).click();
