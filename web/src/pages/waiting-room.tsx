@@ -187,7 +187,7 @@ function InLine({ queue, start }: { queue: Queue; start: number | undefined }) {
           <dt>Estimated wait</dt>
           <dd data-testid="queue-wait">
             {queue.estimatedWaitSeconds === undefined
-              ? 'working it out…'
+              ? 'not known yet'
               : formatWait(queue.estimatedWaitSeconds)}
           </dd>
         </div>
