@@ -18,12 +18,12 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { SignJWT } from 'jose';
 import pg from 'pg';
-import { buildServer } from '../local/build-server';
 import { startNginx } from '../test/support/nginx';
 import { createTestDatabase } from '../test/support/postgres';
 import { freePort, type ServiceProcess, spawnServer, waitForReady } from '../test/support/processes';
 import { dropRedisPrefix, TEST_REDIS_URL, testRedisPrefix } from '../test/support/redis';
 import { ApiClient } from '../test/support/test-service';
+import { buildServer } from '../tools/build-server';
 
 process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
 const { values } = parseArgs({

@@ -23,7 +23,8 @@ function step(name: string, command: string, args: string[], cwd = process.cwd()
 const onPath = (binary: string) =>
   (process.env.PATH ?? '').split(delimiter).some((dir) => existsSync(join(dir, binary)));
 
-step('synth', 'npx', ['cdktf', 'synth']);
+// The CDKTF CLI is the infrastructure's own install (stacks/package.json): `npm run synth` finds it there.
+step('synth', 'npm', ['run', 'synth']);
 step('synth assertions and manifests', 'npx', ['vitest', 'run', 'test/stacks', 'test/deploy']);
 if (onPath('terraform')) {
   for (const stack of readdirSync('cdktf.out/stacks')) {

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { buildServices, type Services } from '../functions/composition/services';
 import type { ServiceConfig } from '../functions/config/service-config';
 import { HTTP_ROUTES } from '../functions/handlers/http/routes';
-import { useServices } from '../functions/handlers/http/runtime';
+import { useServices } from '../functions/handlers/lambda-runtime';
 import { handler as wsConnect } from '../functions/handlers/ws-connect';
 import { handler as wsDisconnect } from '../functions/handlers/ws-disconnect';
 import { CLIENT_ACTIONS, handler as wsMessage } from '../functions/handlers/ws-message';
@@ -57,6 +57,7 @@ export async function startService(
   options: StartOptions = {},
 ): Promise<RunningService> {
   const services = await buildServices(config, {
+    runtime: 'server',
     migrate: true,
     cacheConcertReads: true,
     ...(options.logger ? { logger: options.logger } : {}),
@@ -148,7 +149,7 @@ export async function startService(
   });
   websockets.attach(server);
   socketIo = new SocketIoGateway(server, services, config.frontendOrigins);
-  const fanout = new LiveFanout(services, websockets, socketIo, config.realtimeCoalesceMs);
+  const fanout = new LiveFanout(services, websockets, socketIo);
   await fanout.start();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

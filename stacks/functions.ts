@@ -7,7 +7,7 @@ import { LambdaFunctionEventInvokeConfig } from '@cdktf/provider-aws/lib/lambda-
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { AssetType, TerraformAsset } from 'cdktf';
 import { Construct } from 'constructs';
-import { buildLambdaSync } from '../local/build-lambdas';
+import { buildLambdaSync } from './lambda-bundle';
 
 // Both environments' stacks share one build of each bundle per process.
 const built = new Map<string, string>();

@@ -4,7 +4,7 @@ import { Apigatewayv2Route } from '@cdktf/provider-aws/lib/apigatewayv2-route';
 import { Apigatewayv2Stage } from '@cdktf/provider-aws/lib/apigatewayv2-stage';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import { Construct } from 'constructs';
-import { HTTP_ROUTES } from '../functions/handlers/http/routes';
+import { HTTP_ROUTE_TABLE } from '../functions/handlers/http/route-table';
 import type { EnvironmentSettings } from './config';
 import type { Functions } from './functions';
 
@@ -43,7 +43,7 @@ export class HttpApi extends Construct {
             corsConfiguration: {
               allowOrigins: origins,
               allowHeaders: CORS_ALLOW_HEADERS,
-              allowMethods: [...new Set(HTTP_ROUTES.map((route) => route.method)), 'OPTIONS'],
+              allowMethods: [...new Set(HTTP_ROUTE_TABLE.map((route) => route.method)), 'OPTIONS'],
               exposeHeaders: CORS_EXPOSE_HEADERS,
               maxAge: CORS_MAX_AGE_SECONDS,
             },
@@ -52,7 +52,7 @@ export class HttpApi extends Construct {
     });
     const routes: Apigatewayv2Route[] = [];
     const integrations = new Map<string, Apigatewayv2Integration>();
-    for (const route of HTTP_ROUTES) {
+    for (const route of HTTP_ROUTE_TABLE) {
       const { fn } = options.functions.get(route.functionName);
       let integration = integrations.get(route.functionName);
       if (!integration) {

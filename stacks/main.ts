@@ -2,7 +2,7 @@ import { App } from 'cdktf';
 import { deployProblems, type EnvironmentSettings, environmentsFrom } from './config';
 import { ServiceStack } from './service-stack';
 
-// `npx cdktf synth` / `npx cdktf deploy concert-tickets-dev` (or -prod). Offline synth needs no AWS
+// `npm run synth` / `npm run cdktf -- deploy concert-tickets-dev` (or -prod). Offline synth needs no AWS
 // account and no terraform binary, but the settings a real deploy needs: EMAIL_FROM for both, and
 // TF_STATE_BUCKET and CERTIFICATE_ARN for prod. CTS_ENVIRONMENTS=dev synthesizes dev alone (to deploy
 // dev without prod's settings).

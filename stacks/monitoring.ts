@@ -3,8 +3,9 @@ import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE, METRICS_SERVICE } from '../functions/adapters/emf-metrics';
-import { RELAY_SKIP_REASONS } from '../functions/core/relay-availability';
+import { METRICS_NAMESPACE, METRICS_SERVICE } from '../functions/config/metric-names';
+import { RELAY_SKIP_REASONS } from '../functions/core/relay-skip-reasons';
+import { RELAY_LAG_ALARM_MS } from './alarm-thresholds';
 
 export interface MonitoringOptions {
   prefix: string;
@@ -20,7 +21,7 @@ export interface MonitoringOptions {
   alarmEmail?: string;
 }
 
-export const RELAY_LAG_ALARM_MS = 15_000;
+export { RELAY_LAG_ALARM_MS };
 
 /** Alarms that wake someone on the day of a sale, on one SNS topic, and a dashboard of the same numbers. */
 export class Monitoring extends Construct {
@@ -87,7 +88,7 @@ export class Monitoring extends Construct {
       1,
       2,
     );
-    // The relay's own figure (CloudWatch embedded metrics from functions/adapters/emf-metrics.ts).
+    // The relay's own figure (CloudWatch embedded metrics from functions/adapters/aws/emf-metrics.ts).
     alarm(
       'relay-lag',
       'Watchers see availability late: the relay delivers more than 15 s after publication',

@@ -1,51 +1,44 @@
-import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
-import { ApiGatewayPusher } from '../adapters/apigw-management-pusher';
-import { AwsBackupVerifier } from '../adapters/aws-backup-verifier';
-import { CachedConcertRepository } from '../adapters/cached-concert-repository';
-import { lockDataDir } from '../adapters/data-dir-lock';
-import { EmfMetrics } from '../adapters/emf-metrics';
-import { JoseTokenService } from '../adapters/jose-token-service';
-import { localJwtKey } from '../adapters/local-jwt-key';
-import { LogMailer } from '../adapters/log-mailer';
-import { MemoryConnectionRegistry } from '../adapters/memory-connection-registry';
-import { MemoryEventBus } from '../adapters/memory-event-bus';
-import { MirroredConnectionRegistry } from '../adapters/mirrored-connection-registry';
-import { PgDatabase } from '../adapters/pg-database';
-import { PgDumpBackup } from '../adapters/pg-dump-backup';
-import { PgliteBackup } from '../adapters/pglite-backup';
-import { PrometheusMetrics } from '../adapters/prometheus-metrics';
-import { RateLimiterLoginThrottle } from '../adapters/rate-limiter-login-throttle';
-import { RdsDataDatabase } from '../adapters/rds-data-database';
-import { RedisConnectionRegistry } from '../adapters/redis-connection-registry';
-import { RedisEventBus } from '../adapters/redis-event-bus';
-import { redisKeys } from '../adapters/redis-keys';
-import { RedisRelayStream } from '../adapters/redis-relay-stream';
-import { currentRequestId, runAsRequest } from '../adapters/request-context';
-import { ScryptPasswordHasher } from '../adapters/scrypt-password-hasher';
-import { readSecret } from '../adapters/secrets-manager';
-import { SesMailer } from '../adapters/ses-mailer';
-import { SmtpMailer } from '../adapters/smtp-mailer';
-import { SqlConcertRepository } from '../adapters/sql-concert-repository';
-import { SqlMaintenanceRepository } from '../adapters/sql-maintenance-repository';
-import { SqlOutboxRepository } from '../adapters/sql-outbox-repository';
-import { SqlReportRepository } from '../adapters/sql-report-repository';
-import { SqlReservationRepository } from '../adapters/sql-reservation-repository';
-import { SqlSalesRepository } from '../adapters/sql-sales-repository';
-import { SqlUserRepository } from '../adapters/sql-user-repository';
-import { awaitRedis, makeDirectory, probePostgres } from '../adapters/startup-probes';
-import { weakSecretReason } from '../config/published-secrets';
-import { ConfigError, type ServiceConfig } from '../config/service-config';
+import { ApiGatewayPusher } from '../adapters/aws/apigw-management-pusher';
+import { AwsBackupVerifier } from '../adapters/aws/aws-backup-verifier';
+import { EmfMetrics } from '../adapters/aws/emf-metrics';
+import { SesMailer } from '../adapters/aws/ses-mailer';
+import { JoseTokenService } from '../adapters/crypto/jose-token-service';
+import { ScryptPasswordHasher } from '../adapters/crypto/scrypt-password-hasher';
+import { LogMailer } from '../adapters/mail/log-mailer';
+import { SmtpMailer } from '../adapters/mail/smtp-mailer';
+import { CachedConcertRepository } from '../adapters/memory/cached-concert-repository';
+import { MemoryConnectionRegistry } from '../adapters/memory/memory-connection-registry';
+import { MemoryEventBus } from '../adapters/memory/memory-event-bus';
+import { MirroredConnectionRegistry } from '../adapters/memory/mirrored-connection-registry';
+import { PrometheusMetrics } from '../adapters/node/prometheus-metrics';
+import { currentRequestId, runAsRequest } from '../adapters/node/request-context';
+import { awaitRedis } from '../adapters/node/startup-probes';
+import { PgDumpBackup } from '../adapters/postgres/pg-dump-backup';
+import { PgliteBackup } from '../adapters/postgres/pglite-backup';
+import { SqlConcertRepository } from '../adapters/postgres/sql-concert-repository';
+import { SqlMaintenanceRepository } from '../adapters/postgres/sql-maintenance-repository';
+import { SqlOutboxRepository } from '../adapters/postgres/sql-outbox-repository';
+import { SqlReportRepository } from '../adapters/postgres/sql-report-repository';
+import { SqlReservationRepository } from '../adapters/postgres/sql-reservation-repository';
+import { SqlSalesRepository } from '../adapters/postgres/sql-sales-repository';
+import { SqlUserRepository } from '../adapters/postgres/sql-user-repository';
+import { RateLimiterLoginThrottle } from '../adapters/redis/rate-limiter-login-throttle';
+import { RedisConnectionRegistry } from '../adapters/redis/redis-connection-registry';
+import { RedisEventBus } from '../adapters/redis/redis-event-bus';
+import { redisKeys } from '../adapters/redis/redis-keys';
+import { RedisRelayStream } from '../adapters/redis/redis-relay-stream';
+import type { ServiceConfig } from '../config/service-config';
 import { AccountCheckedTokens } from '../core/account-checked-tokens';
 import { type AuthDeps, ensureAdmin } from '../core/auth.service';
 import { AvailabilityPublisher } from '../core/availability-publisher';
 import { ConcertSnapshots } from '../core/concert-snapshots';
-import { HoldExpiryTimer } from '../core/hold-expiry-timer';
+import type { ConcertAdminDeps } from '../core/concerts.service';
 import type { JobDeps } from '../core/jobs.service';
-import { expireHolds, newRunId } from '../core/jobs.service';
 import { eventSummary } from '../core/realtime';
 import type { ReservationDeps } from '../core/reservations.service';
+import type { WatcherDeps } from '../core/watchers.service';
 import { migrate } from '../db/migrate';
 import type { BackupTarget } from '../ports/backup.port';
 import type { ConcertRepository } from '../ports/concert.repository.port';
@@ -53,18 +46,31 @@ import type { ConnectionPusher } from '../ports/connection-pusher.port';
 import type { ConnectionRegistry } from '../ports/connection-registry.port';
 import type { EventBus } from '../ports/event-bus.port';
 import type { Mailer } from '../ports/mailer.port';
-import type { JobRunRecord, MaintenanceRepository } from '../ports/maintenance.repository.port';
-import type { RealtimeEvents } from '../ports/realtime-events.port';
 import type { RelayStream } from '../ports/relay-stream.port';
 import type { ReportRepository } from '../ports/report.repository.port';
 import type { SalesRepository } from '../ports/sales.repository.port';
 import type { ServiceMetrics } from '../ports/service-metrics.port';
 import type { SqlDatabase } from '../ports/sql-database.port';
 import type { TokenService } from '../ports/token-service.port';
+import { openDatabase } from './database';
+import { countingEvents, countingJobRuns, timingHolds } from './event-decorators';
+import { armHeldExpiries, holdExpiryTimer } from './hold-expiry';
+import { closeRedis, openRedis } from './redis-client';
+import { type RuntimePolicy, runtimePolicy, type ServiceRuntime } from './runtime-policy';
+import { LOCAL_CREDENTIALS, resolveRedisUrl, signingKey } from './secrets';
 
-/** Everything a handler needs, built once per process (per Lambda container) from validated config. */
+export { openDatabase } from './database';
+export type { ServiceRuntime } from './runtime-policy';
+
+/**
+ * The process's object graph, built once per process (per Lambda container) from validated config. Entry
+ * points (the shim, the CLI, the scheduler) and tests hold it; handlers never do: they get the few
+ * {@link HandlerDeps} they name (see httpHandler), so none reaches `db`, `redis` or `config`.
+ */
 export interface Services {
   config: ServiceConfig;
+  /** Where this process runs (stated by its entry point) and what follows from it. */
+  runtime: RuntimePolicy;
   logger: Logger;
   db: SqlDatabase;
   redis: Redis | undefined;
@@ -74,7 +80,13 @@ export interface Services {
   concerts: ConcertRepository;
   /** Always the database: what a joining watcher's snapshot is read from, so a re-join heals. */
   storedConcerts: ConcertRepository;
+  /** Creating and changing concerts: writes through `concerts`, announcements counted in `metrics`. */
+  concertAdmin: ConcertAdminDeps;
   reservations: ReservationDeps;
+  /** The stored daily reports, and the time zone (IANA) whose calendar day "today" is. */
+  dailyReports: { reports: ReportRepository; timeZone: string };
+  /** What the watcher use cases (WebSocket join/leave, `$connect`) need. */
+  watchers: WatcherDeps;
   /** Announces committed changes; awaited by Lambda handlers (`settled`), fire-and-forget elsewhere. */
   events: AvailabilityPublisher;
   /** Prometheus counters and histograms of this process (served at /metrics by the shim), or EMF on Lambda. */
@@ -97,10 +109,29 @@ export interface Services {
   };
   /** Answers which dependencies respond right now. */
   readiness(): Promise<Record<string, boolean>>;
+  /**
+   * Resolves when an answer may go out: at once, unless `runtime.publishBeforeAnswer` (Lambda, or
+   * REALTIME_COALESCE_MS=0), then once the publishes of the changes announced so far are done.
+   */
+  beforeAnswer(): Promise<void>;
   close(): Promise<void>;
 }
 
+/**
+ * The part of the services a handler may be handed: use cases' dependencies only, never the raw `db`,
+ * `redis`, `config` or the unwrapped `events` (a handler given those could bypass the metrics wrapper).
+ */
+export type HandlerDeps = Pick<
+  Services,
+  'auth' | 'concerts' | 'concertAdmin' | 'reservations' | 'sales' | 'dailyReports' | 'watchers' | 'readiness'
+>;
+
 export interface BuildOptions {
+  /**
+   * Where this process runs: `lambda` from the deployed handlers (functions/handlers/lambda-runtime.ts),
+   * `server` (default) from the shim, the scheduler and the CLI. See {@link runtimePolicy}.
+   */
+  runtime?: ServiceRuntime;
   /** Apply pending migrations before serving (the shim and CLI do; Lambdas rely on a deploy-time migrate). */
   migrate?: boolean;
   /** Serve concert reads from memory kept fresh by the bus (long-running processes, not Lambda). */
@@ -108,15 +139,22 @@ export interface BuildOptions {
   logger?: Logger;
   /**
    * Check each dependency answers before going on (PostgreSQL, Redis: 10 s each) and fail with one line
-   * naming its variable and address. Default: everywhere but on Lambda (AWS_LAMBDA_FUNCTION_NAME), where a
-   * failed cold start is retried by the next request. A running process that loses Redis later degrades.
+   * naming its variable and address. Default: on a server, not on Lambda, where a failed cold start is
+   * retried by the next request. A running process that loses Redis later degrades.
    */
   startupChecks?: boolean;
 }
 
+/**
+ * Builds the process's services from validated config: opens the database and Redis (start-up checks per
+ * the runtime), applies migrations when asked, and wires adapters into the use cases' dependencies.
+ * @throws ConfigError / StartupError / DataDirInUseError from the database, secrets and Redis steps; on
+ *   any failure what was opened is closed again
+ */
 export async function buildServices(config: ServiceConfig, options: BuildOptions = {}): Promise<Services> {
   const logger = options.logger ?? pino({ level: config.logLevel, base: { instance: config.instanceId } });
-  const startup = options.startupChecks ?? !process.env.AWS_LAMBDA_FUNCTION_NAME;
+  const policy = runtimePolicy(options.runtime ?? 'server', config);
+  const startup = options.startupChecks ?? policy.startupChecks;
   const db = await openDatabase(config, logger, startup);
   const redisUrl = await resolveRedisUrl(config);
   const redis = redisUrl ? openRedis(redisUrl, logger, startup) : undefined;
@@ -162,7 +200,7 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
     // Snapshots for the watchers always come from the database, never from the cache they refresh.
     const snapshots = new ConcertSnapshots(storedConcerts, { maxAgeMs: 1_000, maxEntries: 10_000 });
     const events = new AvailabilityPublisher(storedConcerts, bus, {
-      coalesceMs: config.realtimeCoalesceMs,
+      coalesceMs: policy.coalesceMs,
       onError: (error, message) => logger.warn({ err: error, failures: events.failures }, message),
       currentRequestId,
       onPublished: (message, trace) => logger.debug({ ...eventSummary(message), ...trace }, 'published'),
@@ -209,24 +247,12 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
       correlate: runAsRequest,
     };
     // Long-running processes free each hold the moment it runs out, and watchers see it then.
-    const expiry =
-      config.realtimeCoalesceMs > 0
-        ? new HoldExpiryTimer(
-            async () => {
-              await runAsRequest(newRunId('hold-expiry'), () =>
-                expireHolds({
-                  ...jobs,
-                  progress: (message, details) => logger.debug(details ?? {}, message),
-                }),
-              );
-            },
-            (error) =>
-              logger.warn({ err: error }, 'could not release overdue holds; the expire-holds job will'),
-          )
-        : undefined;
+    const expiry = policy.expireHoldsOnTime ? holdExpiryTimer(jobs, logger) : undefined;
     if (expiry && options.cacheConcertReads) await armHeldExpiries(db, expiry);
+    const watchers: WatcherDeps = { registry, snapshots, tokens };
     return {
       config,
+      runtime: policy,
       logger,
       db,
       redis,
@@ -234,6 +260,8 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
       auth: { users, passwords, tokens, loginThrottle },
       concerts,
       storedConcerts,
+      // The counted announcements: a concert's creation and changes show in ticketing_events_total too.
+      concertAdmin: { concerts, events: announced },
       reservations: {
         reservations: new SqlReservationRepository(db),
         settings: {
@@ -246,6 +274,8 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
       events,
       metrics,
       reports,
+      dailyReports: { reports, timeZone: config.scheduleTimeZone },
+      watchers,
       sales: new SqlSalesRepository(db),
       jobs,
       realtime: {
@@ -280,17 +310,14 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
         if (redis) checks.redis = await answers(redis.ping());
         return checks;
       },
+      beforeAnswer: () => (policy.publishBeforeAnswer ? events.settled() : Promise.resolve()),
       close: async () => {
         expiry?.close();
         events.close();
         await cache?.close();
         if (mailer instanceof SmtpMailer) mailer.close();
         relayStream?.close();
-        // quit() waits for a connection a Redis that is away never gives: then just drop the client.
-        await Promise.allSettled([
-          db.close(),
-          redis?.status === 'ready' ? redis.quit() : Promise.resolve(redis?.disconnect()),
-        ]);
+        await Promise.allSettled([db.close(), closeRedis(redis)]);
       },
     };
   } catch (error) {
@@ -332,161 +359,4 @@ function backupTarget(config: ServiceConfig, db: SqlDatabase): BackupTarget | un
     );
   }
   return undefined;
-}
-
-const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
-
-async function signingKey(config: ServiceConfig): Promise<string> {
-  if (config.jwtSecret) return config.jwtSecret;
-  if (config.jwtSecretArn) {
-    const key = await readSecret(config.jwtSecretArn, secretsOptions(config));
-    const weakness = weakSecretReason(key, 'signing-key');
-    if (weakness) throw new ConfigError(`JWT_SECRET_ARN: the signing key in Secrets Manager ${weakness}`);
-    return key;
-  }
-  await dataFolder(config);
-  return localJwtKey(config.dataDir);
-}
-
-const secretsOptions = (config: ServiceConfig) =>
-  config.secretsManagerEndpoint
-    ? { endpoint: config.secretsManagerEndpoint, credentials: LOCAL_CREDENTIALS }
-    : {};
-
-/** The ElastiCache auth token is kept in Secrets Manager, never in the function's environment. */
-async function resolveRedisUrl(config: ServiceConfig): Promise<string | undefined> {
-  if (!config.redisUrl || !config.redisAuthSecretArn) return config.redisUrl;
-  const token = await readSecret(config.redisAuthSecretArn, secretsOptions(config));
-  const url = new URL(config.redisUrl);
-  url.password = token;
-  return url.toString();
-}
-
-/** Creates DATA_DIR when missing. @throws ConfigError naming DATA_DIR when it cannot be created */
-async function dataFolder(config: ServiceConfig): Promise<void> {
-  await makeDirectory(config.dataDir).catch((error: NodeJS.ErrnoException) => {
-    throw new ConfigError(
-      `DATA_DIR: cannot create the data folder ${config.dataDir} (${error.code ?? error.message})`,
-    );
-  });
-}
-
-/**
- * The configured database: the Data API, PostgreSQL (DATABASE_URL) or the embedded PGlite in DATA_DIR
- * (locked for this process: see data-dir-lock). With `startupChecks` (default) PostgreSQL is probed first,
- * within 10 s, and a missing database created.
- * @throws StartupError naming DATABASE_URL and its host:port when PostgreSQL cannot be reached
- * @throws ConfigError naming DATA_DIR when the data folder cannot be created
- * @throws DataDirInUseError when another living process owns DATA_DIR
- */
-export async function openDatabase(
-  config: ServiceConfig,
-  logger: Logger,
-  startupChecks = true,
-): Promise<SqlDatabase> {
-  if (!config.databaseUrl && config.dataApi) {
-    const { endpoint, ...target } = config.dataApi;
-    return new RdsDataDatabase({
-      ...target,
-      ...(endpoint ? { endpoint, credentials: LOCAL_CREDENTIALS } : {}),
-    });
-  }
-  if (config.databaseUrl) {
-    if (startupChecks) {
-      await probePostgres(config.databaseUrl, (database) =>
-        logger.warn({ database }, `created the database "${database}" (it did not exist)`),
-      );
-    }
-    return new PgDatabase({
-      connectionString: config.databaseUrl,
-      maxConnections: config.dbPoolMax,
-      onPoolError: (error) => logger.warn({ err: error }, 'idle database connection lost'),
-    });
-  }
-  await dataFolder(config);
-  // One process owns an embedded data folder: taken before PGlite opens it, released when it closes.
-  const lock = lockDataDir(config.dataDir);
-  logger.info({ dataDir: config.dataDir }, 'using the embedded PGlite database');
-  // A specifier esbuild cannot follow: Lambda bundles never carry the WebAssembly database.
-  const embeddedModule = '../adapters/pglite-database';
-  let embedded: typeof import('../adapters/pglite-database');
-  try {
-    embedded = await import(/* @vite-ignore */ embeddedModule);
-  } catch (error) {
-    lock.release();
-    throw new Error(
-      'No database configured: set DATABASE_URL or DATA_API_RESOURCE_ARN (this build has no embedded database)',
-      {
-        cause: error,
-      },
-    );
-  }
-  return embedded.PgliteDatabase.open(join(config.dataDir, 'pglite'), lock.release);
-}
-
-/** @param quietUntilReady the start-up check reports an unreachable Redis itself, in one line */
-function openRedis(url: string, logger: Logger, quietUntilReady: boolean): Redis {
-  // No offline queue: while Redis is away, calls fail at once instead of piling up behind a sale.
-  const redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
-  let lastReported = 0;
-  let everReady = !quietUntilReady;
-  redis.once('ready', () => {
-    everReady = true;
-  });
-  redis.on('error', (error) => {
-    if (everReady && Date.now() - lastReported > 10_000) {
-      lastReported = Date.now();
-      logger.warn({ err: error }, 'redis unavailable');
-    }
-  });
-  return redis;
-}
-
-/** Counts what the use cases announce, then passes it on: the domain needs no metrics port. */
-function countingEvents(metrics: ServiceMetrics, inner: RealtimeEvents): RealtimeEvents {
-  return hearingNotices(inner, (notice) => metrics.ticketingEvent(notice.event));
-}
-
-/** `inner`, with `listener` told of each admin notice first. */
-function hearingNotices(
-  inner: RealtimeEvents,
-  listener: (notice: Parameters<RealtimeEvents['notifyAdmins']>[0]) => void,
-): RealtimeEvents {
-  return {
-    concertChanged: (concertId) => inner.concertChanged(concertId),
-    notifyAdmins: (notice) => {
-      listener(notice);
-      inner.notifyAdmins(notice);
-    },
-  };
-}
-
-/** Every job run is recorded once, whoever ran it (Lambda, scheduler, CLI): count it there. */
-function countingJobRuns(metrics: ServiceMetrics, inner: MaintenanceRepository): MaintenanceRepository {
-  return Object.assign(Object.create(inner) as MaintenanceRepository, {
-    recordRun: (run: JobRunRecord) => {
-      // Counted before the write: a run that failed because the database is down must still show.
-      metrics.jobFinished(run.job, run.outcome, (run.finishedAt.getTime() - run.startedAt.getTime()) / 1000);
-      return inner.recordRun(run);
-    },
-  });
-}
-
-/**
- * Holds made before this process started (a restart, another replica) run out on time too: one timer per
- * distinct second of a live hold's `expires_at` (at most HOLD_TTL_SECONDS of them; overdue ones at once).
- */
-async function armHeldExpiries(db: SqlDatabase, timer: HoldExpiryTimer): Promise<void> {
-  const rows = await db.query<{ second: string | number }>(
-    `SELECT DISTINCT ceil(extract(epoch FROM expires_at))::bigint AS second
-       FROM reservations WHERE status = 'held'`,
-  );
-  for (const row of rows) timer.holdRunsOutAt(new Date(Number(row.second) * 1000));
-}
-
-/** Each new hold runs out `holdSeconds` from now: the timer sweeps then. */
-function timingHolds(inner: RealtimeEvents, timer: HoldExpiryTimer, holdSeconds: number): RealtimeEvents {
-  return hearingNotices(inner, (notice) => {
-    if (notice.event === 'new-reservation') timer.holdRunsOutAt(new Date(Date.now() + holdSeconds * 1000));
-  });
 }

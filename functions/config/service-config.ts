@@ -260,7 +260,11 @@ export interface ServiceConfig {
   queueJoinsPerAddressPerMinute: number;
   /** Seconds a waitlist offer stays open (s); defaults to holdSeconds. */
   waitlistOfferSeconds: number;
-  /** At most one concert-update per concert per this many ms; 0 publishes each change at once. */
+  /**
+   * At most one concert-update per concert per this many ms (default 150); 0 publishes each change before
+   * the response. Read by servers only: on Lambda (runtime `lambda`, see composition/runtime-policy) it is
+   * always 0.
+   */
   realtimeCoalesceMs: number;
   /**
    * Seconds an entry of the Redis connection registry lives unless refreshed (s). Live connections
@@ -339,9 +343,8 @@ export function loadConfig(env: Record<string, string | undefined>): ServiceConf
     queueJoinsPerAddressPerMinute: e.QUEUE_JOINS_PER_ADDRESS_PER_MINUTE,
     waitlistOfferSeconds: e.WAITLIST_OFFER_SECONDS > 0 ? e.WAITLIST_OFFER_SECONDS : e.HOLD_TTL_SECONDS,
     wsRegistryTtlSeconds: e.WS_REGISTRY_TTL_SECONDS,
-    // A Lambda container freezes after each response, so there it publishes before answering.
-    realtimeCoalesceMs:
-      e.REALTIME_COALESCE_MS >= 0 ? e.REALTIME_COALESCE_MS : e.AWS_LAMBDA_FUNCTION_NAME ? 0 : 150,
+    // On Lambda the runtime policy publishes every change before answering, whatever this says.
+    realtimeCoalesceMs: e.REALTIME_COALESCE_MS >= 0 ? e.REALTIME_COALESCE_MS : 150,
     websocketCallbackUrl: e.WEBSOCKET_CALLBACK_URL,
     logLevel: e.LOG_LEVEL ?? 'info',
     metricsFormat: e.METRICS_FORMAT ?? (e.AWS_LAMBDA_FUNCTION_NAME ? 'emf' : 'prometheus'),

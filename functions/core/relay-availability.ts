@@ -1,7 +1,8 @@
-import { type ConnectionPusher, PushFailure, type PushFailureKind } from '../ports/connection-pusher.port';
+import { type ConnectionPusher, PushFailure } from '../ports/connection-pusher.port';
 import type { ConnectionRegistry } from '../ports/connection-registry.port';
-import { type EventTrace, mergeTraces } from '../ports/event-bus.port';
+import type { EventTrace } from '../ports/event-bus.port';
 import type { RelayLease, RelayStream, StreamEntry } from '../ports/relay-stream.port';
+import { mergeTraces } from './event-trace';
 import type { ConcertUpdateMessage, RealtimeMessage } from './realtime';
 
 export interface RelayDeps {
@@ -23,20 +24,9 @@ export interface RelayDelivery {
   lagMs: number | undefined;
 }
 
-/**
- * Why a message did not reach a recipient although the run went on: a post failure of that kind after
- * its retries (see {@link PushFailureKind}), `malformed` for a stream entry that does not parse, or
- * `out-of-time` for posts not started before the run's overrun ran out.
- */
-export const RELAY_SKIP_REASONS = [
-  'too-large',
-  'throttled',
-  'unavailable',
-  'refused',
-  'out-of-time',
-  'malformed',
-] as const satisfies ReadonlyArray<PushFailureKind | 'malformed' | 'out-of-time'>;
-export type RelaySkipReason = (typeof RELAY_SKIP_REASONS)[number];
+import type { RelaySkipReason } from './relay-skip-reasons';
+
+export { RELAY_SKIP_REASONS, type RelaySkipReason } from './relay-skip-reasons';
 
 export interface RelaySkip {
   reason: RelaySkipReason;

@@ -2,10 +2,26 @@ import type { ConnectionRegistry } from '../ports/connection-registry.port';
 import type { TokenService } from '../ports/token-service.port';
 import type { ConcertSnapshots } from './concert-snapshots';
 import { TicketingError } from './errors';
+import type { Principal } from './model';
 import type { ConcertUpdateMessage } from './realtime';
+
+/**
+ * Who may watch what, for every live transport (raw `/ws` through its Lambda handlers, Socket.IO in the
+ * shim, API Gateway on AWS): each transport keeps its own connections in a ConnectionRegistry (the raw
+ * one mirrored to Redis for the AWS relay, Socket.IO's in memory only) and calls these use cases; none of
+ * them restates a rule.
+ */
 
 /** Most concerts one connection (raw WebSocket or Socket.IO) watches at once. */
 export const MAX_CONCERTS_PER_CONNECTION = 50;
+
+/**
+ * The one admin rule: a connection may watch the admin feed (and keep watching it) while its token
+ * verifies as a principal whose role is `admin`. No principal (no token, or one that does not verify) may not.
+ */
+export function mayWatchAdmins(principal: Principal | null | undefined): boolean {
+  return principal?.role === 'admin';
+}
 
 export interface WatcherDeps {
   registry: ConnectionRegistry;
@@ -30,7 +46,7 @@ export async function connectWatcher(
   }
   await deps.registry.register(connectionId, {
     userId: principal?.userId ?? null,
-    admin: principal?.role === 'admin',
+    admin: mayWatchAdmins(principal),
   });
 }
 
@@ -64,6 +80,7 @@ export async function joinConcert(
   return deps.snapshots.get(concertId);
 }
 
+/** `leave-concert`: stop watching it (nothing happens if it was not watched). */
 export async function leaveConcert(
   deps: Pick<WatcherDeps, 'registry'>,
   connectionId: string,
@@ -73,14 +90,34 @@ export async function leaveConcert(
 }
 
 /**
- * `join-admin`: only a connection registered with an admin token.
- * @throws TicketingError FORBIDDEN otherwise
+ * `join-admin`, by {@link mayWatchAdmins}: with `token` (Socket.IO, whose handshake verifies none: the
+ * token of the handshake or of the event), that token is verified now; without it (raw `/ws`, API
+ * Gateway), the principal found at `$connect` decides (`registry.isAdmin`).
+ * @throws TicketingError FORBIDDEN when the rule says no; SERVICE_UNAVAILABLE when the token could not
+ *   be verified (the database is away: the client tries again)
  */
-export async function joinAdmins(deps: Pick<WatcherDeps, 'registry'>, connectionId: string): Promise<void> {
-  if (!(await deps.registry.isAdmin(connectionId))) {
-    throw new TicketingError('FORBIDDEN', 'join-admin needs an admin token (connect with ?token=)');
+export async function joinAdmins(
+  deps: Pick<WatcherDeps, 'registry' | 'tokens'>,
+  connectionId: string,
+  token?: string,
+): Promise<void> {
+  const allowed =
+    token === undefined
+      ? await deps.registry.isAdmin(connectionId)
+      : mayWatchAdmins(await verifyForJoin(deps.tokens, token));
+  if (!allowed) {
+    throw new TicketingError('FORBIDDEN', 'join-admin needs an admin token');
   }
   await deps.registry.joinAdmins(connectionId);
+}
+
+/** The principal of a token sent with a join; a verification that could not run is SERVICE_UNAVAILABLE. */
+async function verifyForJoin(tokens: TokenService, token: string): Promise<Principal | null> {
+  try {
+    return await tokens.verify(token);
+  } catch {
+    throw new TicketingError('SERVICE_UNAVAILABLE', 'The token could not be checked: try again shortly');
+  }
 }
 
 /**
@@ -93,7 +130,7 @@ export async function adminFeedStillAllowed(
 ): Promise<boolean> {
   if (!token) return false;
   try {
-    return (await deps.tokens.verify(token))?.role === 'admin';
+    return mayWatchAdmins(await deps.tokens.verify(token));
   } catch {
     // Verification could not run (the database is away): keep the feed until it can say no.
     return true;

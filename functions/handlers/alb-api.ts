@@ -2,13 +2,10 @@ import type { ALBEvent, ALBResult, APIGatewayProxyEventV2, Context } from 'aws-l
 import { TicketingError } from '../core/errors';
 import { toErrorResponse } from './http/error-response';
 import { jsonResponse } from './http/http-handler';
+import { routeMatcher, safeDecode } from './http/route-matcher';
 import { HTTP_ROUTES } from './http/routes';
 
-const MATCHERS = HTTP_ROUTES.map((route) => ({
-  route,
-  names: [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1] ?? ''),
-  pattern: new RegExp(`^${route.path.replace(/\{\w+\}/g, '([^/]+)')}$`),
-}));
+const ROUTES = routeMatcher(HTTP_ROUTES);
 
 /**
  * The Application Load Balancer's single Lambda target: it finds the contract route an ALB request is
@@ -17,25 +14,17 @@ const MATCHERS = HTTP_ROUTES.map((route) => ({
 export async function handler(event: ALBEvent, context: Context): Promise<ALBResult> {
   const method = event.httpMethod.toUpperCase();
   const path = event.path;
-  const samePath = MATCHERS.filter((m) => m.pattern.test(path));
-  const match = samePath.find((m) => m.route.method === method);
-  if (!match) {
-    const error = samePath.length
-      ? new TicketingError('METHOD_NOT_ALLOWED', `${method} is not allowed on ${path}`)
-      : new TicketingError('NOT_FOUND', `No route for ${method} ${path}`);
+  const match = ROUTES.match(method, path);
+  if (match.kind !== 'found') {
+    // A malformed escape (`%E0%A4%A`) names no resource: the same 404 as any other unknown id.
+    const error =
+      match.kind === 'method-not-allowed'
+        ? new TicketingError('METHOD_NOT_ALLOWED', `${method} is not allowed on ${path}`)
+        : new TicketingError('NOT_FOUND', `No route for ${method} ${path}`);
     const { status, body, headers } = toErrorResponse(error);
     return toAlb(jsonResponse({ status, body, headers }));
   }
-  const values = match.pattern.exec(path)?.slice(1) ?? [];
-  const decoded = values.map((value) => safeDecode(value));
-  if (decoded.some((value) => value === undefined)) {
-    // A malformed escape (`%E0%A4%A`) names no resource: the same 404 as any other unknown id.
-    const { status, body, headers } = toErrorResponse(
-      new TicketingError('NOT_FOUND', `No route for ${method} ${path}`),
-    );
-    return toAlb(jsonResponse({ status, body, headers }));
-  }
-  const pathParameters = Object.fromEntries(match.names.map((name, i) => [name, decoded[i] ?? '']));
+  const { pathParameters } = match;
   // No prototype: a header or parameter named `__proto__` or `constructor` is data, never a member.
   const headers: Record<string, string> = Object.create(null);
   for (const [name, value] of Object.entries(event.headers ?? {}))
@@ -58,7 +47,7 @@ export async function handler(event: ALBEvent, context: Context): Promise<ALBRes
     rawQueryString: query.toString(),
     headers,
     queryStringParameters: event.queryStringParameters ? queryStringParameters : undefined,
-    pathParameters: match.names.length ? pathParameters : undefined,
+    pathParameters: Object.keys(pathParameters).length ? pathParameters : undefined,
     requestContext: {
       accountId: 'alb',
       apiId: 'alb',
@@ -83,15 +72,6 @@ export async function handler(event: ALBEvent, context: Context): Promise<ALBRes
     isBase64Encoded: event.isBase64Encoded,
   };
   return toAlb(await match.route.handler(v2, context));
-}
-
-/** `decodeURIComponent`, or undefined for a malformed escape instead of a URIError. */
-function safeDecode(text: string): string | undefined {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return undefined;
-  }
 }
 
 function toAlb(result: {

@@ -1,7 +1,7 @@
 import { listConcerts } from '../core/concerts.service';
 import { httpHandler } from './http/http-handler';
 
-export const handler = httpHandler('concerts-list', async (_request, services) => ({
+export const handler = httpHandler('concerts-list', ['concerts'], async (_request, { concerts }) => ({
   status: 200,
-  body: { concerts: await listConcerts(services.concerts) },
+  body: { concerts: await listConcerts(concerts) },
 }));

@@ -2,11 +2,11 @@ import { updateConcert } from '../core/concerts.service';
 import { httpHandler } from './http/http-handler';
 import { updateConcertBody } from './http/schemas';
 
-export const handler = httpHandler('concerts-update', async (request, services) => {
+export const handler = httpHandler('concerts-update', ['concertAdmin'], async (request, { concertAdmin }) => {
   await request.admin();
   const id = request.id('id', 'Concert');
   const { tiers = [], ...fields } = request.body(updateConcertBody);
-  const concert = await updateConcert(services, id, {
+  const concert = await updateConcert(concertAdmin, id, {
     ...fields,
     tierChanges: tiers.flatMap((tier) => ('id' in tier ? [{ ...tier, id: tier.id.toLowerCase() }] : [])),
     newTiers: tiers.flatMap((tier) => ('id' in tier ? [] : [tier])),

@@ -1,6 +1,9 @@
 import { SCHEDULE } from '../core/schedule';
-import { HTTP_ROUTES } from './http/routes';
-import { CLIENT_ACTIONS } from './ws-message';
+import { HTTP_ROUTE_TABLE } from './http/route-table';
+import { CLIENT_ACTIONS } from './websocket/client-actions';
+
+// Plain data for the stacks and the bundler: imports no handler (the route table, the client actions
+// and the schedule are data), so `cdktf synth` never loads the service's runtime modules.
 
 /** The WebSocket API's routes and the function serving each (API Gateway route selection: `$request.body.action`). */
 export const WEBSOCKET_ROUTES: ReadonlyArray<{ routeKey: string; functionName: string }> = [
@@ -13,7 +16,7 @@ export const WEBSOCKET_ROUTES: ReadonlyArray<{ routeKey: string; functionName: s
 /** Every function AWS deploys; each is `functions/handlers/<name>.ts` exporting `handler`. */
 export const LAMBDA_FUNCTIONS: readonly string[] = [
   ...new Set([
-    ...HTTP_ROUTES.map((route) => route.functionName),
+    ...HTTP_ROUTE_TABLE.map((route) => route.functionName),
     ...WEBSOCKET_ROUTES.map((route) => route.functionName),
     'relay',
     'alb-api',

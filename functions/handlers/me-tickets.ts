@@ -1,7 +1,7 @@
 import { listMyTickets } from '../core/reservations.service';
 import { httpHandler } from './http/http-handler';
 
-export const handler = httpHandler('me-tickets', async (request, services) => ({
+export const handler = httpHandler('me-tickets', ['reservations'], async (request, { reservations }) => ({
   status: 200,
-  body: { tickets: await listMyTickets(services.reservations, await request.user()) },
+  body: { tickets: await listMyTickets(reservations, await request.user()) },
 }));

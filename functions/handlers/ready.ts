@@ -1,7 +1,7 @@
 import { httpHandler } from './http/http-handler';
 
-export const handler = httpHandler('ready', async (_request, services) => {
-  const checks = await services.readiness();
+export const handler = httpHandler('ready', ['readiness'], async (_request, { readiness }) => {
+  const checks = await readiness();
   const ready = Object.values(checks).every(Boolean);
   return ready
     ? { status: 200, body: { status: 'ready', checks } }

@@ -2,12 +2,12 @@ import { cancelReservation } from '../core/reservations.service';
 import { httpHandler } from './http/http-handler';
 import { publicReservation } from './http/public-reservation';
 
-export const handler = httpHandler('reservations-cancel', async (request, services) => {
-  const principal = await request.user();
-  const reservation = await cancelReservation(
-    services.reservations,
-    principal,
-    request.id('id', 'Reservation'),
-  );
-  return { status: 200, body: { reservation: publicReservation(reservation) } };
-});
+export const handler = httpHandler(
+  'reservations-cancel',
+  ['reservations'],
+  async (request, { reservations }) => {
+    const principal = await request.user();
+    const reservation = await cancelReservation(reservations, principal, request.id('id', 'Reservation'));
+    return { status: 200, body: { reservation: publicReservation(reservation) } };
+  },
+);

@@ -2,8 +2,12 @@ import { getReservation } from '../core/reservations.service';
 import { httpHandler } from './http/http-handler';
 import { publicReservation } from './http/public-reservation';
 
-export const handler = httpHandler('reservations-get', async (request, services) => {
-  const principal = await request.user();
-  const reservation = await getReservation(services.reservations, principal, request.id('id', 'Reservation'));
-  return { status: 200, body: { reservation: publicReservation(reservation) } };
-});
+export const handler = httpHandler(
+  'reservations-get',
+  ['reservations'],
+  async (request, { reservations }) => {
+    const principal = await request.user();
+    const reservation = await getReservation(reservations, principal, request.id('id', 'Reservation'));
+    return { status: 200, body: { reservation: publicReservation(reservation) } };
+  },
+);

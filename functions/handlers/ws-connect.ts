@@ -1,7 +1,7 @@
 import { connectToken } from '../core/connect-token';
 import { TicketingError } from '../core/errors';
 import { connectWatcher } from '../core/watchers.service';
-import { watcherDeps, websocketHandler } from './websocket/websocket-handler';
+import { websocketHandler } from './websocket/websocket-handler';
 
 /**
  * `$connect`: registers the connection; an admin passes `?token=` or `Authorization: Bearer` (the rule in
@@ -9,7 +9,7 @@ import { watcherDeps, websocketHandler } from './websocket/websocket-handler';
  */
 export const handler = websocketHandler(
   'ws-connect',
-  async ({ event, services, connectionId }) => {
+  async ({ event, watchers, connectionId }) => {
     const queryTokens =
       event.multiValueQueryStringParameters?.token ??
       (event.queryStringParameters?.token === undefined ? [] : [event.queryStringParameters.token]);
@@ -18,7 +18,7 @@ export const handler = websocketHandler(
     )?.[1];
     const { token, refused } = connectToken(queryTokens, authorization);
     if (refused) throw new TicketingError('UNAUTHORIZED', refused);
-    await connectWatcher(watcherDeps(services), connectionId, token);
+    await connectWatcher(watchers, connectionId, token);
   },
   { refuseWith: (error) => (error instanceof TicketingError && error.code === 'UNAUTHORIZED' ? 401 : 500) },
 );

@@ -2,8 +2,8 @@ import { websocketHandler } from './websocket/websocket-handler';
 
 export const handler = websocketHandler(
   'ws-disconnect',
-  async ({ services, connectionId }) => {
-    await services.realtime.registry.remove(connectionId);
+  async ({ watchers, connectionId }) => {
+    await watchers.registry.remove(connectionId);
   },
   { refuseWith: () => 500 },
 );

@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { TicketingError } from '../core/errors';
 import { joinAdmins, joinConcert, leaveConcert } from '../core/watchers.service';
-import { watcherDeps, websocketHandler } from './websocket/websocket-handler';
+import { CLIENT_ACTIONS } from './websocket/client-actions';
+import { websocketHandler } from './websocket/websocket-handler';
+
+export { CLIENT_ACTIONS };
 
 const clientMessage = z.discriminatedUnion('action', [
   z.object({ action: z.literal('join-concert'), concertId: z.guid() }),
@@ -9,29 +12,28 @@ const clientMessage = z.discriminatedUnion('action', [
   z.object({ action: z.literal('join-admin') }),
 ]);
 
-/** The client actions, and only these, are routes; anything else (`toString` too) is `$default`. */
-export const CLIENT_ACTIONS = ['join-concert', 'leave-concert', 'join-admin'] as const;
-
 /**
  * Every client action route (and `$default`): join-concert answers at once with a snapshot (from memory:
  * no database read per frame). Anything that is not one of CLIENT_ACTIONS with its fields, whatever its
  * name (`hasOwnProperty`, `__proto__` …), is answered with a VALIDATION_FAILED `error` message.
  */
-export const handler = websocketHandler('ws-message', async ({ event, services, connectionId, reply }) => {
-  const deps = watcherDeps(services);
-  const message = parse(event.body);
-  switch (message.action) {
-    case 'join-concert':
-      await reply(await joinConcert(deps, connectionId, message.concertId.toLowerCase()));
-      return;
-    case 'leave-concert':
-      await leaveConcert(deps, connectionId, message.concertId.toLowerCase());
-      return;
-    case 'join-admin':
-      await joinAdmins(deps, connectionId);
-      return;
-  }
-});
+export const handler = websocketHandler(
+  'ws-message',
+  async ({ event, watchers: deps, connectionId, reply }) => {
+    const message = parse(event.body);
+    switch (message.action) {
+      case 'join-concert':
+        await reply(await joinConcert(deps, connectionId, message.concertId.toLowerCase()));
+        return;
+      case 'leave-concert':
+        await leaveConcert(deps, connectionId, message.concertId.toLowerCase());
+        return;
+      case 'join-admin':
+        await joinAdmins(deps, connectionId);
+        return;
+    }
+  },
+);
 
 function parse(body: string | null | undefined): z.infer<typeof clientMessage> {
   if (!body || body.length > 4096)

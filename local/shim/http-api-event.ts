@@ -3,8 +3,15 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { Request } from 'express';
 import { clientAddress } from './client-address';
 
-/** Turns an Express request into the event API Gateway's HTTP API (payload format 2.0) would send. */
-export function toHttpApiEvent(req: Request, routeKey: string): APIGatewayProxyEventV2 {
+/**
+ * Turns an Express request into the event API Gateway's HTTP API (payload format 2.0) would send.
+ * `pathParameters` are the route's, decoded (the route matcher's); without them, Express's `req.params`.
+ */
+export function toHttpApiEvent(
+  req: Request,
+  routeKey: string,
+  pathParameters: Record<string, string> = { ...req.params } as Record<string, string>,
+): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = Object.create(null);
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
@@ -29,8 +36,7 @@ export function toHttpApiEvent(req: Request, routeKey: string): APIGatewayProxyE
     rawQueryString,
     headers,
     queryStringParameters: rawQueryString ? query : undefined,
-    pathParameters:
-      Object.keys(req.params ?? {}).length > 0 ? ({ ...req.params } as Record<string, string>) : undefined,
+    pathParameters: Object.keys(pathParameters).length > 0 ? pathParameters : undefined,
     requestContext: {
       accountId: 'local',
       apiId: 'local',

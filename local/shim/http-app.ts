@@ -7,6 +7,7 @@ import type { ServiceConfig } from '../../functions/config/service-config';
 import { TicketingError } from '../../functions/core/errors';
 import { toErrorResponse } from '../../functions/handlers/http/error-response';
 import { MAX_BODY_BYTES } from '../../functions/handlers/http/http-request';
+import { routeMatcher } from '../../functions/handlers/http/route-matcher';
 import type { HttpRouteEntry } from '../../functions/handlers/http/routes';
 import { toHttpApiEvent } from './http-api-event';
 import { lambdaContext } from './lambda-context';
@@ -131,36 +132,34 @@ export function createHttpApp(
   if (viewer) app.use('/api/docs', express.static(viewer, { index: 'index.html' }));
   app.use(express.raw({ type: () => true, limit: MAX_BODY_BYTES }));
 
-  for (const route of routes) {
-    const expressPath = route.path.replace(/\{(\w+)\}/g, ':$1');
-    const routeKey = `${route.method} ${route.path}`;
-    app[route.method.toLowerCase() as 'get' | 'post' | 'patch' | 'delete'](
-      expressPath,
-      async (req, res, next) => {
-        try {
-          const event = toHttpApiEvent(req, routeKey);
-          const result = await route.handler(
-            event,
-            lambdaContext(route.functionName, event.requestContext.requestId),
-          );
-          res.status(result.statusCode ?? 200);
-          for (const [name, value] of Object.entries(result.headers ?? {}))
-            res.setHeader(name, String(value));
-          res.send(result.body ?? '');
-        } catch (error) {
-          next(error);
-        }
-      },
-    );
-  }
-
-  const knownPaths = routes.map((route) => new RegExp(`^${route.path.replace(/\{\w+\}/g, '[^/]+')}$`));
-  app.use((req, res) => {
-    const pathExists = knownPaths.some((pattern) => pattern.test(req.path));
-    const error = pathExists
-      ? new TicketingError('METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${req.path}`)
-      : new TicketingError('NOT_FOUND', `No route for ${req.method} ${req.path}`);
-    sendError(req, res, error);
+  // The same matcher as the ALB's Lambda (functions/handlers/http/route-matcher.ts); a HEAD is served
+  // by the GET route (as Express serves it), its body left out by `res.send`.
+  const matcher = routeMatcher(routes);
+  app.use(async (req, res, next) => {
+    const match = matcher.match(req.method === 'HEAD' ? 'GET' : req.method, req.path);
+    if (match.kind !== 'found') {
+      sendError(
+        req,
+        res,
+        match.kind === 'method-not-allowed'
+          ? new TicketingError('METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${req.path}`)
+          : new TicketingError('NOT_FOUND', `No route for ${req.method} ${req.path}`),
+      );
+      return;
+    }
+    const { route, pathParameters } = match;
+    try {
+      const event = toHttpApiEvent(req, `${route.method} ${route.path}`, pathParameters);
+      const result = await route.handler(
+        event,
+        lambdaContext(route.functionName, event.requestContext.requestId),
+      );
+      res.status(result.statusCode ?? 200);
+      for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, String(value));
+      res.send(result.body ?? '');
+    } catch (error) {
+      next(error);
+    }
   });
   app.use(((error, req, res, _next) => {
     const { type, status } = error as { type?: unknown; status?: unknown };

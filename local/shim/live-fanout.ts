@@ -1,23 +1,21 @@
+import {
+  hasLocalWatchSets,
+  type LocalWatchSets,
+} from '../../functions/adapters/memory/memory-connection-registry';
 import type { Services } from '../../functions/composition/services';
-import { KeyedThrottle } from '../../functions/core/keyed-throttle';
-import { type ConcertUpdateMessage, eventSummary, type RealtimeMessage } from '../../functions/core/realtime';
+import { eventSummary, type RealtimeMessage } from '../../functions/core/realtime';
 import { adminFeedStillAllowed } from '../../functions/core/watchers.service';
 import { concertSnapshots } from '../../functions/handlers/websocket/websocket-handler';
-import { type EventTrace, mergeTraces } from '../../functions/ports/event-bus.port';
+import type { EventTrace } from '../../functions/ports/event-bus.port';
 import { clientAddressOf } from './client-address';
 import { ClientLimits, DEFAULT_CLIENT_LIMITS } from './client-limits';
-import { ADMIN_FEED_ENDED, ADMIN_ROOM, concertRoom, type SocketIoGateway } from './socket-io-gateway';
+import { ADMIN_FEED_ENDED, type SocketIoGateway } from './socket-io-gateway';
 import type { WebSocketGateway } from './websocket-gateway';
 
 /** How often (ms) admin feeds re-verify their tokens: a withdrawn role or an expired token ends them. */
 export const ADMIN_RECHECK_MS = 5_000;
 /** Longest gap (ms) between two refreshes of this replica's entries in the shared connection registry. */
 const MAX_REFRESH_MS = 30_000;
-
-interface Traced<M extends RealtimeMessage> {
-  message: M;
-  trace: EventTrace | undefined;
-}
 
 export interface FanoutStats {
   received: number;
@@ -28,8 +26,11 @@ export interface FanoutStats {
 
 /**
  * One replica's share of the fan-out: every replica hears every message on the bus and pushes it to the
- * sockets it holds itself. Updates are coalesced per concert (at most one per interval, always the newest
- * version), and each message is framed once for all its recipients.
+ * sockets it holds itself, reading each gateway's own watch sets in memory (raw `/ws`: the process-local
+ * side of the connection registry; Socket.IO: its gateway's registry), so an update costs no Redis
+ * command. Updates are not coalesced here: the AvailabilityPublisher that put them on the bus already
+ * sends at most one per concert per REALTIME_COALESCE_MS; older versions than one already sent are dropped,
+ * and each message is framed once for all its recipients.
  *
  * It also keeps this replica's sockets healthy: the shared connection registry's entries of its live
  * raw connections are refreshed every third of the registry TTL (at most every 30 s) and rebuilt when
@@ -40,25 +41,24 @@ export interface FanoutStats {
 export class LiveFanout {
   readonly stats: FanoutStats = { received: 0, broadcasts: 0, framesSent: 0, stale: 0 };
   private readonly newestSent = new Map<string, number>();
-  private readonly throttle: KeyedThrottle<Traced<ConcertUpdateMessage>>;
+  /** The raw connections' watch sets: the process-local side of `services.realtime.registry`. */
+  private readonly raw: LocalWatchSets;
   private unsubscribe: (() => Promise<void>) | undefined;
   private readonly timers: NodeJS.Timeout[] = [];
 
+  /**
+   * @throws Error when `services.realtime.registry` keeps no watch sets in this process (services built
+   *   without `cacheConcertReads` while Redis is configured): the fan-out would have to ask Redis per update
+   */
   constructor(
     private readonly services: Services,
     private readonly ws: WebSocketGateway,
     private readonly socketIo: SocketIoGateway,
-    intervalMs: number,
   ) {
-    this.throttle = new KeyedThrottle<Traced<ConcertUpdateMessage>>(
-      intervalMs,
-      (_concertId, update) => void this.sendUpdate(update),
-      (older, newer) => ({
-        message: newer.message.version >= older.message.version ? newer.message : older.message,
-        trace:
-          older.trace && newer.trace ? mergeTraces(older.trace, newer.trace) : (newer.trace ?? older.trace),
-      }),
-    );
+    const registry = services.realtime.registry;
+    if (!hasLocalWatchSets(registry))
+      throw new Error('The live fan-out needs the process-local connection registry (cacheConcertReads)');
+    this.raw = registry;
     const limits = new ClientLimits(
       { ...DEFAULT_CLIENT_LIMITS, connectionsPerAddress: services.config.wsConnectionsPerAddress },
       // One line and one count per closed or refused connection: address and reason, never a token.
@@ -84,7 +84,6 @@ export class LiveFanout {
 
   async stop(): Promise<void> {
     for (const timer of this.timers.splice(0)) clearInterval(timer);
-    this.throttle.close();
     await this.unsubscribe?.();
   }
 
@@ -125,7 +124,7 @@ export class LiveFanout {
   /** Ends the admin feeds (raw and Socket.IO) of this replica whose tokens no longer verify as an admin's. */
   private async recheckAdmins(): Promise<void> {
     const allowed = (token: string | undefined) => adminFeedStillAllowed(this.services, token);
-    for (const id of await this.services.realtime.registry.admins()) {
+    for (const id of [...this.raw.adminsHere()]) {
       if (!this.ws.socket(id)) continue;
       if (!(await allowed(this.ws.connectionToken(id))))
         this.ws.end(id, ADMIN_FEED_ENDED, 'admin token revoked', 'admin-token-revoked');
@@ -135,39 +134,44 @@ export class LiveFanout {
 
   private receive(message: RealtimeMessage, trace: EventTrace | undefined): void {
     this.stats.received++;
-    if (message.type === 'concert-update') {
-      concertSnapshots(this.services).offer(message);
-      if (message.version <= (this.newestSent.get(message.concertId) ?? -1)) {
-        this.stats.stale++;
-        return;
-      }
-      this.throttle.push(message.concertId, { message, trace });
-    } else void this.sendNotice({ message, trace });
-  }
-
-  private async sendUpdate({ message: update, trace }: Traced<ConcertUpdateMessage>): Promise<void> {
-    if (update.version <= (this.newestSent.get(update.concertId) ?? -1)) {
+    if (message.type !== 'concert-update') {
+      this.deliver(message, trace, this.raw.adminsHere(), this.socketIo.watchSets.adminsHere());
+      return;
+    }
+    concertSnapshots(this.services).offer(message);
+    if (message.version <= (this.newestSent.get(message.concertId) ?? -1)) {
       this.stats.stale++;
       return;
     }
-    this.newestSent.set(update.concertId, update.version);
-    await this.send({ message: update, trace }, concertRoom(update.concertId), () =>
-      this.services.realtime.registry.watchers(update.concertId),
+    this.newestSent.set(message.concertId, message.version);
+    this.deliver(
+      message,
+      trace,
+      this.raw.watchersHere(message.concertId),
+      this.socketIo.watchSets.watchersHere(message.concertId),
     );
   }
 
-  private sendNotice(notice: Traced<RealtimeMessage>): Promise<void> {
-    return this.send(notice, ADMIN_ROOM, () => this.services.realtime.registry.admins());
-  }
-
-  private async send(
-    { message, trace }: Traced<RealtimeMessage>,
-    room: string,
-    rawWatchers: () => Promise<string[]>,
-  ): Promise<void> {
+  /** Pushes one message to this replica's raw and Socket.IO recipients, from memory, framed once each. */
+  private deliver(
+    message: RealtimeMessage,
+    trace: EventTrace | undefined,
+    rawIds: ReadonlySet<string>,
+    socketIoIds: ReadonlySet<string>,
+  ): void {
     this.stats.broadcasts++;
-    this.socketIo.broadcast(room, message);
-    if (this.ws.size > 0) await this.sendRaw(message, rawWatchers);
+    this.socketIo.sendTo(socketIoIds, message);
+    if (rawIds.size > 0) {
+      // Serialized and encoded once; every socket gets the same bytes as a text frame.
+      const frame = Buffer.from(JSON.stringify(message));
+      for (const id of rawIds) {
+        const socket = this.ws.socket(id);
+        if (socket) {
+          socket.send(frame, { binary: false });
+          this.stats.framesSent++;
+        }
+      }
+    }
     // The containers' relay: its lag, and the delivery tied to the requests that caused it.
     if (!trace) return;
     const lagMs = Math.max(0, Date.now() - trace.publishedAt);
@@ -178,27 +182,5 @@ export class LiveFanout {
       { ...eventSummary(message), requestIds: trace.requestIds, lagMs },
       'delivered to this replica’s sockets',
     );
-  }
-
-  private async sendRaw(message: RealtimeMessage, rawWatchers: () => Promise<string[]>): Promise<void> {
-    let ids: string[];
-    try {
-      ids = await rawWatchers();
-    } catch (error) {
-      this.services.logger.warn(
-        { err: error },
-        'could not read the watchers; clients heal on the next update',
-      );
-      return;
-    }
-    // Serialized and encoded once; every socket gets the same bytes as a text frame.
-    const frame = Buffer.from(JSON.stringify(message));
-    for (const id of ids) {
-      const socket = this.ws.socket(id);
-      if (socket) {
-        socket.send(frame, { binary: false });
-        this.stats.framesSent++;
-      }
-    }
   }
 }

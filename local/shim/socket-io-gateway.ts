@@ -1,15 +1,21 @@
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import { Server, type Socket } from 'socket.io';
+import {
+  type LocalWatchSets,
+  MemoryConnectionRegistry,
+} from '../../functions/adapters/memory/memory-connection-registry';
 import type { Services } from '../../functions/composition/services';
 import { TicketingError } from '../../functions/core/errors';
 import type { RealtimeMessage } from '../../functions/core/realtime';
-import { MAX_CONCERTS_PER_CONNECTION } from '../../functions/core/watchers.service';
+import {
+  joinAdmins,
+  joinConcert,
+  leaveConcert,
+  type WatcherDeps,
+} from '../../functions/core/watchers.service';
 import { pathId } from '../../functions/handlers/http/schemas';
 import { concertSnapshots, errorMessage } from '../../functions/handlers/websocket/websocket-handler';
 import { type ClientLimits, type ConnectionBudget, RATE_LIMITED_MESSAGE } from './client-limits';
-
-export const concertRoom = (concertId: string) => `concert:${concertId}`;
-export const ADMIN_ROOM = 'admins';
 
 /** The client events, and only these, are handled; any other name gets an `error` message. */
 const CLIENT_EVENTS = new Set(['join-concert', 'leave-concert', 'join-admin']);
@@ -27,11 +33,18 @@ interface SocketData {
 /**
  * Socket.IO at `/socket.io/` with the contract's event names, for browser code written with
  * socket.io-client: `socket.emit('join-concert', id); socket.on('concert-update', fn)`.
- * Join snapshots come from the process's snapshot cache (no database read per event); with
- * `limitClients`, connections per address and events per connection and address are bounded.
+ * Who may watch what is decided by the core's watcher use cases (functions/core/watchers.service.ts), as
+ * for raw `/ws`; this gateway keeps its own sockets' watch sets in a registry in memory (never in Redis:
+ * the AWS relay cannot post to a Socket.IO socket). Join snapshots come from the process's snapshot cache
+ * (no database read per event); with `limitClients`, connections per address and events per connection
+ * and address are bounded.
  */
 export class SocketIoGateway {
   readonly io: Server;
+  /** This gateway's sockets (by socket id): which concerts each watches, which are in the admin feed. */
+  private readonly registry = new MemoryConnectionRegistry();
+  /** What this gateway's sockets are watching, read by the fan-out for every message. */
+  readonly watchSets: LocalWatchSets = this.registry;
   private limits: ClientLimits | undefined;
   private addressOf: (request: IncomingMessage) => string = (request) =>
     request.socket.remoteAddress ?? 'unknown';
@@ -64,7 +77,15 @@ export class SocketIoGateway {
       });
       next();
     });
+    const deps: WatcherDeps = {
+      registry: this.registry,
+      snapshots: concertSnapshots(services),
+      tokens: services.tokens,
+    };
     this.io.on('connection', (socket) => {
+      // Socket.IO's handshake verifies no token (a bad one fails only `join-admin`): no principal yet.
+      void this.registry.register(socket.id, { userId: null, admin: false });
+      socket.once('disconnect', () => void this.registry.remove(socket.id));
       const refuse = (error: unknown) => socket.emit('error', errorMessage(error));
       socket.use(([event], next) => {
         const data = socket.data as SocketData;
@@ -94,42 +115,38 @@ export class SocketIoGateway {
       });
       socket.on('join-concert', async (concertId: unknown) => {
         try {
-          const id = parseConcertId(concertId);
-          const snapshots = concertSnapshots(services);
-          const room = concertRoom(id);
-          const overCap = () =>
-            !socket.rooms.has(room) && watchedCount(socket) >= MAX_CONCERTS_PER_CONNECTION;
-          const refuseOverCap = () =>
-            new TicketingError(
-              'LIMIT_EXCEEDED',
-              `One connection watches at most ${MAX_CONCERTS_PER_CONNECTION} concerts: leave one first`,
-            );
-          if (overCap()) throw refuseOverCap();
-          await snapshots.get(id); // NOT_FOUND before anything is watched
-          // Checked again after the await: joins sent in one burst all passed the first check together.
-          if (overCap()) throw refuseOverCap();
-          await socket.join(room);
-          socket.emit('concert-update', await snapshots.get(id));
+          socket.emit('concert-update', await joinConcert(deps, socket.id, parseConcertId(concertId)));
         } catch (error) {
           refuse(error);
         }
       });
       socket.on('leave-concert', async (concertId: unknown) => {
         try {
-          await socket.leave(concertRoom(parseConcertId(concertId)));
+          await leaveConcert(deps, socket.id, parseConcertId(concertId));
         } catch (error) {
           refuse(error);
         }
       });
       socket.on('join-admin', async (payload: unknown) => {
-        const intake = handshakeToken(socket.handshake);
-        if (intake.refused) return refuse(new TicketingError('UNAUTHORIZED', intake.refused));
-        const token = typeof payload === 'string' && payload !== '' ? payload : intake.token;
-        const principal = token ? await services.tokens.verify(token) : null;
-        if (principal?.role === 'admin') {
-          (socket.data as SocketData).adminToken = token;
-          await socket.join(ADMIN_ROOM);
-        } else refuse(new TicketingError('FORBIDDEN', 'join-admin needs an admin token'));
+        try {
+          const intake = handshakeToken(socket.handshake);
+          if (intake.refused) throw new TicketingError('UNAUTHORIZED', intake.refused);
+          const token = typeof payload === 'string' && payload !== '' ? payload : intake.token;
+          // Held before the feed is joined, so a re-check running meanwhile verifies this token; a
+          // refused join leaves the token of an earlier successful one in place.
+          const data = socket.data as SocketData;
+          const earlier = data.adminToken;
+          data.adminToken = token;
+          try {
+            // No token at all: the rule finds no principal (registered as none above) and refuses.
+            await joinAdmins(deps, socket.id, token);
+          } catch (error) {
+            data.adminToken = earlier;
+            throw error;
+          }
+        } catch (error) {
+          refuse(error);
+        }
       });
     });
   }
@@ -146,22 +163,26 @@ export class SocketIoGateway {
 
   /**
    * Ends the admin feed of every socket of this replica whose admin token no longer passes `allowed`:
-   * it gets an `error` message (UNAUTHORIZED) and leaves the admin room (concert watching goes on).
+   * it gets an `error` message (UNAUTHORIZED) and leaves the admin feed (concert watching goes on).
    */
   async recheckAdmins(allowed: (token: string | undefined) => Promise<boolean>): Promise<void> {
-    const ids = [...(this.io.of('/').adapter.rooms.get(ADMIN_ROOM) ?? [])];
-    for (const id of ids) {
+    for (const id of [...this.registry.adminsHere()]) {
       const socket = this.io.of('/').sockets.get(id);
       if (!socket || (await allowed((socket.data as SocketData).adminToken))) continue;
-      socket.leave(ADMIN_ROOM);
+      this.registry.leaveAdmins(id);
       (socket.data as SocketData).adminToken = undefined;
       socket.emit('error', ADMIN_FEED_ENDED);
     }
   }
 
-  /** Sends to this replica's sockets in the room; Socket.IO encodes the packet once for all of them. */
-  broadcast(room: string, message: RealtimeMessage): void {
-    this.io.to(room).emit(message.type, message);
+  /**
+   * Sends `message` (as the event named by its `type`) to these sockets of this replica; Socket.IO
+   * encodes the packet once for all of them. Ids of sockets gone meanwhile are skipped.
+   */
+  sendTo(socketIds: ReadonlySet<string>, message: RealtimeMessage): void {
+    // An empty target list would mean "every socket" to Socket.IO.
+    if (socketIds.size === 0) return;
+    this.io.to([...socketIds]).emit(message.type, message);
   }
 
   /** Disconnects the clients; the HTTP server itself is closed by its owner. */
@@ -198,12 +219,6 @@ export function handshakeToken(handshake: Pick<Socket['handshake'], 'auth' | 'qu
   if (fromAuth !== undefined && fromQuery[0] !== undefined && fromAuth !== fromQuery[0])
     return { refused: 'auth.token and the token parameter carry different tokens' };
   return { token: fromAuth ?? fromQuery[0] };
-}
-
-function watchedCount(socket: Socket): number {
-  let count = 0;
-  for (const room of socket.rooms) if (room.startsWith('concert:')) count++;
-  return count;
 }
 
 function parseConcertId(value: unknown): string {

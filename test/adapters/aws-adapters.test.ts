@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AwsBackupVerifier } from '../../functions/adapters/aws-backup-verifier';
-import { SesMailer } from '../../functions/adapters/ses-mailer';
+import { AwsBackupVerifier } from '../../functions/adapters/aws/aws-backup-verifier';
+import { SesMailer } from '../../functions/adapters/aws/ses-mailer';
 import { handler as backupJob } from '../../functions/handlers/job-backup';
 import { type FakeEndpoint, startFakeAwsEndpoint } from '../support/fake-aws-endpoint';
+import { fakeLambdaContext } from '../support/lambda-context';
 import { startTestService, type TestService } from '../support/test-service';
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -111,7 +112,7 @@ describe('AWS adapters through the real SDK clients against local endpoints', ()
           ],
         }),
       });
-      const report = await backupJob(undefined, {} as never);
+      const report = await backupJob(undefined, fakeLambdaContext());
       expect(report).toMatchObject({ job: 'backup', outcome: 'succeeded' });
       const [run] = await t.service.services.db.query(`SELECT outcome FROM job_runs WHERE job = 'backup'`);
       expect(run).toEqual({ outcome: 'succeeded' });
@@ -121,7 +122,7 @@ describe('AWS adapters through the real SDK clients against local endpoints', ()
         headers: { 'content-type': 'application/json' },
         body: '{"RecoveryPoints":[]}',
       });
-      await expect(backupJob(undefined, {} as never)).rejects.toThrow(/No completed recovery point/);
+      await expect(backupJob(undefined, fakeLambdaContext())).rejects.toThrow(/No completed recovery point/);
     });
   });
 });

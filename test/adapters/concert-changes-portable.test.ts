@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PgDatabase } from '../../functions/adapters/pg-database';
-import { PgliteDatabase } from '../../functions/adapters/pglite-database';
-import { RdsDataDatabase } from '../../functions/adapters/rds-data-database';
-import { SqlConcertRepository } from '../../functions/adapters/sql-concert-repository';
+import { PgDatabase } from '../../functions/adapters/postgres/pg-database';
+import { PgliteDatabase } from '../../functions/adapters/postgres/pglite-database';
+import { RdsDataDatabase } from '../../functions/adapters/postgres/rds-data-database';
+import { SqlConcertRepository } from '../../functions/adapters/postgres/sql-concert-repository';
 import { migrate } from '../../functions/db/migrate';
 import type { SqlDatabase } from '../../functions/ports/sql-database.port';
 import { expectNoOversell } from '../support/invariants';
@@ -28,7 +28,11 @@ const drivers: Driver[] = [
     open: async () => {
       const database = await createTestDatabase();
       const db = new PgDatabase({ connectionString: database.url, maxConnections: 2 });
-      return { db, dispose: async () => (await db.close(), await database.drop()) };
+      const dispose = async () => {
+        await db.close();
+        await database.drop();
+      };
+      return { db, dispose };
     },
   },
   {
@@ -37,7 +41,12 @@ const drivers: Driver[] = [
       const database = await createTestDatabase();
       const api = await startLocalDataApi(database.url);
       const db = new RdsDataDatabase(localDataApiOptions(api, database.name));
-      return { db, dispose: async () => (await db.close(), await api.close(), await database.drop()) };
+      const dispose = async () => {
+        await db.close();
+        await api.close();
+        await database.drop();
+      };
+      return { db, dispose };
     },
   },
 ];

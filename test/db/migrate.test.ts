@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PgDatabase } from '../../functions/adapters/pg-database';
+import { PgDatabase } from '../../functions/adapters/postgres/pg-database';
 import { migrate, readMigrations, splitStatements } from '../../functions/db/migrate';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
 
@@ -13,16 +13,17 @@ describe('migrations', () => {
   });
 
   it('are applied once when two processes migrate at the same moment', async () => {
-    const [a, b] = [0, 1].map(() => new PgDatabase({ connectionString: database.url, maxConnections: 2 }));
+    const open = () => new PgDatabase({ connectionString: database.url, maxConnections: 2 });
+    const [a, b] = [open(), open()];
     try {
-      const results = await Promise.all([migrate(a!), migrate(b!)]);
+      const results = await Promise.all([migrate(a), migrate(b)]);
       const names = (await readMigrations()).map((m) => m.name);
       expect(results.flat().sort()).toEqual(names);
-      expect(await a!.query('SELECT name FROM schema_migrations ORDER BY name')).toEqual(
+      expect(await a.query('SELECT name FROM schema_migrations ORDER BY name')).toEqual(
         names.map((name) => ({ name })),
       );
     } finally {
-      await Promise.all([a!.close(), b!.close()]);
+      await Promise.all([a.close(), b.close()]);
     }
   });
 

@@ -52,12 +52,7 @@ describe('npm run deploy:check', () => {
     expect(scripts.smoke).toBe('tsx bin/smoke.ts');
     expect(scripts['deploy:check']).toBe('tsx bin/deploy-check.ts');
     const source = await readFile('bin/deploy-check.ts', 'utf8');
-    for (const command of [
-      "'cdktf', 'synth'",
-      "'test/stacks', 'test/deploy'",
-      "'validate'",
-      "'bin/smoke.ts'",
-    ])
+    for (const command of ["'run', 'synth'", "'test/stacks', 'test/deploy'", "'validate'", "'bin/smoke.ts'"])
       expect(source).toContain(command);
   });
 });

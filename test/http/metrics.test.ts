@@ -61,6 +61,28 @@ describe('GET /metrics', () => {
     expect(after.some((f) => f.name === 'process_resident_memory_bytes')).toBe(true);
   });
 
+  it('count the admin notices of concert changes: created, updated and cancelled', async () => {
+    const admin = await t.api.adminToken();
+    const before = await scrape();
+    const concert = await t.api.createConcert(admin, [{ name: 'GA', priceCents: 100, capacity: 5 }]);
+    const renamed = await t.api.request('PATCH', `/api/concerts/${concert.id}`, {
+      token: admin,
+      body: { title: 'Renamed' },
+    });
+    expect(renamed.status).toBe(200);
+    const cancelled = await t.api.request('PATCH', `/api/concerts/${concert.id}`, {
+      token: admin,
+      body: { status: 'cancelled' },
+    });
+    expect(cancelled.status).toBe(200);
+    const after = await scrape();
+    const delta = (event: string) =>
+      value(after, 'ticketing_events_total', { event }) - value(before, 'ticketing_events_total', { event });
+    expect(delta('concert-created')).toBe(1);
+    expect(delta('concert-updated')).toBe(2);
+    expect(delta('concert-cancelled')).toBe(1);
+  });
+
   it('show the relay lag of delivered updates, and job outcomes from this process and from the database', async () => {
     const admin = await t.api.adminToken();
     const fan = await t.api.register('lag@example.test');
@@ -73,7 +95,12 @@ describe('GET /metrics', () => {
       token: fan,
       body: { concertId: concert.id, tierId: concert.tiers[0]?.id, quantity: 1 },
     });
-    await expect.poll(async () => (await scrape(), Number(lagCount()))).toBeGreaterThan(before);
+    await expect
+      .poll(async () => {
+        await scrape();
+        return Number(lagCount());
+      })
+      .toBeGreaterThan(before);
     expect(lastText).toMatch(
       /^realtime_delivery_lag_seconds_bucket\{le="\+Inf",kind="concert-update"\} \d+$/m,
     );

@@ -4,20 +4,17 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PgDatabase } from '../../functions/adapters/pg-database';
+import { PgDatabase } from '../../functions/adapters/postgres/pg-database';
 import { migrate } from '../../functions/db/migrate';
-import { buildLambdas } from '../../local/build-lambdas';
+import { buildLambdas } from '../../tools/build-lambdas';
 import { type FakeEndpoint, type FakeResponse, startFakeAwsEndpoint } from '../support/fake-aws-endpoint';
+import { fakeLambdaContext } from '../support/lambda-context';
 import { type LocalDataApi, startLocalDataApi } from '../support/local-data-api';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
 import { dropRedisPrefix, TEST_REDIS_URL, testRedisPrefix } from '../support/redis';
 
 const JWT_KEY = randomBytes(32).toString('hex');
-const context = {
-  awsRequestId: 'req-1',
-  functionName: 'test',
-  getRemainingTimeInMillis: () => 30_000,
-} as never;
+const context = fakeLambdaContext({ awsRequestId: 'req-1' });
 
 const httpEvent = (
   method: string,

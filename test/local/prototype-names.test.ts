@@ -2,6 +2,7 @@ import type { ALBEvent } from 'aws-lambda';
 import type { Request } from 'express';
 import { describe, expect, it } from 'vitest';
 import { toHttpApiEvent } from '../../local/shim/http-api-event';
+import { fakeLambdaContext } from '../support/lambda-context';
 
 // Issue 15 item 9's kind: names a client chooses (WebSocket actions there; query parameters and headers
 // here) are data, never members of Object.prototype.
@@ -44,7 +45,7 @@ describe('query parameters and headers named after Object.prototype members', ()
       isBase64Encoded: false,
     } as unknown as ALBEvent;
 
-    const response = await handler(event, {} as never);
+    const response = await handler(event, fakeLambdaContext());
 
     expect(response.statusCode).toBe(200);
   });

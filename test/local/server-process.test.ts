@@ -140,6 +140,7 @@ describe('the service as a process (npm start)', () => {
         PORT: String(port),
         DATABASE_URL: database.url,
         JWT_SECRET: randomBytes(32).toString('hex'),
+        LOG_LEVEL: 'info',
         ...admin,
       });
       const locker = new pg.Client({ connectionString: database.url });
@@ -167,7 +168,8 @@ describe('the service as a process (npm start)', () => {
           ).rows[0].n as number;
         await expect.poll(waiting).toBeGreaterThan(0);
         server.child.kill('SIGTERM');
-        await new Promise((resolve) => setTimeout(resolve, 300));
+        // The server has taken the signal (it says so) while the reservation still waits on the row.
+        await expect.poll(server.output).toContain('draining in-flight requests');
         await locker.query('COMMIT');
 
         const response = await inFlight;

@@ -8,7 +8,7 @@ import { createTestDatabase, type TestDatabase } from '../support/postgres';
 import { freePort, replicaEnv, type ServiceProcess, spawnServer, waitForReady } from '../support/processes';
 import { rawClient, socketIoClient } from '../support/realtime-clients';
 import { dropRedisPrefix, testRedisPrefix } from '../support/redis';
-import { ApiClient } from '../support/test-service';
+import type { ApiClient } from '../support/test-service';
 
 // The certificate is self-signed for this run only.
 process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
@@ -194,10 +194,12 @@ describe('Debian nginx from the project config, in front of two backends', () =>
       }
     };
     const load = Promise.all([0, 1, 2, 3, 4, 5, 6, 7].map(worker));
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    // Load under way before the stop, and as much again once the backend has exited.
+    await expect.poll(() => statuses.length, { timeout: 20_000 }).toBeGreaterThanOrEqual(40);
     backends[1]?.child.kill('SIGTERM');
     expect(await backends[1]?.exited).toBe(0);
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    const afterStop = statuses.length;
+    await expect.poll(() => statuses.length, { timeout: 20_000 }).toBeGreaterThanOrEqual(afterStop + 40);
     stop = true;
     await load;
     expect(statuses.length).toBeGreaterThan(50);

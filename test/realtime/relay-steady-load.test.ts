@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminNotification, type ConcertUpdateMessage } from '../../functions/core/realtime';
 import type { RelayReport } from '../../functions/core/relay-availability';
 import { handler as relay } from '../../functions/handlers/relay';
-import { RELAY_LAG_ALARM_MS } from '../../stacks/monitoring';
+import { RELAY_LAG_ALARM_MS } from '../../stacks/alarm-thresholds';
 import {
   type ManagementEndpointStandIn,
   startManagementEndpointStandIn,

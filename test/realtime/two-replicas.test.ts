@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
 import { freePort, replicaEnv, type ServiceProcess, spawnServer, waitForReady } from '../support/processes';
-import { type RawClient, rawClient, type SocketIoClient, socketIoClient } from '../support/realtime-clients';
+import {
+  adminFeedsLive,
+  type RawClient,
+  rawClient,
+  type SocketIoClient,
+  socketIoClient,
+} from '../support/realtime-clients';
 import { dropRedisPrefix, testRedisPrefix } from '../support/redis';
 import { ApiClient } from '../support/test-service';
 
@@ -89,14 +95,20 @@ describe('two shim processes sharing PostgreSQL and Redis', () => {
     const admin = await one.login('boss@example.test', 'boss-password');
     const stranger = await rawClient(one.baseUrl);
     const boss = await rawClient(two.baseUrl, admin);
-    clients.push(stranger, boss);
+    // An admin on the stranger's replica: what it receives, the stranger would have been sent too.
+    const witness = await rawClient(one.baseUrl, admin);
+    clients.push(stranger, boss, witness);
     stranger.send({ action: 'join-admin' });
     expect(await stranger.inbox.next((m) => m.type === 'error')).toMatchObject({
       type: 'error',
       code: 'FORBIDDEN',
     });
     boss.send({ action: 'join-admin' });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    witness.send({ action: 'join-admin' });
+    await adminFeedsLive([boss, witness], async () => {
+      const probe = await one.createConcert(admin, [{ name: 'GA', priceCents: 100, capacity: 1 }]);
+      return probe.id;
+    });
 
     const concert = await one.createConcert(admin, [{ name: 'GA', priceCents: 100, capacity: 1 }]);
     const fan = await one.register('admin-watch@example.test');
@@ -112,7 +124,12 @@ describe('two shim processes sharing PostgreSQL and Redis', () => {
     await boss.inbox.next(
       (m) => m.type === 'admin-notification' && m.event === 'sold-out' && m.reservationId === reservationId,
     );
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The notices went out on the stranger's replica, and the stranger's socket still answers after them.
+    await witness.inbox.next(
+      (m) => m.type === 'admin-notification' && m.event === 'sold-out' && m.reservationId === reservationId,
+    );
+    stranger.send({ action: 'join-concert', concertId: concert.id });
+    await stranger.inbox.next((m) => m.type === 'concert-update' && m.concertId === concert.id);
     expect(stranger.inbox.messages.filter((m) => m.type === 'admin-notification')).toEqual([]);
   });
 

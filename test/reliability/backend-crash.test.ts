@@ -5,7 +5,7 @@ import { clientFrom, startNginx, type TestNginx } from '../support/nginx';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
 import { freePort, replicaEnv, type ServiceProcess, spawnServer, waitForReady } from '../support/processes';
 import { dropRedisPrefix, testRedisPrefix } from '../support/redis';
-import { ApiClient } from '../support/test-service';
+import type { ApiClient } from '../support/test-service';
 
 process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
 
@@ -77,7 +77,7 @@ describe('a backend SIGKILLed during a reservation storm behind nginx', () => {
       }
     };
     const storm = Promise.all(Array.from({ length: 12 }, (_, n) => fan(n)));
-    while (finishedAt.length < 15) await new Promise((resolve) => setTimeout(resolve, 10));
+    await expect.poll(() => finishedAt.length, { timeout: 30_000, interval: 10 }).toBeGreaterThanOrEqual(15);
     const killedAt = Date.now();
     backends[0]?.child.kill('SIGKILL');
     await storm;

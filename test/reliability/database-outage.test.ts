@@ -89,10 +89,8 @@ describe('PostgreSQL going away during sales and coming back', () => {
     expect((await api.request('GET', '/health')).status).toBe(200);
 
     await proxy.open();
-    const deadline = Date.now() + 15_000;
-    while ((await api.request('GET', '/ready')).status !== 200 && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 200));
-    expect((await api.request('GET', '/ready')).status).toBe(200);
+    const ready = async () => (await api.request('GET', '/ready')).status;
+    await expect.poll(ready, { timeout: 15_000, interval: 200 }).toBe(200);
     expect((await api.request('POST', '/api/reservations', { token: fan, body })).status).toBe(201);
 
     const [{ n } = { n: -1 }] = (await service.services.db.query(

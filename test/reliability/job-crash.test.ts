@@ -1,7 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PgDatabase } from '../../functions/adapters/pg-database';
+import { PgDatabase } from '../../functions/adapters/postgres/pg-database';
 import { migrate } from '../../functions/db/migrate';
 import { expectNoOversell } from '../support/invariants';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
@@ -43,25 +43,38 @@ describe('a job killed mid-run, then run again', () => {
       LOG_LEVEL: 'silent',
       JWT_SECRET: 'j'.repeat(40),
     };
-    const job = spawn(process.execPath, ['--import', 'tsx', 'local/job.ts', 'expire-holds'], {
-      env,
-      stdio: 'ignore',
-    });
-    // Kill it once it has started working (its run is recorded only at the end).
-    for (let i = 0; i < 200; i++) {
+    const job = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'local/cli.ts', 'scheduled-job', 'expire-holds'],
+      {
+        env,
+        stdio: 'ignore',
+      },
+    );
+    // The job's sessions whose query (running, or last if `any`) releases holds; not this test's own.
+    const releasing = async (state: 'active' | 'any') => {
       const [{ n } = { n: 0 }] = (await db.query(
-        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%release_overdue_holds%' AND state = 'active'`,
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND query NOT LIKE '%pg_stat_activity%'
+            AND query LIKE '%release_overdue_holds%' AND ($1 = 'any' OR state = 'active')`,
+        [state],
       )) as Array<{ n: number }>;
-      if (n > 0) break;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+      return n;
+    };
+    // Kill it once it is working (its run is recorded only at the end) ...
+    await expect.poll(() => releasing('active'), { timeout: 30_000, interval: 20 }).toBeGreaterThan(0);
     job.kill('SIGKILL');
     await new Promise((resolve) => job.once('exit', resolve));
-    await new Promise((resolve) => setTimeout(resolve, 300)); // the server notices the dead session
+    // ... and run it again once the server has ended the dead job's session.
+    await expect.poll(() => releasing('any'), { timeout: 30_000, interval: 50 }).toBe(0);
 
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'local/job.ts', 'expire-holds'], {
-      env,
-    });
+    const { stdout } = await run(
+      process.execPath,
+      ['--import', 'tsx', 'local/cli.ts', 'scheduled-job', 'expire-holds'],
+      {
+        env,
+      },
+    );
     const report = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}');
     expect(report.outcome).toBe('succeeded');
 

@@ -5,12 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RelayReport } from '../../functions/core/relay-availability';
 import { handler as relay } from '../../functions/handlers/relay';
 import { expectNoOversell } from '../support/invariants';
+import { fakeLambdaContext } from '../support/lambda-context';
 import { freePort } from '../support/processes';
 import { rawClient } from '../support/realtime-clients';
 import { startPrivateRedis } from '../support/redis';
 import { startTestService, type TestService } from '../support/test-service';
 
-const runRelay = () => relay({ runForMs: 300 }, {} as never) as Promise<RelayReport>;
+const runRelay = () => relay({ runForMs: 300 }, fakeLambdaContext()) as Promise<RelayReport>;
 
 describe('the relay across a Redis restart during sales', () => {
   let port: number;
@@ -61,9 +62,8 @@ describe('the relay across a Redis restart during sales', () => {
 
     redis = await startPrivateRedis(port, dir);
     // The service's client reconnects (ioredis backs off a little more after each failed attempt).
-    const deadline = Date.now() + 15_000;
-    while ((await t.api.request('GET', '/ready')).status !== 200 && Date.now() < deadline)
-      await new Promise((resolve) => setTimeout(resolve, 100));
+    const ready = async () => (await t.api.request('GET', '/ready')).status;
+    await expect.poll(ready, { timeout: 15_000, interval: 100 }).toBe(200);
     watcher.inbox.clear();
     const resumed = await runRelay();
     expect(resumed.leader).toBe(true);

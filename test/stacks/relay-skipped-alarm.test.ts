@@ -1,8 +1,8 @@
-import { Testing } from 'cdktf';
 import { describe, expect, it } from 'vitest';
-import { EmfMetrics } from '../../functions/adapters/emf-metrics';
+import { EmfMetrics } from '../../functions/adapters/aws/emf-metrics';
 import { RELAY_SKIP_REASONS } from '../../functions/core/relay-availability';
 import { Monitoring } from '../../stacks/monitoring';
+import { Testing } from '../../stacks/testing';
 import { captureEmf } from '../support/emf';
 
 interface Alarm {

@@ -1,8 +1,8 @@
-import { Testing } from 'cdktf';
 import { describe, expect, it } from 'vitest';
 import { SCHEDULE } from '../../functions/core/schedule';
 import type { Functions } from '../../stacks/functions';
 import { RELAY_RUN_MS, SCHEDULED_TIME, Schedules } from '../../stacks/schedules';
+import { Testing } from '../../stacks/testing';
 
 // Only `.get(name).fn.arn` is read by the construct: a stand-in keeps this test free of Lambda bundling.
 const functions = {

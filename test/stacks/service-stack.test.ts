@@ -2,9 +2,8 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Testing } from 'cdktf';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { EmfMetrics } from '../../functions/adapters/emf-metrics';
+import { EmfMetrics } from '../../functions/adapters/aws/emf-metrics';
 import { SCHEDULE } from '../../functions/core/schedule';
 import { HTTP_ROUTES } from '../../functions/handlers/http/routes';
 import {
@@ -21,6 +20,7 @@ import {
 import { toEventBridgeCron } from '../../stacks/cron';
 import { VPC_ENDPOINT_SERVICES } from '../../stacks/network';
 import { ServiceStack } from '../../stacks/service-stack';
+import { Testing } from '../../stacks/testing';
 import { captureEmf } from '../support/emf';
 
 type Resources = Record<string, Record<string, any>>;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
-import type { RdsDataOptions } from '../../functions/adapters/rds-data-database';
+import type { RdsDataOptions } from '../../functions/adapters/postgres/rds-data-database';
 
 /**
  * A local stand-in for the RDS Data API (restJson1, as `@aws-sdk/client-rds-data` speaks it) that runs
@@ -195,7 +195,7 @@ function bind(sql: string, parameters: Parameter[]): { text: string; values: unk
     text += sql[i];
     i++;
   }
-  return { text, values: order.map((name) => valueOf((byName.get(name) as Parameter).value)) };
+  return { text, values: order.map((name) => fieldValue((byName.get(name) as Parameter).value)) };
 }
 
 function castFor(parameter: Parameter): string {
@@ -208,7 +208,7 @@ function castFor(parameter: Parameter): string {
   throw badRequest(`Unsupported parameter ${parameter.name}`);
 }
 
-function valueOf(field: Field): unknown {
+function fieldValue(field: Field): unknown {
   if (field.isNull) return null;
   return field.stringValue ?? field.longValue ?? field.doubleValue ?? field.booleanValue ?? null;
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Agent, fetch as undiciFetch } from 'undici';
-import { renderNginxConfig } from '../../local/deploy-config';
+import { renderNginxConfig } from '../../tools/deploy-config';
 import { freePort } from './processes';
 import { ApiClient } from './test-service';
 
@@ -66,14 +66,16 @@ export async function startNginx(
   );
   const exited = new Promise((resolve) => child.once('exit', resolve));
   const httpsUrl = `https://127.0.0.1:${httpsPort}`;
-  for (let i = 0; i < 100; i++) {
+  let answered = false;
+  for (let i = 0; i < 100 && !answered; i++) {
     try {
       await fetch(`http://127.0.0.1:${httpPort}/`, { redirect: 'manual' });
-      break;
+      answered = true;
     } catch {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
+  if (!answered) throw new Error(`nginx did not answer on port ${httpPort} within 5 s`);
   return {
     httpUrl: `http://127.0.0.1:${httpPort}`,
     httpsUrl,

@@ -28,7 +28,13 @@ export class Inbox<T = any> {
           ),
         timeoutMs,
       );
-      this.waiters.push({ test, resolve: (m) => (clearTimeout(timer), resolve(m)) });
+      this.waiters.push({
+        test,
+        resolve: (m) => {
+          clearTimeout(timer);
+          resolve(m);
+        },
+      });
     });
   }
 
@@ -84,4 +90,31 @@ export async function socketIoClient(
     socket.once('connect_error', reject);
   });
   return { socket, inbox, close: () => socket.close() };
+}
+
+/**
+ * Waits until every admin feed in `feeds` is live. `join-admin` has no answer of its own, so this creates
+ * a concert (`createProbe`, which returns the new concert's id) and waits up to `tryMs` (ms) for its
+ * `concert-created` notice on every feed; it tries again, `tries` times in all, then throws the last
+ * timeout. The probe concerts' notices stay in the inboxes.
+ */
+export async function adminFeedsLive(
+  feeds: Array<RawClient | SocketIoClient>,
+  createProbe: () => Promise<string>,
+  { tries = 10, tryMs = 1_000 } = {},
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const concertId = await createProbe();
+    const announced = (feed: RawClient | SocketIoClient) =>
+      feed.inbox.next(
+        (m) => m.type === 'admin-notification' && m.event === 'concert-created' && m.concertId === concertId,
+        tryMs,
+      );
+    try {
+      await Promise.all(feeds.map(announced));
+      return;
+    } catch (error) {
+      if (attempt >= tries) throw error;
+    }
+  }
 }

@@ -266,7 +266,7 @@ describe('the organiser console and the fan pages in Chromium', () => {
       await page.getByRole('button', { name: 'Reserve' }).click();
       await expect.poll(() => announced(page, 'alert')).toContain('Enter how many tickets: 1 to 5.');
     }
-    const mine = await service.api.request('GET', '/api/concerts/' + concert.id);
+    const mine = await service.api.request('GET', `/api/concerts/${concert.id}`);
     expect(mine.body.concert.availableTickets).toBe(27);
     expect(await page.getByTestId('reservation').count()).toBe(1);
   });

@@ -1,12 +1,12 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { Logger } from 'pino';
-import { runAsRequest } from '../../adapters/request-context';
-import type { Services } from '../../composition/services';
+import { runAsRequest } from '../../adapters/node/request-context';
+import type { HandlerDeps, Services } from '../../composition/services';
 import { TicketingError } from '../../core/errors';
+import { getServices } from '../lambda-runtime';
 import { toErrorResponse } from './error-response';
 import { HttpRequest } from './http-request';
-import { getServices } from './runtime';
 
 export interface HttpResult {
   status: number;
@@ -14,7 +14,14 @@ export interface HttpResult {
   headers?: Record<string, string>;
 }
 
-export type HttpRoute = (request: HttpRequest, services: Services) => Promise<HttpResult>;
+/**
+ * A route's work: reads the request, calls one use case with the dependencies it named, shapes the
+ * answer. `deps` holds exactly the named parts of {@link HandlerDeps} (never `db`, `redis`, `config`).
+ */
+export type HttpRoute<K extends keyof HandlerDeps = never> = (
+  request: HttpRequest,
+  deps: Pick<HandlerDeps, K>,
+) => Promise<HttpResult>;
 
 export type HttpLambda = (
   event: APIGatewayProxyEventV2,
@@ -38,8 +45,26 @@ export function jsonResponse(result: HttpResult): APIGatewayProxyStructuredResul
   };
 }
 
-/** Wraps a route as a Lambda handler: errors become contract-shaped responses; one log line per request. */
-export function httpHandler(name: string, route: HttpRoute): HttpLambda {
+/**
+ * Wraps a route as a Lambda handler: errors become contract-shaped responses; one log line and the
+ * `http_requests_total` / duration metrics per request; on Lambda (or REALTIME_COALESCE_MS=0) the answer
+ * waits for the publishes of what it announced. `uses` names the {@link HandlerDeps} the route is handed,
+ * e.g. `httpHandler('concerts-list', ['concerts'], async (request, { concerts }) => …)`; a route that
+ * needs none omits it.
+ */
+export function httpHandler(name: string, route: HttpRoute): HttpLambda;
+export function httpHandler<K extends keyof HandlerDeps>(
+  name: string,
+  uses: readonly K[],
+  route: HttpRoute<K>,
+): HttpLambda;
+export function httpHandler<K extends keyof HandlerDeps>(
+  name: string,
+  usesOrRoute: readonly K[] | HttpRoute,
+  maybeRoute?: HttpRoute<K>,
+): HttpLambda {
+  const uses: readonly K[] = typeof usesOrRoute === 'function' ? [] : usesOrRoute;
+  const route = (typeof usesOrRoute === 'function' ? usesOrRoute : maybeRoute) as HttpRoute<K>;
   const inFlight = new WeakMap<APIGatewayProxyEventV2, InFlight>();
   const log = (
     event: APIGatewayProxyEventV2,
@@ -97,16 +122,24 @@ export function httpHandler(name: string, route: HttpRoute): HttpLambda {
     })
     .handler(async (event) => {
       const services = await getServices();
-      const request = new HttpRequest(event, services);
+      const request = new HttpRequest(event, services.tokens);
       const state = inFlight.get(event);
       if (state) {
         state.request = request;
         state.logger = services.logger;
         state.services = services;
       }
-      const result = await runAsRequest(request.requestId, () => route(request, services));
+      const deps = pick(services, uses);
+      const result = await runAsRequest(request.requestId, () => route(request, deps));
       // On Lambda the container freezes after the response: what the change announced must go out first.
-      if (services.config.realtimeCoalesceMs === 0) await services.events.settled();
+      await services.beforeAnswer();
       return jsonResponse(result);
     }) as HttpLambda;
+}
+
+/** Only the named parts: what a route was not handed, it cannot reach at run time either. */
+function pick<K extends keyof HandlerDeps>(services: Services, uses: readonly K[]): Pick<HandlerDeps, K> {
+  const deps = {} as Pick<HandlerDeps, K>;
+  for (const key of uses) deps[key] = services[key];
+  return deps;
 }

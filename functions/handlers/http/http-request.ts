@@ -1,9 +1,9 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { z } from 'zod';
-import type { Services } from '../../composition/services';
 import { authenticate, requireAdmin } from '../../core/auth.service';
 import { notFound, TicketingError } from '../../core/errors';
 import type { Principal } from '../../core/model';
+import type { TokenService } from '../../ports/token-service.port';
 import { pathId } from './schemas';
 
 /** It travels in logs and in every published event's trace: short, and nothing but id characters. */
@@ -46,7 +46,8 @@ export class HttpRequest {
 
   constructor(
     readonly event: APIGatewayProxyEventV2,
-    private readonly services: Services,
+    /** Verifies the bearer token (signature, expiry, the account's standing). */
+    private readonly tokens: TokenService,
   ) {}
 
   get clientAddress(): string {
@@ -70,7 +71,7 @@ export class HttpRequest {
 
   /** The caller, or 401. Checked before the body is read. */
   async user(): Promise<Principal> {
-    this.principal ??= await authenticate(this.services.tokens, this.header('authorization'));
+    this.principal ??= await authenticate(this.tokens, this.header('authorization'));
     return this.principal;
   }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { responseBodies } from './response-schemas';
-import { HTTP_ROUTES } from './routes';
+import { HTTP_ROUTE_TABLE } from './route-table';
 
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
   const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<
@@ -16,7 +16,7 @@ function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, u
  */
 export function openApiDocument(): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const route of HTTP_ROUTES) {
+  for (const route of HTTP_ROUTE_TABLE) {
     const parameters = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
       name: m[1],
       in: 'path',

@@ -1,12 +1,12 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { Services } from '../../composition/services';
-import { ConcertSnapshots } from '../../core/concert-snapshots';
+import type { ConcertSnapshots } from '../../core/concert-snapshots';
 import { TicketingError } from '../../core/errors';
 import type { ErrorMessage } from '../../core/realtime';
 import type { WatcherDeps } from '../../core/watchers.service';
 import { PushFailure } from '../../ports/connection-pusher.port';
-import { getServices } from '../http/runtime';
+import { getServices } from '../lambda-runtime';
 
 /** The part of an API Gateway WebSocket event the handlers read. */
 export interface WebSocketEvent {
@@ -34,9 +34,10 @@ export interface WebSocketResult {
 
 export type WebSocketLambda = (event: WebSocketEvent, context: Context) => Promise<WebSocketResult>;
 
+/** What a WebSocket route is handed: its event, the watcher use cases' dependencies, and a way to answer. */
 export interface WebSocketCall {
   event: WebSocketEvent;
-  services: Services;
+  watchers: WatcherDeps;
   connectionId: string;
   /** Sends a message back to this connection through the management API. */
   reply(message: unknown): Promise<void>;
@@ -57,13 +58,9 @@ export function concertSnapshots(services: Services): ConcertSnapshots {
   return services.realtime.snapshots;
 }
 
-/** What the watcher use cases need, from the process's services. */
+/** What the watcher use cases need, from the process's services (the same object every call). */
 export function watcherDeps(services: Services): WatcherDeps {
-  return {
-    registry: services.realtime.registry,
-    snapshots: concertSnapshots(services),
-    tokens: services.tokens,
-  };
+  return services.watchers;
 }
 
 /**
@@ -115,8 +112,9 @@ export function websocketHandler(
       await pusher.post(connectionId, JSON.stringify(message));
     };
     try {
-      await route({ event, services, connectionId, reply });
-      if (services.config.realtimeCoalesceMs === 0) await services.events.settled();
+      await route({ event, watchers: services.watchers, connectionId, reply });
+      // On Lambda the container freezes after the answer: what the route announced must go out first.
+      await services.beforeAnswer();
       return { statusCode: 200 };
     } catch (error) {
       if (error instanceof PushFailure) {

@@ -1,0 +1,54 @@
+import type { HoldExpiryTimer } from '../core/hold-expiry-timer';
+import type { JobRunRecord, MaintenanceRepository } from '../ports/maintenance.repository.port';
+import type { RealtimeEvents } from '../ports/realtime-events.port';
+import type { ServiceMetrics } from '../ports/service-metrics.port';
+
+/**
+ * Counts what the use cases announce (`ticketing_events_total{event}` / EMF `TicketingEvents`), then
+ * passes it on: the domain needs no metrics port. Every use case that announces must be handed this one.
+ */
+export function countingEvents(metrics: ServiceMetrics, inner: RealtimeEvents): RealtimeEvents {
+  return hearingNotices(inner, (notice) => metrics.ticketingEvent(notice.event));
+}
+
+/** `inner`, with `listener` told of each admin notice first. */
+function hearingNotices(
+  inner: RealtimeEvents,
+  listener: (notice: Parameters<RealtimeEvents['notifyAdmins']>[0]) => void,
+): RealtimeEvents {
+  return {
+    concertChanged: (concertId) => inner.concertChanged(concertId),
+    notifyAdmins: (notice) => {
+      listener(notice);
+      inner.notifyAdmins(notice);
+    },
+  };
+}
+
+/**
+ * Every job run is recorded once, whoever ran it (Lambda, scheduler, CLI): counted there
+ * (`job_runs_total{job,outcome}`, its duration in s), before the write, so a run that failed because the
+ * database is down still shows.
+ */
+export function countingJobRuns(
+  metrics: ServiceMetrics,
+  inner: MaintenanceRepository,
+): MaintenanceRepository {
+  return Object.assign(Object.create(inner) as MaintenanceRepository, {
+    recordRun: (run: JobRunRecord) => {
+      metrics.jobFinished(run.job, run.outcome, (run.finishedAt.getTime() - run.startedAt.getTime()) / 1000);
+      return inner.recordRun(run);
+    },
+  });
+}
+
+/** Each new hold runs out `holdSeconds` (s) from now: `timer` sweeps then. */
+export function timingHolds(
+  inner: RealtimeEvents,
+  timer: HoldExpiryTimer,
+  holdSeconds: number,
+): RealtimeEvents {
+  return hearingNotices(inner, (notice) => {
+    if (notice.event === 'new-reservation') timer.holdRunsOutAt(new Date(Date.now() + holdSeconds * 1000));
+  });
+}
