@@ -67,11 +67,9 @@ export function WaitingRoom({ concert, live, link, reserveForm }: Props) {
         </p>
       )}
       {status === 'window-expired' && (
-        <>
-          <p className="queue-outcome">
-            <strong>Your time to buy ran out.</strong> Your turn passed to the next fan in line.
-          </p>
-        </>
+        <p className="queue-outcome">
+          <strong>Your time to buy ran out.</strong> Your turn passed to the next fan in line.
+        </p>
       )}
       <Notice kind="error">{error}</Notice>
     </section>
