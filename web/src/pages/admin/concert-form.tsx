@@ -300,7 +300,6 @@ export function ConcertForm(props: Props) {
           <input
             id={`${prefix}-on-sale`}
             type="datetime-local"
-            required={draft.waitingRoom}
             aria-describedby={`${prefix}-on-sale-hint`}
             value={draft.onSaleAt}
             onChange={(e) => set('onSaleAt', e.target.value)}
