@@ -306,7 +306,7 @@ export function ConcertForm(props: Props) {
           />
           <p id={`${prefix}-on-sale-hint`} className="muted hint">
             Fans who open the concert before this time wait in the room; at this time they are put in line in
-            a random order.
+            a random order. Without it, a waiting room lines fans up as they arrive.
           </p>
         </div>
         <div>
