@@ -76,6 +76,13 @@ export async function startService(
     () => `127.0.0.1:${port}`,
     (error) => services.logger.error({ err: error }, 'websocket handler failed'),
   );
+  // The waiting room's feed sends `queue-position` straight to this shim's own raw WebSocket connections.
+  services.waitingRoom.deliverThrough((connectionId, message) => {
+    const socket = websockets.socket(connectionId);
+    if (!socket) return 'not-mine';
+    socket.send(JSON.stringify(message));
+    return 'sent';
+  });
   const requestTimeout = options.requestTimeoutMs ?? 30_000;
   // Slow-loris guards: a request must arrive whole within these. Node checks them only every
   // `connectionsCheckingInterval` (default 30 s, which made the documented 30 s a cut at 30–60 s).

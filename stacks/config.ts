@@ -90,7 +90,14 @@ export function environmentsFrom(env: NodeJS.ProcessEnv): Record<'dev' | 'prod',
         logRetentionDays: 30,
         // The relay: one leader, and the next run taking over (two at a handover). The socket functions
         // are capped so a reconnect storm cannot take the concurrency the reservations need.
-        reservedConcurrency: { relay: 2, 'ws-connect': 200, 'ws-message': 200, 'ws-disconnect': 100 },
+        reservedConcurrency: {
+          relay: 2,
+          // One admitting run and the next taking over; the lease keeps it to one admitter.
+          'queue-admission': 2,
+          'ws-connect': 200,
+          'ws-message': 200,
+          'ws-disconnect': 100,
+        },
       },
       throttling: { rate: 2000, burst: 5000, loginRate: 20, loginBurst: 40 },
     },

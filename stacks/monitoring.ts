@@ -16,6 +16,8 @@ export interface MonitoringOptions {
   redisNodeId: string;
   deadLetterQueueNames: string[];
   relayFunctionName: string;
+  /** The waiting room's scheduled admission (functions/handlers/queue-admission.ts). */
+  queueAdmissionFunctionName: string;
   reserveFunctionName: string;
   /** Who is woken: an e-mail subscription to the alarm topic when set. */
   alarmEmail?: string;
@@ -83,6 +85,18 @@ export class Monitoring extends Construct {
         namespace: 'AWS/Lambda',
         metricName: 'Errors',
         dimensions: { FunctionName: options.relayFunctionName },
+        statistic: 'Sum',
+      },
+      1,
+      2,
+    );
+    alarm(
+      'queue-admission-errors',
+      'The waiting room admission fails: queued fans stop being admitted',
+      {
+        namespace: 'AWS/Lambda',
+        metricName: 'Errors',
+        dimensions: { FunctionName: options.queueAdmissionFunctionName },
         statistic: 'Sum',
       },
       1,

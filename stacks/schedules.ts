@@ -17,6 +17,8 @@ export const RELAY_RATE = 'rate(1 minute)';
 export const SCHEDULED_TIME = '<aws.scheduler.scheduled-time>';
 /** The relay reads for 50 s of each minute, so one run hands over to the next. */
 export const RELAY_RUN_MS = 50_000;
+/** The waiting room's admission steps for 55 s of each minute (a lease keeps an overlap to one admitter). */
+export const QUEUE_ADMISSION_RUN_MS = 55_000;
 
 /**
  * EventBridge Scheduler: one schedule per job of the schedule table, in its time zone, and the relay
@@ -53,6 +55,13 @@ export class Schedules extends Construct {
         timeZone: 'UTC',
         fn: options.functions.get('relay').fn,
         input: { runForMs: RELAY_RUN_MS },
+      },
+      {
+        name: 'queue-admission',
+        expression: RELAY_RATE,
+        timeZone: 'UTC',
+        fn: options.functions.get('queue-admission').fn,
+        input: { runForMs: QUEUE_ADMISSION_RUN_MS },
       },
     ];
     const role = new IamRole(this, 'role', {

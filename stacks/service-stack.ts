@@ -27,9 +27,13 @@ export interface ServiceStackOptions {
   stateLockTable?: string;
 }
 
-const WEBSOCKET_FUNCTIONS = new Set([...WEBSOCKET_ROUTES.map((r) => r.functionName), 'relay']);
+const WEBSOCKET_FUNCTIONS = new Set([
+  ...WEBSOCKET_ROUTES.map((r) => r.functionName),
+  'relay',
+  'queue-admission',
+]);
 const MAILING_FUNCTIONS = new Set([jobFunctionName('reminders'), jobFunctionName('daily-report')]);
-const ASYNC_FUNCTIONS = [...SCHEDULE.map((job) => jobFunctionName(job.name)), 'relay'];
+const ASYNC_FUNCTIONS = [...SCHEDULE.map((job) => jobFunctionName(job.name)), 'relay', 'queue-admission'];
 /**
  * Functions that never run SQL: they get neither the Data API nor the database's master secret (every
  * function reads the JWT key and the Redis token: the services are built at cold start).
@@ -195,6 +199,7 @@ export class ServiceStack extends TerraformStack {
       redisNodeId: `${this.cache.replicationGroup.replicationGroupId}-001`,
       deadLetterQueueNames: [this.functions.deadLetterQueue.name, this.schedules.deadLetterQueue.name],
       relayFunctionName: this.functions.get('relay').fn.functionName,
+      queueAdmissionFunctionName: this.functions.get('queue-admission').fn.functionName,
       reserveFunctionName: this.functions.get('reservations-create').fn.functionName,
       ...(process.env.ALARM_EMAIL ? { alarmEmail: process.env.ALARM_EMAIL } : {}),
     });

@@ -38,6 +38,7 @@ import type { ConcertAdminDeps } from '../core/concerts.service';
 import type { JobDeps } from '../core/jobs.service';
 import { eventSummary } from '../core/realtime';
 import type { ReservationDeps } from '../core/reservations.service';
+import type { WaitingRoomDeps } from '../core/waiting-room.service';
 import type { WatcherDeps } from '../core/watchers.service';
 import { migrate } from '../db/migrate';
 import type { BackupTarget } from '../ports/backup.port';
@@ -58,6 +59,7 @@ import { armHeldExpiries, holdExpiryTimer } from './hold-expiry';
 import { closeRedis, openRedis } from './redis-client';
 import { type RuntimePolicy, runtimePolicy, type ServiceRuntime } from './runtime-policy';
 import { LOCAL_CREDENTIALS, resolveRedisUrl, signingKey } from './secrets';
+import { buildWaitingRoom, type WaitingRoomServices } from './waiting-room';
 
 export { openDatabase } from './database';
 export type { ServiceRuntime } from './runtime-policy';
@@ -107,6 +109,10 @@ export interface Services {
     callbackUrl: string | undefined;
     pusherFor(endpoint: string): ConnectionPusher;
   };
+  /** The waiting room (issue 20): queue store, admissions, tokens, the admission ticker, live followers. */
+  waitingRoom: WaitingRoomServices;
+  /** What the waiting-room use cases need (handlers: join, position, the organiser's panel). */
+  queue: WaitingRoomDeps;
   /** Answers which dependencies respond right now. */
   readiness(): Promise<Record<string, boolean>>;
   /**
@@ -123,7 +129,15 @@ export interface Services {
  */
 export type HandlerDeps = Pick<
   Services,
-  'auth' | 'concerts' | 'concertAdmin' | 'reservations' | 'sales' | 'dailyReports' | 'watchers' | 'readiness'
+  | 'auth'
+  | 'concerts'
+  | 'concertAdmin'
+  | 'reservations'
+  | 'sales'
+  | 'dailyReports'
+  | 'watchers'
+  | 'readiness'
+  | 'queue'
 >;
 
 export interface BuildOptions {
@@ -167,9 +181,8 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
     const passwords = new ScryptPasswordHasher();
     const users = new SqlUserRepository(db);
     // Every verification re-checks the account (role, existence, token version) within 5 s.
-    const tokens = new AccountCheckedTokens(new JoseTokenService(await signingKey(config)), (userId) =>
-      users.standing(userId),
-    );
+    const jwtKey = await signingKey(config);
+    const tokens = new AccountCheckedTokens(new JoseTokenService(jwtKey), (userId) => users.standing(userId));
     if (config.admin) await ensureAdmin({ users, passwords }, config.admin);
     const loginThrottle = new RateLimiterLoginThrottle(
       {
@@ -249,6 +262,20 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
     // Long-running processes free each hold the moment it runs out, and watchers see it then.
     const expiry = policy.expireHoldsOnTime ? holdExpiryTimer(jobs, logger) : undefined;
     if (expiry && options.cacheConcertReads) await armHeldExpiries(db, expiry);
+    const waitingRoom = buildWaitingRoom({
+      config,
+      logger,
+      db,
+      redis,
+      keys,
+      signingKey: jwtKey,
+      concerts,
+      storedConcerts,
+      bus,
+      longRunning: options.cacheConcertReads ?? false,
+    });
+    // Long-running processes each run a ticker; the lease lets one admit at a time (Lambda: the schedule).
+    if (options.cacheConcertReads) waitingRoom.start();
     const watchers: WatcherDeps = { registry, snapshots, tokens };
     return {
       config,
@@ -270,6 +297,7 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
           activeHoldLimit: config.activeHoldLimit,
         },
         events: expiry ? timingHolds(announced, expiry, config.holdSeconds) : announced,
+        admission: waitingRoom.admission,
       },
       events,
       metrics,
@@ -310,8 +338,11 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
         if (redis) checks.redis = await answers(redis.ping());
         return checks;
       },
+      waitingRoom,
+      queue: waitingRoom.deps,
       beforeAnswer: () => (policy.publishBeforeAnswer ? events.settled() : Promise.resolve()),
       close: async () => {
+        await waitingRoom.close();
         expiry?.close();
         events.close();
         await cache?.close();

@@ -18,6 +18,10 @@ export type ErrorCode =
   | 'RESERVATION_CANCELLED'
   | 'RESERVATION_CONFIRMED'
   | 'IDEMPOTENCY_KEY_REUSED'
+  /** Waiting room: a reservation without a valid admission for this fan and concert (403). */
+  | 'ADMISSION_REQUIRED'
+  /** Waiting room: joining the queue of a concert that has none (409). */
+  | 'QUEUE_NOT_OPEN'
   | 'SERVICE_UNAVAILABLE'
   | 'INTERNAL';
 

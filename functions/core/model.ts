@@ -39,6 +39,23 @@ export interface Concert {
   tiers: TicketTier[];
   /** Grows with every change to any of its tiers (sum of tier versions). */
   version: number;
+  /** When the sale opens (ISO time); absent when the organiser set none. */
+  onSaleAt?: string;
+  /** The waiting room's settings; absent until the organiser first sets them. */
+  waitingRoom?: WaitingRoomSettings;
+}
+
+/**
+ * A concert's waiting room (../shared/API.md, "Waiting room"). With `enabled`, reservations need an
+ * admission. `admissionPerMinute`: fans admitted per minute, or `auto` (derived from what is left to
+ * sell, see functions/core/waiting-room.ts); `admissionWindowSeconds`: how long an admitted fan may
+ * reserve (s, default 600); `paused`: nobody is admitted until it is false again.
+ */
+export interface WaitingRoomSettings {
+  enabled: boolean;
+  admissionPerMinute: number | 'auto';
+  admissionWindowSeconds: number;
+  paused: boolean;
 }
 
 export type ReservationStatus = 'held' | 'confirmed' | 'expired' | 'cancelled';

@@ -14,6 +14,11 @@ export interface ReservationDeps {
   reservations: ReservationRepository;
   settings: ReservationSettings;
   events: RealtimeEvents;
+  /**
+   * The waiting room's gate (waiting-room.service.ts `requireAdmission`): throws ADMISSION_REQUIRED unless
+   * the fan may reserve for the concert with this token. Absent: no concert needs an admission.
+   */
+  admission?: (principal: Principal, concertId: string, admissionToken: string | undefined) => Promise<void>;
 }
 
 export interface HoldResult {
@@ -26,19 +31,22 @@ export interface HoldResult {
  * Holds `quantity` tickets of a tier for `holdSeconds` (one atomic statement; refusals write nothing).
  * With an Idempotency-Key, the same request again (same concert, tier and quantity; an admission token
  * or any other credential does not count) answers the first reservation with `created: false`.
- * Errors: NOT_FOUND, CONCERT_NOT_ON_SALE, LIMIT_EXCEEDED, SOLD_OUT, INSUFFICIENT_AVAILABILITY (409);
+ * On a waiting-room concert the fan's admission is checked first (nothing is written without it).
+ * Errors: ADMISSION_REQUIRED (403); NOT_FOUND, CONCERT_NOT_ON_SALE, LIMIT_EXCEEDED, SOLD_OUT,
+ * INSUFFICIENT_AVAILABILITY (409);
  * IDEMPOTENCY_KEY_REUSED (422) for the key with another request; UNAUTHORIZED (401) when the token's
  * user no longer exists; VALIDATION_FAILED for a quantity that is not a positive integer.
  */
 export async function reserveTickets(
   deps: ReservationDeps,
   principal: Principal,
-  input: { concertId: string; tierId: string; quantity: number },
+  input: { concertId: string; tierId: string; quantity: number; admissionToken?: string | undefined },
   idempotencyKey: string | null,
 ): Promise<HoldResult> {
   if (!Number.isSafeInteger(input.quantity) || input.quantity < 1) {
     throw new TicketingError('VALIDATION_FAILED', 'The quantity must be a positive integer');
   }
+  await deps.admission?.(principal, input.concertId, input.admissionToken);
   const outcome = await deps.reservations.hold({
     userId: principal.userId,
     concertId: input.concertId,

@@ -19,6 +19,8 @@ export const LAMBDA_FUNCTIONS: readonly string[] = [
     ...HTTP_ROUTE_TABLE.map((route) => route.functionName),
     ...WEBSOCKET_ROUTES.map((route) => route.functionName),
     'relay',
+    // The waiting room's admission, once a minute, in one-second steps (functions/handlers/queue-admission.ts).
+    'queue-admission',
     'alb-api',
     ...SCHEDULE.map((job) => jobFunctionName(job.name)),
   ]),

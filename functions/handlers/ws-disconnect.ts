@@ -1,9 +1,10 @@
+import { unfollowQueues } from '../core/waiting-room-live';
 import { websocketHandler } from './websocket/websocket-handler';
 
 export const handler = websocketHandler(
   'ws-disconnect',
-  async ({ watchers, connectionId }) => {
-    await watchers.registry.remove(connectionId);
+  async ({ watchers, queue, connectionId }) => {
+    await Promise.all([watchers.registry.remove(connectionId), unfollowQueues(queue, connectionId)]);
   },
   { refuseWith: () => 500 },
 );

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { TicketingError } from '../core/errors';
+import { followQueue } from '../core/waiting-room-live';
 import { joinAdmins, joinConcert, leaveConcert } from '../core/watchers.service';
 import { CLIENT_ACTIONS } from './websocket/client-actions';
 import { websocketHandler } from './websocket/websocket-handler';
@@ -10,6 +11,7 @@ const clientMessage = z.discriminatedUnion('action', [
   z.object({ action: z.literal('join-concert'), concertId: z.guid() }),
   z.object({ action: z.literal('leave-concert'), concertId: z.guid() }),
   z.object({ action: z.literal('join-admin') }),
+  z.object({ action: z.literal('join-queue'), concertId: z.guid() }),
 ]);
 
 /**
@@ -19,7 +21,7 @@ const clientMessage = z.discriminatedUnion('action', [
  */
 export const handler = websocketHandler(
   'ws-message',
-  async ({ event, watchers: deps, connectionId, reply }) => {
+  async ({ event, watchers: deps, queue, connectionId, reply }) => {
     const message = parse(event.body);
     switch (message.action) {
       case 'join-concert':
@@ -31,6 +33,15 @@ export const handler = websocketHandler(
       case 'join-admin':
         await joinAdmins(deps, connectionId);
         return;
+      case 'join-queue': {
+        // The fan is the one the connection signed in as at `$connect` (?token=).
+        const userId = await deps.registry.userOf(connectionId);
+        const concertId = message.concertId.toLowerCase();
+        await reply(
+          await followQueue(queue, connectionId, userId, concertId, event.requestContext.identity?.sourceIp),
+        );
+        return;
+      }
     }
   },
 );

@@ -1,4 +1,4 @@
-import type { Concert, ConcertStatus } from '../core/model';
+import type { Concert, ConcertStatus, WaitingRoomSettings } from '../core/model';
 import type { QueuedEmail } from './outbox.repository.port';
 
 export interface NewTier {
@@ -16,6 +16,10 @@ export interface NewConcert {
   startsAt: string;
   status: ConcertStatus;
   tiers: NewTier[];
+  /** When the sale opens (ISO time); omitted: none. */
+  onSaleAt?: string | undefined;
+  /** Omitted: no waiting room (and `waitingRoom` left out of the public Concert). */
+  waitingRoom?: WaitingRoomSettings | undefined;
 }
 
 export interface TierChange {
@@ -32,6 +36,10 @@ export interface ConcertChange {
   venue?: string | undefined;
   startsAt?: string | undefined;
   status?: ConcertStatus | undefined;
+  /** A new on-sale time; null clears it. */
+  onSaleAt?: string | null | undefined;
+  /** Only the fields given change; the rest keep their value (or the defaults, on first setting). */
+  waitingRoom?: Partial<WaitingRoomSettings> | undefined;
   tierChanges: TierChange[];
   newTiers: NewTier[];
 }

@@ -20,6 +20,8 @@ export interface ConnectionRegistry {
   /** Forgets the connection and every watch of it, atomically with respect to `watch`. */
   remove(connectionId: string): Promise<void>;
   isAdmin(connectionId: string): Promise<boolean>;
+  /** The signed-in fan of the connection as `$connect` found it; null for an anonymous or unknown one. */
+  userOf(connectionId: string): Promise<string | null>;
   /**
    * Adds the connection to the concert's watchers, only while the connection is registered (a join
    * racing its close leaves nothing behind). `maxConcerts` caps how many concerts it watches at once

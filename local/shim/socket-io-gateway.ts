@@ -7,6 +7,7 @@ import {
 import type { Services } from '../../functions/composition/services';
 import { TicketingError } from '../../functions/core/errors';
 import type { RealtimeMessage } from '../../functions/core/realtime';
+import { followQueue, unfollowQueues } from '../../functions/core/waiting-room-live';
 import {
   joinAdmins,
   joinConcert,
@@ -18,7 +19,10 @@ import { concertSnapshots, errorMessage } from '../../functions/handlers/websock
 import { type ClientLimits, type ConnectionBudget, RATE_LIMITED_MESSAGE } from './client-limits';
 
 /** The client events, and only these, are handled; any other name gets an `error` message. */
-const CLIENT_EVENTS = new Set(['join-concert', 'leave-concert', 'join-admin']);
+const CLIENT_EVENTS = new Set(['join-concert', 'leave-concert', 'join-admin', 'join-queue']);
+
+/** Queue followers of this gateway are told apart from raw WebSocket connections by this prefix. */
+const QUEUE_FOLLOWER_PREFIX = 'sio:';
 
 interface SocketData {
   budget?: ConnectionBudget;
@@ -82,10 +86,22 @@ export class SocketIoGateway {
       snapshots: concertSnapshots(services),
       tokens: services.tokens,
     };
+    const queue = services.waitingRoom.live;
+    // The waiting room's feed sends `queue-position` to the sockets of this gateway that follow a queue.
+    services.waitingRoom.deliverThrough((connectionId, message) => {
+      if (!connectionId.startsWith(QUEUE_FOLLOWER_PREFIX)) return 'not-mine';
+      const socket = this.io.of('/').sockets.get(connectionId.slice(QUEUE_FOLLOWER_PREFIX.length));
+      if (!socket) return 'gone';
+      socket.emit('queue-position', message);
+      return 'sent';
+    });
     this.io.on('connection', (socket) => {
       // Socket.IO's handshake verifies no token (a bad one fails only `join-admin`): no principal yet.
       void this.registry.register(socket.id, { userId: null, admin: false });
-      socket.once('disconnect', () => void this.registry.remove(socket.id));
+      socket.once('disconnect', () => {
+        void this.registry.remove(socket.id);
+        void unfollowQueues(queue, `${QUEUE_FOLLOWER_PREFIX}${socket.id}`).catch(() => {});
+      });
       const refuse = (error: unknown) => socket.emit('error', errorMessage(error));
       socket.use(([event], next) => {
         const data = socket.data as SocketData;
@@ -123,6 +139,26 @@ export class SocketIoGateway {
       socket.on('leave-concert', async (concertId: unknown) => {
         try {
           await leaveConcert(deps, socket.id, parseConcertId(concertId));
+        } catch (error) {
+          refuse(error);
+        }
+      });
+      // `socket.emit('join-queue', concertId)`: the fan of the handshake's token takes (or finds) a place.
+      socket.on('join-queue', async (concertId: unknown) => {
+        try {
+          const intake = handshakeToken(socket.handshake);
+          if (intake.refused) throw new TicketingError('UNAUTHORIZED', intake.refused);
+          const principal = intake.token ? await services.tokens.verify(intake.token) : null;
+          socket.emit(
+            'queue-position',
+            await followQueue(
+              queue,
+              `${QUEUE_FOLLOWER_PREFIX}${socket.id}`,
+              principal?.userId ?? null,
+              parseConcertId(concertId),
+              (socket.data as SocketData).address ?? this.addressOf(socket.request),
+            ),
+          );
         } catch (error) {
           refuse(error);
         }

@@ -99,6 +99,24 @@ describe('the OpenAPI document', () => {
     await runJob(t.service.services.jobs, 'daily-report', { date: today });
     await call('GET', `/api/admin/reports/daily?date=${today}`, { token: admin });
     await call('GET', '/api/admin/sales', { token: admin });
+    const queued = (
+      await call('POST', '/api/concerts', {
+        token: admin,
+        body: {
+          title: 'Queued',
+          artist: 'The Schemas',
+          venue: 'Hall',
+          startsAt: new Date(Date.now() + 86_400_000).toISOString(),
+          onSaleAt: new Date(Date.now() + 3_600_000).toISOString(),
+          waitingRoom: { enabled: true, admissionPerMinute: 'auto' },
+          tiers: [{ name: 'GA', priceCents: 500, capacity: 10 }],
+        },
+      })
+    ).body.concert;
+    await call('POST', `/api/concerts/${queued.id}/queue`, { token: fan });
+    await call('GET', `/api/concerts/${queued.id}/queue`, { token: fan });
+    await call('GET', `/api/admin/concerts/${queued.id}/queue`, { token: admin });
+    await call('PATCH', `/api/admin/concerts/${queued.id}/queue`, { token: admin, body: { paused: true } });
     await call('GET', '/api/openapi.json');
     await call('GET', '/health');
     await call('GET', '/ready');

@@ -287,6 +287,65 @@ describe('a refused request changes nothing, on every mutating route (issue 14 i
         ),
       },
     ]);
+    // Waiting room (issue 20): a queued concert, sale open, nobody admitted (paused).
+    const queued = (
+      await api.request('POST', '/api/concerts', {
+        token: admin,
+        body: {
+          ...goodConcert,
+          title: 'Queued',
+          waitingRoom: { enabled: true, admissionPerMinute: 60, paused: true },
+        },
+      })
+    ).body.concert;
+    const queuedTier = queued.tiers[0]?.id;
+    await api.request('POST', `/api/concerts/${queued.id}/queue`, { token: fan });
+    const unknownConcert = '00000000-0000-4000-8000-000000000000';
+    const queuePatch =
+      (id: string, body: unknown, token: string | null = admin) =>
+      () =>
+        api.request('PATCH', `/api/admin/concerts/${id}/queue`, { body, ...(token ? { token } : {}) });
+    cases.get(key('POST', '/api/reservations'))?.push(
+      {
+        name: 'queued concert without an admission',
+        status: 403,
+        code: 'ADMISSION_REQUIRED',
+        send: reserve({ concertId: queued.id, tierId: queuedTier, quantity: 1 }),
+      },
+      {
+        name: 'queued concert with a made-up admission',
+        status: 403,
+        code: 'ADMISSION_REQUIRED',
+        send: reserve({ concertId: queued.id, tierId: queuedTier, quantity: 1, admissionToken: 'x.y.z' }),
+      },
+    );
+    cases.set(key('POST', '/api/concerts/{id}/queue'), [
+      { name: 'no token', status: 401, send: post(`/api/concerts/${queued.id}/queue`, undefined) },
+      {
+        name: 'unknown concert',
+        status: 404,
+        send: post(`/api/concerts/${unknownConcert}/queue`, undefined, fan),
+      },
+      {
+        name: 'no waiting room',
+        status: 409,
+        code: 'QUEUE_NOT_OPEN',
+        send: post(`/api/concerts/${concert.id}/queue`, undefined, fan),
+      },
+    ]);
+    cases.set(key('PATCH', '/api/admin/concerts/{id}/queue'), [
+      { name: 'no token', status: 401, send: queuePatch(queued.id, { paused: false }, null) },
+      { name: 'not an admin', status: 403, send: queuePatch(queued.id, { paused: false }, fan) },
+      { name: 'unknown concert', status: 404, send: queuePatch(unknownConcert, { paused: false }) },
+      { name: 'nothing to change', status: 400, send: queuePatch(queued.id, {}) },
+      { name: 'a rate of zero', status: 400, send: queuePatch(queued.id, { admissionPerMinute: 0 }) },
+      {
+        name: 'no waiting room',
+        status: 409,
+        code: 'QUEUE_NOT_OPEN',
+        send: queuePatch(concert.id, { paused: true }),
+      },
+    ]);
     cases.set(key('POST', '/api/reservations/{id}/confirm'), [
       { name: 'no token', status: 401, send: confirm(keyed) },
       { name: "someone else's hold", status: 404, send: confirm(lapsed, fan) },

@@ -25,6 +25,7 @@ describe('the relay-skipped alarms', () => {
         redisNodeId: 'redis-001',
         deadLetterQueueNames: [],
         relayFunctionName: 'relay',
+        queueAdmissionFunctionName: 'queue-admission',
         reserveFunctionName: 'reserve',
       });
     }),

@@ -156,9 +156,9 @@ describe('the AWS stack (CDKTF, synthesized offline)', () => {
     }
   });
 
-  it('sends failed asynchronous invocations of the jobs and the relay to a dead-letter queue', () => {
+  it('sends failed asynchronous invocations of the jobs, the relay and the queue admission to a dead-letter queue', () => {
     const configs = prod.all('aws_lambda_function_event_invoke_config');
-    expect(configs).toHaveLength(SCHEDULE.length + 1);
+    expect(configs).toHaveLength(SCHEDULE.length + 2);
     for (const config of configs)
       expect(config.destination_config.on_failure.destination).toMatch(/aws_sqs_queue/);
   });
@@ -179,7 +179,14 @@ describe('the AWS stack (CDKTF, synthesized offline)', () => {
     expect(schedules.find((s) => s.name === 'cts-prod-relay')).toMatchObject({
       schedule_expression: 'rate(1 minute)',
     });
-    expect(schedules).toHaveLength(SCHEDULE.length + 1);
+    // The waiting room's admission: every minute, stepping each second for 55 s of it.
+    const admission = schedules.find((s) => s.name === 'cts-prod-queue-admission');
+    expect(admission).toMatchObject({ schedule_expression: 'rate(1 minute)' });
+    expect(JSON.parse(admission?.target.input ?? '{}')).toEqual({ runForMs: 55_000 });
+    expect(prod.all('aws_cloudwatch_metric_alarm').map((alarm) => alarm.alarm_name)).toContain(
+      'cts-prod-queue-admission-errors',
+    );
+    expect(schedules).toHaveLength(SCHEDULE.length + 2);
   });
 
   it("backs up with a plan whose schedule is the backup job's", () => {
@@ -476,6 +483,10 @@ describe('the AWS stack against the providers’ rules', () => {
     expect(functions.find((f) => f.function_name === 'cts-prod-relay')?.reserved_concurrent_executions).toBe(
       2,
     );
+    // The waiting room's admission: one run and the next at the handover (a lease keeps one admitting).
+    expect(
+      functions.find((f) => f.function_name === 'cts-prod-queue-admission')?.reserved_concurrent_executions,
+    ).toBe(2);
     // AWS keeps 100 unreserved: the sum must fit a quota the account can have (dev: none at all).
     const reserved = functions.reduce((sum, f) => sum + (f.reserved_concurrent_executions ?? 0), 0);
     expect(reserved + 100).toBeLessThanOrEqual(1000);

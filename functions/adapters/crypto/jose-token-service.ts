@@ -35,6 +35,8 @@ export class JoseTokenService implements TokenSigner {
     try {
       const { payload } = await jwtVerify(token, this.key, { algorithms: [ALGORITHM], issuer: ISSUER });
       const { role, ver = 0, exp } = payload;
+      // A token with an audience was made for something else (a queue admission): never a session.
+      if (payload.aud !== undefined) return null;
       if (
         typeof payload.sub !== 'string' ||
         !UUID.test(payload.sub) ||

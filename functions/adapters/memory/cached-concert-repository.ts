@@ -76,9 +76,12 @@ export class CachedConcertRepository implements ConcertRepository {
     if (!this.loadingAll || this.loadingAll.generation !== this.generation) {
       const load: Load<Concert[]> = { generation: this.generation, promise: this.loadAll(this.generation) };
       this.loadingAll = load;
-      void load.promise.finally(() => {
+      // Bookkeeping on both outcomes; a failed load rejects its callers only (a bare `finally` would leave
+      // an unhandled rejection of its own, which ends the process).
+      const settled = () => {
         if (this.loadingAll === load) this.loadingAll = undefined;
-      });
+      };
+      load.promise.then(settled, settled);
     }
     return this.loadingAll.promise;
   }
@@ -98,9 +101,10 @@ export class CachedConcertRepository implements ConcertRepository {
       };
       load = started;
       this.loadingOne.set(id, started);
-      void started.promise.finally(() => {
+      const settled = () => {
         if (this.loadingOne.get(id) === started) this.loadingOne.delete(id);
-      });
+      };
+      started.promise.then(settled, settled);
     }
     return load.promise;
   }

@@ -59,6 +59,10 @@ export class MemoryConnectionRegistry implements ConnectionRegistry, LocalWatchS
     return this.connections.get(connectionId)?.info.admin ?? false;
   }
 
+  async userOf(connectionId: string): Promise<string | null> {
+    return this.connections.get(connectionId)?.info.userId ?? null;
+  }
+
   async watch(connectionId: string, concertId: string, maxConcerts = 0): Promise<WatchOutcome> {
     const connection = this.connections.get(connectionId);
     if (!connection) return 'gone';

@@ -34,6 +34,10 @@ export class MirroredConnectionRegistry implements ConnectionRegistry, LocalWatc
     return this.local.isAdmin(connectionId);
   }
 
+  userOf(connectionId: string): Promise<string | null> {
+    return this.local.userOf(connectionId);
+  }
+
   async watch(connectionId: string, concertId: string, maxConcerts = 0): Promise<WatchOutcome> {
     const outcome = await this.local.watch(connectionId, concertId, maxConcerts);
     if (outcome === 'watching') {

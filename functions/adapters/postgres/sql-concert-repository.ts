@@ -1,6 +1,6 @@
 import { cancellationEmails } from '../../core/concert-cancellation';
 import { CONCERT_LIMITS } from '../../core/concert-limits';
-import type { Concert, ConcertStatus } from '../../core/model';
+import type { Concert, ConcertStatus, WaitingRoomSettings } from '../../core/model';
 import type {
   CancelledHolder,
   ChangeEffects,
@@ -19,7 +19,8 @@ import { asBoolean, asIsoTime, asNumber, asString } from './sql-values';
 // Overdue holds are added back to `available` here, so readers see them free before any sweep; the
 // earliest end of a live hold says until when the answer stays true without any write (the read cache).
 const SELECT_CONCERTS = `
-  SELECT c.id, c.title, c.artist, c.venue, c.starts_at, c.status,
+  SELECT c.id, c.title, c.artist, c.venue, c.starts_at, c.status, c.on_sale_at, c.waiting_room_enabled,
+         c.admission_per_minute, c.admission_window_seconds, c.queue_paused,
          t.id AS tier_id, t.name AS tier_name, t.price_cents, t.currency, t.capacity, t.max_per_order,
          t.version, t.available + coalesce(o.overdue, 0) AS available, n.next_expiry
     FROM concerts c
@@ -71,8 +72,10 @@ export class SqlConcertRepository implements ConcertRepository, TimedConcertRead
     try {
       const rows = await this.db.query(
         `WITH c AS (
-           INSERT INTO concerts (title, artist, venue, starts_at, status)
-           VALUES ($1, $2, $3, $4::timestamptz, $5) RETURNING id
+           INSERT INTO concerts (title, artist, venue, starts_at, status, on_sale_at, waiting_room_enabled,
+                                 admission_per_minute, admission_window_seconds, queue_paused)
+           VALUES ($1, $2, $3, $4::timestamptz, $5, $7::timestamptz, $8::boolean, $9::integer,
+                   coalesce($10::integer, 600), coalesce($11::boolean, false)) RETURNING id
          ), t AS (
            INSERT INTO ticket_tiers (concert_id, position, name, price_cents, currency, capacity, available, max_per_order)
            SELECT c.id, x.position, x.name, x.price_cents, x.currency, x.capacity, x.capacity, x.max_per_order
@@ -88,6 +91,11 @@ export class SqlConcertRepository implements ConcertRepository, TimedConcertRead
           concert.startsAt,
           concert.status,
           tiersJson(concert.tiers, 0),
+          concert.onSaleAt ?? null,
+          concert.waitingRoom ? concert.waitingRoom.enabled : null,
+          perMinuteColumn(concert.waitingRoom?.admissionPerMinute),
+          concert.waitingRoom?.admissionWindowSeconds ?? null,
+          concert.waitingRoom?.paused ?? null,
         ],
       );
       const id = rows[0] ? asString(rows[0].id) : null;
@@ -115,7 +123,13 @@ export class SqlConcertRepository implements ConcertRepository, TimedConcertRead
         await tx.query(
           `UPDATE concerts SET title = coalesce($2, title), artist = coalesce($3, artist),
                   venue = coalesce($4, venue), starts_at = coalesce($5::timestamptz, starts_at),
-                  status = coalesce($6, status), updated_at = now()
+                  status = coalesce($6, status),
+                  on_sale_at = CASE WHEN $7::boolean THEN $8::timestamptz ELSE on_sale_at END,
+                  waiting_room_enabled = coalesce($9::boolean, CASE WHEN $10::boolean
+                    THEN coalesce(waiting_room_enabled, false) ELSE waiting_room_enabled END),
+                  admission_per_minute = CASE WHEN $11::boolean THEN $12::integer ELSE admission_per_minute END,
+                  admission_window_seconds = coalesce($13::integer, admission_window_seconds),
+                  queue_paused = coalesce($14::boolean, queue_paused), updated_at = now()
             WHERE id = $1`,
           [
             id,
@@ -124,10 +138,21 @@ export class SqlConcertRepository implements ConcertRepository, TimedConcertRead
             change.venue ?? null,
             change.startsAt ?? null,
             change.status ?? null,
+            change.onSaleAt !== undefined,
+            change.onSaleAt ?? null,
+            change.waitingRoom?.enabled ?? null,
+            change.waitingRoom !== undefined,
+            change.waitingRoom?.admissionPerMinute !== undefined,
+            perMinuteColumn(change.waitingRoom?.admissionPerMinute),
+            change.waitingRoom?.admissionWindowSeconds ?? null,
+            change.waitingRoom?.paused ?? null,
           ],
         );
         const ended = change.status === 'cancelled' && !wasCancelled ? await endSales(tx, id) : undefined;
-        if (!ended && change.status !== undefined && change.status !== asString(current.status)) {
+        const statusMoved = change.status !== undefined && change.status !== asString(current.status);
+        // The on-sale time and the waiting room are part of the public Concert: watchers hear of them too.
+        const saleMoved = change.onSaleAt !== undefined || change.waitingRoom !== undefined;
+        if (!ended && (statusMoved || saleMoved)) {
           // A pause or a resume is news to watchers too (`status` rides in concert-update): every tier moves
           // on, so the concert's version grows and no replica drops the update as stale.
           await tx.query('UPDATE ticket_tiers SET version = version + 1 WHERE concert_id = $1', [id]);
@@ -314,6 +339,23 @@ function tiersJson(tiers: NewTier[], firstPosition: number): string {
   );
 }
 
+/** `auto` is stored as null; a number as itself; nothing given stays null too (the caller says so). */
+function perMinuteColumn(value: WaitingRoomSettings['admissionPerMinute'] | undefined): number | null {
+  return typeof value === 'number' ? value : null;
+}
+
+/** The waiting room as stored; undefined when never configured (`waiting_room_enabled` null). */
+function waitingRoomOf(row: SqlRow): WaitingRoomSettings | undefined {
+  if (row.waiting_room_enabled === null || row.waiting_room_enabled === undefined) return undefined;
+  const perMinute = row.admission_per_minute;
+  return {
+    enabled: asBoolean(row.waiting_room_enabled),
+    admissionPerMinute: perMinute === null || perMinute === undefined ? 'auto' : asNumber(perMinute),
+    admissionWindowSeconds: asNumber(row.admission_window_seconds),
+    paused: asBoolean(row.queue_paused),
+  };
+}
+
 function isUniqueViolation(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === UNIQUE_VIOLATION;
 }
@@ -336,6 +378,10 @@ function toTimedConcerts(rows: SqlRow[]): TimedConcert[] {
         tiers: [],
         version: 0,
       };
+      if (row.on_sale_at !== null && row.on_sale_at !== undefined)
+        concert.onSaleAt = asIsoTime(row.on_sale_at);
+      const waitingRoom = waitingRoomOf(row);
+      if (waitingRoom) concert.waitingRoom = waitingRoom;
       timed = { concert, nextExpiryAt: null };
       byId.set(id, timed);
     }

@@ -78,6 +78,10 @@ export class RedisConnectionRegistry implements ConnectionRegistry {
     return (await this.redis.hget(this.keys.connection(connectionId), 'admin')) === '1';
   }
 
+  async userOf(connectionId: string): Promise<string | null> {
+    return (await this.redis.hget(this.keys.connection(connectionId), 'user')) || null;
+  }
+
   async watch(connectionId: string, concertId: string, maxConcerts = 0): Promise<WatchOutcome> {
     const outcome = await this.redis.eval(
       WATCH,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Concert, Reservation, Ticket, User } from '../../core/model';
+import type { QueueOverview, QueueView } from '../../core/waiting-room';
 import type { DailyReport } from '../../ports/report.repository.port';
 import { HTTP_STATUS } from './error-response';
 
@@ -41,6 +42,16 @@ const concert = z.strictObject({
   totalBooked: count,
   tiers: z.array(tier),
   version: count.describe('Grows with every change to any of its tiers'),
+  onSaleAt: instant.optional().describe('When the sale opens'),
+  waitingRoom: z
+    .strictObject({
+      enabled: z.boolean(),
+      admissionPerMinute: z.union([z.number().int().min(1), z.literal('auto')]),
+      admissionWindowSeconds: z.number().int().min(1),
+      paused: z.boolean(),
+    })
+    .optional()
+    .describe('Set by the organiser; with enabled, reservations need an admission from the queue'),
 });
 
 const reservation = z.strictObject({
@@ -87,6 +98,34 @@ const dailyReport = z.strictObject({
   ),
 });
 
+const queueView = z.strictObject({
+  status: z.enum(['before-sale', 'waiting', 'admitted', 'sold-out', 'window-expired']),
+  position: z.number().int().min(1).optional().describe('1-based among those still waiting'),
+  ahead: count.optional(),
+  estimatedWaitSeconds: count.optional(),
+  opensAt: instant.optional().describe('When the sale opens (status before-sale)'),
+  admittedAt: instant.optional(),
+  admission: z
+    .strictObject({ token: z.string(), expiresAt: instant })
+    .optional()
+    .describe('While admitted: send `token` as `admissionToken` with POST /api/reservations'),
+  requeued: z.boolean().optional().describe('The place was given again after the queue store was lost'),
+});
+
+const queueOverview = z.strictObject({
+  waiting: count,
+  admitted: count,
+  openAdmissions: count.describe('Admitted, window open, not reserved yet'),
+  admissionPerMinute: z.union([z.number().int().min(1), z.literal('auto')]),
+  currentRatePerMinute: z.number().min(0),
+  paused: z.boolean(),
+  sold: count,
+  held: count,
+  available: count,
+  estimatedSellOutSeconds: count.nullable(),
+  onSaleAt: instant.nullable(),
+});
+
 export const responseBodies = {
   health: z.strictObject({ status: z.literal('ok') }),
   ready: z.strictObject({ status: z.literal('ready'), checks: z.record(z.string(), z.boolean()) }),
@@ -111,6 +150,8 @@ export const responseBodies = {
       }),
     ),
   }),
+  queue: z.strictObject({ queue: queueView }),
+  queueOverview,
   openapi: z.looseObject({ openapi: z.literal('3.1.0'), paths: z.record(z.string(), z.unknown()) }),
   error: z.strictObject({
     error: z.strictObject({
@@ -131,3 +172,5 @@ agree<Same<z.infer<typeof concert>, Concert>>();
 agree<Same<z.infer<typeof reservation>, Omit<Reservation, 'userId'>>>();
 agree<Same<z.infer<typeof ticket>, Ticket>>();
 agree<Same<z.infer<typeof dailyReport>, DailyReport>>();
+agree<Same<z.infer<typeof queueView>, QueueView>>();
+agree<Same<z.infer<typeof queueOverview>, QueueOverview>>();

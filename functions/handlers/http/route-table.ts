@@ -6,6 +6,7 @@ import {
   loginBody,
   registerBody,
   updateConcertBody,
+  updateQueueBody,
 } from './schemas';
 
 // Pure data: this module imports zod schemas and nothing that does I/O (no handler, no adapter), so the
@@ -174,6 +175,41 @@ const TABLE = [
     access: 'admin',
     summary: 'Sold (confirmed) and held (live holds) apart, per concert and tier, right now',
     response: { status: 200, body: responseBodies.sales },
+  },
+  // Waiting room (issue 20)
+  {
+    method: 'POST',
+    path: '/api/concerts/{id}/queue',
+    functionName: 'queue-join',
+    access: 'user',
+    summary:
+      'Take your one place in the waiting room (again: the same place); 409 QUEUE_NOT_OPEN without one',
+    response: { status: 200, body: responseBodies.queue },
+  },
+  {
+    method: 'GET',
+    path: '/api/concerts/{id}/queue',
+    functionName: 'queue-get',
+    access: 'user',
+    summary: 'Your place in the waiting room (404 when not in it)',
+    response: { status: 200, body: responseBodies.queue },
+  },
+  {
+    method: 'GET',
+    path: '/api/admin/concerts/{id}/queue',
+    functionName: 'admin-queue-get',
+    access: 'admin',
+    summary: 'The waiting room live: waiting, admitted, rate, sold, time to sell out',
+    response: { status: 200, body: responseBodies.queueOverview },
+  },
+  {
+    method: 'PATCH',
+    path: '/api/admin/concerts/{id}/queue',
+    functionName: 'admin-queue-update',
+    access: 'admin',
+    summary: 'Pause, resume or change the admission rate',
+    body: updateQueueBody,
+    response: { status: 200, body: responseBodies.queueOverview },
   },
 ] as const satisfies readonly HttpRoute[];
 

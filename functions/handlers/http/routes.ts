@@ -1,5 +1,7 @@
 import { handler as adminConcertSales } from '../admin-concert-sales';
 import { handler as adminDailyReport } from '../admin-daily-report';
+import { handler as adminQueueGet } from '../admin-queue-get';
+import { handler as adminQueueUpdate } from '../admin-queue-update';
 import { handler as apiOpenapi } from '../api-openapi';
 import { handler as authLogin } from '../auth-login';
 import { handler as authRegister } from '../auth-register';
@@ -10,6 +12,8 @@ import { handler as concertsUpdate } from '../concerts-update';
 import { handler as health } from '../health';
 import { handler as meReservations } from '../me-reservations';
 import { handler as meTickets } from '../me-tickets';
+import { handler as queueGet } from '../queue-get';
+import { handler as queueJoin } from '../queue-join';
 import { handler as ready } from '../ready';
 import { handler as reservationsCancel } from '../reservations-cancel';
 import { handler as reservationsConfirm } from '../reservations-confirm';
@@ -46,6 +50,10 @@ export const HTTP_HANDLERS: Readonly<Record<HttpFunctionName, HttpLambda>> = {
   'api-openapi': apiOpenapi,
   'admin-daily-report': adminDailyReport,
   'admin-concert-sales': adminConcertSales,
+  'queue-join': queueJoin,
+  'queue-get': queueGet,
+  'admin-queue-get': adminQueueGet,
+  'admin-queue-update': adminQueueUpdate,
 };
 
 /** Every HTTP route of the contract (`HTTP_ROUTE_TABLE`, in its order) with its handler. */

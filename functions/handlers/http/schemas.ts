@@ -40,6 +40,29 @@ export const loginBody = z.object({
   password: z.string().min(1).max(128),
 });
 
+/** Fans admitted per minute (a positive integer), or `auto`: a rate from what is left to sell. */
+export const admissionPerMinute = z.union([z.number().int().min(1).max(100_000), z.literal('auto')]);
+/** How long an admitted fan may reserve (s): 30 s up to a day. */
+const admissionWindowSeconds = z.number().int().min(30).max(86_400);
+
+const waitingRoom = z
+  .object({
+    enabled: z.boolean(),
+    admissionPerMinute,
+    admissionWindowSeconds: admissionWindowSeconds.default(600),
+    paused: z.boolean().default(false),
+  })
+  .strict();
+
+const waitingRoomChange = z
+  .object({
+    enabled: z.boolean().optional(),
+    admissionPerMinute: admissionPerMinute.optional(),
+    admissionWindowSeconds: admissionWindowSeconds.optional(),
+    paused: z.boolean().optional(),
+  })
+  .strict();
+
 const newTier = z.object({
   name: concertText(CONCERT_LIMITS.maxTierNameLength),
   priceCents,
@@ -55,6 +78,8 @@ export const createConcertBody = z.object({
   startsAt: adminDate,
   status: concertStatus.default('on-sale'),
   tiers: z.array(newTier).min(1).max(20),
+  onSaleAt: adminDate.optional(),
+  waitingRoom: waitingRoom.optional(),
 });
 
 const tierChange = z
@@ -78,6 +103,8 @@ export const updateConcertBody = z
       .array(z.union([tierChange, newTier.strict()]))
       .max(20)
       .optional(),
+    onSaleAt: adminDate.nullable().optional(),
+    waitingRoom: waitingRoomChange.optional(),
   })
   .refine((body) => Object.values(body).some((value) => value !== undefined), 'Nothing to change');
 
@@ -85,7 +112,15 @@ export const createReservationBody = z.object({
   concertId: id,
   tierId: id,
   quantity: z.number().int().min(1).max(100),
+  /** Needed on a waiting-room concert: the signed admission the queue gave this fan (see waiting-room.ts). */
+  admissionToken: z.string().min(1).max(2048).optional(),
 });
+
+/** PATCH /api/admin/concerts/{id}/queue: pause or resume, or change the rate, during the sale. */
+export const updateQueueBody = z
+  .object({ paused: z.boolean().optional(), admissionPerMinute: admissionPerMinute.optional() })
+  .strict()
+  .refine((body) => body.paused !== undefined || body.admissionPerMinute !== undefined, 'Nothing to change');
 
 export const idempotencyKey = z
   .string()

@@ -4,6 +4,7 @@ import type { Services } from '../../composition/services';
 import type { ConcertSnapshots } from '../../core/concert-snapshots';
 import { TicketingError } from '../../core/errors';
 import type { ErrorMessage } from '../../core/realtime';
+import type { QueueLiveDeps } from '../../core/waiting-room-live';
 import type { WatcherDeps } from '../../core/watchers.service';
 import { PushFailure } from '../../ports/connection-pusher.port';
 import { getServices } from '../lambda-runtime';
@@ -17,6 +18,8 @@ export interface WebSocketEvent {
     domainName?: string;
     stage?: string;
     requestId?: string;
+    /** The client's address (API Gateway and the shim both send it): per-address limits key on it. */
+    identity?: { sourceIp?: string };
   };
   body?: string | null;
   queryStringParameters?: Record<string, string | undefined> | null;
@@ -38,6 +41,8 @@ export type WebSocketLambda = (event: WebSocketEvent, context: Context) => Promi
 export interface WebSocketCall {
   event: WebSocketEvent;
   watchers: WatcherDeps;
+  /** What `join-queue` needs (the waiting room). */
+  queue: QueueLiveDeps;
   connectionId: string;
   /** Sends a message back to this connection through the management API. */
   reply(message: unknown): Promise<void>;
@@ -112,7 +117,13 @@ export function websocketHandler(
       await pusher.post(connectionId, JSON.stringify(message));
     };
     try {
-      await route({ event, watchers: services.watchers, connectionId, reply });
+      await route({
+        event,
+        watchers: services.watchers,
+        queue: services.waitingRoom.live,
+        connectionId,
+        reply,
+      });
       // On Lambda the container freezes after the answer: what the route announced must go out first.
       await services.beforeAnswer();
       return { statusCode: 200 };

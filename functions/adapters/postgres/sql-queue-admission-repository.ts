@@ -1,0 +1,94 @@
+import type { SqlDatabase, SqlRow } from '../../ports/sql-database.port';
+import type {
+  AdmissionFigures,
+  AdmissionRecord,
+  QueueAdmissionRepository,
+} from '../../ports/waiting-room.store.port';
+import { asIsoTime, asNumber, asString } from './sql-values';
+
+/** Queue admissions in table queue_admissions (migration 012): one per (concert, fan), never replaced. */
+export class SqlQueueAdmissionRepository implements QueueAdmissionRepository {
+  constructor(private readonly db: SqlDatabase) {}
+
+  async record(concertId: string, admissions: readonly AdmissionRecord[]): Promise<AdmissionRecord[]> {
+    if (admissions.length === 0) return [];
+    const rows = JSON.stringify(
+      admissions.map((admission) => ({
+        user_id: admission.userId,
+        admitted_at: new Date(admission.admittedAtMs).toISOString(),
+        expires_at: new Date(admission.expiresAtMs).toISOString(),
+      })),
+    );
+    // An earlier admission wins (DO NOTHING); then every asked fan's admission as it stands.
+    await this.db.query(
+      `INSERT INTO queue_admissions (concert_id, user_id, admitted_at, expires_at)
+       SELECT $1::uuid, x.user_id, x.admitted_at, x.expires_at
+         FROM json_to_recordset($2::json) AS x(user_id uuid, admitted_at timestamptz, expires_at timestamptz)
+       ON CONFLICT (concert_id, user_id) DO NOTHING`,
+      [concertId, rows],
+    );
+    const stored = await this.db.query(
+      `SELECT a.user_id, a.admitted_at, a.expires_at
+         FROM queue_admissions a
+         JOIN json_to_recordset($2::json) AS x(user_id uuid) ON x.user_id = a.user_id
+        WHERE a.concert_id = $1::uuid`,
+      [concertId, rows],
+    );
+    const byUser = new Map(stored.map((row) => [asString(row.user_id), toRecord(row)]));
+    // The order asked (the queue's order), for fans the database knows.
+    return admissions.flatMap((admission) => {
+      const record = byUser.get(admission.userId);
+      return record ? [record] : [];
+    });
+  }
+
+  /** Concerts on sale with their waiting room on: what the admission ticker steps through. */
+  async queuedConcertIds(): Promise<string[]> {
+    const rows = await this.db.query(
+      "SELECT id FROM concerts WHERE waiting_room_enabled AND status = 'on-sale' ORDER BY id",
+      [],
+    );
+    return rows.map((row) => asString(row.id));
+  }
+
+  async find(concertId: string, userId: string): Promise<AdmissionRecord | null> {
+    const [row] = await this.db.query(
+      'SELECT user_id, admitted_at, expires_at FROM queue_admissions WHERE concert_id = $1::uuid AND user_id = $2::uuid',
+      [concertId, userId],
+    );
+    return row ? toRecord(row) : null;
+  }
+
+  async figures(concertId: string, nowMs: number): Promise<AdmissionFigures> {
+    const [row] = await this.db.query(
+      `SELECT (SELECT count(*) FROM queue_admissions a
+                WHERE a.concert_id = $1::uuid AND a.expires_at > $2::timestamptz
+                  AND NOT EXISTS (SELECT 1 FROM reservations b
+                                   WHERE b.concert_id = a.concert_id AND b.user_id = a.user_id
+                                     AND b.created_at >= a.admitted_at))::integer AS open_admissions,
+              (SELECT count(*) FROM queue_admissions a WHERE a.concert_id = $1::uuid)::integer AS admitted,
+              coalesce(sum(r.quantity) FILTER (WHERE r.status = 'confirmed'), 0)::integer AS sold,
+              coalesce(sum(r.quantity) FILTER (WHERE r.status = 'held' AND r.expires_at > now()), 0)::integer AS held,
+              avg(r.quantity)::float8 AS average_order_size
+         FROM reservations r
+        WHERE r.concert_id = $1::uuid AND r.status IN ('confirmed', 'held')`,
+      [concertId, new Date(nowMs).toISOString()],
+    );
+    const average = row?.average_order_size;
+    return {
+      openAdmissions: asNumber(row?.open_admissions ?? 0),
+      admitted: asNumber(row?.admitted ?? 0),
+      sold: asNumber(row?.sold ?? 0),
+      held: asNumber(row?.held ?? 0),
+      averageOrderSize: average === null || average === undefined ? null : asNumber(average),
+    };
+  }
+}
+
+function toRecord(row: SqlRow): AdmissionRecord {
+  return {
+    userId: asString(row.user_id),
+    admittedAtMs: Date.parse(asIsoTime(row.admitted_at)),
+    expiresAtMs: Date.parse(asIsoTime(row.expires_at)),
+  };
+}

@@ -1,0 +1,378 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { JoseAdmissionTokens } from '../../functions/adapters/crypto/jose-admission-tokens';
+import { JoseTokenService } from '../../functions/adapters/crypto/jose-token-service';
+import { MemoryWaitingRoomStore } from '../../functions/adapters/memory/memory-waiting-room-store';
+import { AUTO_MARGIN, admissionsDue, autoAllowance, placeRequest } from '../../functions/core/waiting-room';
+import {
+  admitStep,
+  joinQueue,
+  queuePosition,
+  queueViews,
+  requireAdmission,
+  type WaitingRoomDeps,
+} from '../../functions/core/waiting-room.service';
+import {
+  AdmissionTicker,
+  MemoryQueueFollowers,
+  QueuePositionFeed,
+} from '../../functions/core/waiting-room-live';
+import type { Pacing } from '../../functions/ports/waiting-room.store.port';
+import {
+  concertsOf,
+  MemoryAdmissionRepository,
+  queuedConcert,
+  seededRandom,
+} from '../support/waiting-room-fakes';
+
+const SECRET = 'a-test-secret-of-enough-length-0123456789';
+const fan = (userId = randomUUID()) => ({ userId, role: 'customer' as const });
+
+function deps(concerts: ReturnType<typeof concertsOf>, clock: { now: number }, random = Math.random) {
+  const store = new MemoryWaitingRoomStore(() => clock.now);
+  const admissions = new MemoryAdmissionRepository();
+  const all: WaitingRoomDeps = {
+    store,
+    admissions,
+    tokens: new JoseAdmissionTokens(SECRET),
+    concerts,
+    now: () => clock.now,
+    random,
+  };
+  return { ...all, store, admissions, all };
+}
+
+/** Pearson's chi-square of a fans × positions count table against the uniform expectation. */
+function chiSquare(table: number[][], trials: number): number {
+  const expected = trials / table.length;
+  return table.flat().reduce((sum, observed) => sum + (observed - expected) ** 2 / expected, 0);
+}
+
+/** Where each of `fans` early joiners ends up, over `trials` draws: counts[fan][position]. */
+async function drawPositions(fans: number, trials: number, early: boolean): Promise<number[][]> {
+  const random = seededRandom(20_261_130);
+  const counts = Array.from({ length: fans }, () => new Array<number>(fans).fill(0));
+  const onSaleAtMs = 1_000_000;
+  for (let trial = 0; trial < trials; trial++) {
+    const store = new MemoryWaitingRoomStore();
+    const ids = Array.from({ length: fans }, (_, index) => `fan-${index}`);
+    // Always in the same order: fan 0 is the earliest every time and must gain nothing by it.
+    for (const [index, id] of ids.entries()) {
+      const now = early ? onSaleAtMs - 60_000 + index : onSaleAtMs + index;
+      await store.join('c', id, placeRequest(now, onSaleAtMs, random));
+    }
+    const places = await store.places('c', ids);
+    places.forEach((place, index) => {
+      if (place?.state !== 'waiting') throw new Error('expected a waiting place');
+      const row = counts[index] as number[];
+      row[place.rank] = (row[place.rank] ?? 0) + 1;
+    });
+  }
+  return counts;
+}
+
+describe('the draw at onSaleAt', () => {
+  // 8 fans: (8 - 1)² = 49 degrees of freedom; P(χ² > 85.35) = 0.001 under a uniform draw.
+  const CRITICAL_49_DOF_P001 = 85.35;
+
+  it('gives every fan present before on-sale the same chance of every position (chi-square, fixed seed)', async () => {
+    const trials = 16_000;
+    const counts = await drawPositions(8, trials, true);
+    expect(chiSquare(counts, trials)).toBeLessThan(CRITICAL_49_DOF_P001);
+    // Each fan's chance of first place is 1/8 give or take sampling noise.
+    for (const row of counts) expect(Math.abs((row[0] ?? 0) / trials - 1 / 8)).toBeLessThan(0.015);
+  });
+
+  it('the same test catches an unfair order (arrival order only): the statistic is not blind', async () => {
+    const trials = 2_000;
+    expect(chiSquare(await drawPositions(8, trials, false), trials)).toBeGreaterThan(CRITICAL_49_DOF_P001);
+  });
+
+  it('queues later arrivals behind every early joiner, first come first served', async () => {
+    const store = new MemoryWaitingRoomStore();
+    const random = seededRandom(7);
+    const onSaleAtMs = 5_000;
+    for (let i = 0; i < 50; i++)
+      await store.join('c', `early-${i}`, placeRequest(1_000 + i, onSaleAtMs, random));
+    for (let i = 0; i < 50; i++)
+      await store.join('c', `late-${i}`, placeRequest(6_000 + i, onSaleAtMs, random));
+    const late = await store.places(
+      'c',
+      Array.from({ length: 50 }, (_, i) => `late-${i}`),
+    );
+    expect(late.map((place) => (place?.state === 'waiting' ? place.rank : -1))).toEqual(
+      Array.from({ length: 50 }, (_, i) => 50 + i),
+    );
+  });
+});
+
+describe('admission pacing', () => {
+  it('admits at most rate/60 (+1) fans in any one second, however irregular or late the steps', () => {
+    const random = seededRandom(3);
+    for (const rate of [1, 7, 60, 250, 3_000]) {
+      let pacing: Pacing | null = null;
+      let now = 0;
+      const admissions: number[] = [];
+      for (let step = 0; step < 2_000; step++) {
+        now += random() < 0.05 ? 5_000 * random() : 1_000 * random(); // sometimes a stalled ticker
+        const due = admissionsDue(rate, pacing, now);
+        pacing = due.pacing;
+        for (let i = 0; i < due.count; i++) admissions.push(now);
+      }
+      for (let i = 0; i < admissions.length; i++) {
+        const within = admissions.filter(
+          (at) => at >= (admissions[i] as number) && at < (admissions[i] as number) + 1_000,
+        );
+        expect(within.length).toBeLessThanOrEqual(Math.floor(rate / 60) + 1);
+      }
+      // And it keeps up: over the whole run, close to the rate (stalls lose their time, never burst).
+      expect(admissions.length).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('auto admission', () => {
+  it(`never keeps more fans admitted than what is left can serve, plus ${AUTO_MARGIN * 100} %`, async () => {
+    const clock = { now: 0 };
+    const concert = queuedConcert(
+      { onSaleAt: new Date(0).toISOString() },
+      { admissionPerMinute: 'auto', admissionWindowSeconds: 120 },
+    );
+    const concerts = concertsOf(concert);
+    const d = deps(concerts, clock, seededRandom(11));
+    const random = seededRandom(12);
+    for (let i = 0; i < 5_000; i++) await d.store.join(concert.id, `fan-${i}`, { kind: 'arrival' });
+    let available = 1_000;
+    let sold = 0;
+    const bought = new Set<string>();
+    const orders: number[] = [];
+    let worstExcess = Number.NEGATIVE_INFINITY;
+    for (let second = 0; second < 1_200 && available > 0; second++) {
+      clock.now = second * 1_000;
+      concerts.byId.set(concert.id, { ...concert, availableTickets: available });
+      const step = await admitStep(d.all, (await concerts.get(concert.id)) ?? concert, clock.now);
+      // The bound, read right after a step that admitted, with the figures it used. (Between steps the bound
+      // may fall below what is open, when buyers take more than the average: then nobody more is admitted.)
+      const figures = await d.admissions.figures(concert.id, clock.now);
+      const bound = Math.ceil((available / (figures.averageOrderSize ?? 2)) * (1 + AUTO_MARGIN));
+      if (step.admitted > 0) worstExcess = Math.max(worstExcess, figures.openAdmissions - bound);
+      // Admitted fans in their window buy 1–4 tickets with some chance each second; 30 % never buy.
+      for (const record of d.admissions.records.values()) {
+        if (bought.has(record.userId) || record.expiresAtMs <= clock.now || available <= 0) continue;
+        if (Number(record.userId.slice(4)) % 10 < 3) continue;
+        if (random() < 0.2) {
+          const quantity = Math.min(available, 1 + Math.floor(random() * 4));
+          available -= quantity;
+          sold += quantity;
+          orders.push(quantity);
+          bought.add(record.userId);
+          d.admissions.reserved.add(record.userId);
+        }
+      }
+      d.admissions.sales = { sold, held: 0, averageOrderSize: orders.length ? sold / orders.length : null };
+    }
+    expect(available).toBe(0); // it sells out…
+    expect(worstExcess).toBeLessThanOrEqual(0); // …and never keeps more admitted than the bound
+    // Sold out: nobody more is admitted, whatever waits.
+    const before = d.admissions.records.size;
+    concerts.byId.set(concert.id, { ...concert, availableTickets: 0 });
+    const last = await admitStep(d.all, { ...concert, availableTickets: 0 }, clock.now + 1_000);
+    expect(last).toMatchObject({ admitted: 0, idle: 'sold-out' });
+    expect(d.admissions.records.size).toBe(before);
+    expect(before).toBeLessThan(5_000);
+  });
+
+  it('admits nobody into a sold-out concert and counts live holds as what may come back', () => {
+    expect(
+      autoAllowance({ availableTickets: 0, heldTickets: 50, averageOrderSize: 2, openAdmissions: 0 }),
+    ).toBe(0);
+    expect(
+      autoAllowance({ availableTickets: 10, heldTickets: 10, averageOrderSize: 2, openAdmissions: 0 }),
+    ).toBe(12);
+    expect(
+      autoAllowance({ availableTickets: 10, heldTickets: 10, averageOrderSize: 2, openAdmissions: 12 }),
+    ).toBe(0);
+  });
+});
+
+describe('places, statuses and the store-loss rule', () => {
+  it('one place per fan: joining again answers the same place', async () => {
+    const clock = { now: 10_000 };
+    const concert = queuedConcert({ onSaleAt: new Date(20_000).toISOString() });
+    const d = deps(concertsOf(concert), clock);
+    const a = fan();
+    const first = await joinQueue(d.all, a, concert.id);
+    expect(first).toEqual({ status: 'before-sale', opensAt: new Date(20_000).toISOString() });
+    await joinQueue(d.all, fan(), concert.id);
+    await joinQueue(d.all, a, concert.id);
+    expect((await d.store.counts(concert.id)).waiting).toBe(2);
+    clock.now = 21_000;
+    const again = await queuePosition(d.all, a, concert.id);
+    expect(again.status).toBe('waiting');
+    expect(again.position).toBeGreaterThanOrEqual(1);
+  });
+
+  it('tells every waiting fan sold-out at once, and back to waiting when tickets return', async () => {
+    const clock = { now: 10_000 };
+    const concert = queuedConcert();
+    const concerts = concertsOf(concert);
+    const d = deps(concerts, clock);
+    const ids = Array.from({ length: 5 }, () => randomUUID());
+    for (const id of ids) await joinQueue(d.all, fan(id), concert.id);
+    concerts.byId.set(concert.id, { ...concert, availableTickets: 0 });
+    expect((await queueViews(d.all, concert.id, ids)).map((view) => view?.status)).toEqual(
+      ids.map(() => 'sold-out'),
+    );
+    concerts.byId.set(concert.id, { ...concert, availableTickets: 3 });
+    expect((await queueViews(d.all, concert.id, ids)).map((view) => view?.status)).toEqual(
+      ids.map(() => 'waiting'),
+    );
+  });
+
+  it('after the store is lost: the admitted fan is admitted again with the same window, nobody twice; waiting fans re-join', async () => {
+    const clock = { now: 100_000 };
+    const concert = queuedConcert({}, { admissionPerMinute: 60 });
+    const d = deps(concertsOf(concert), clock);
+    const [first, second] = [fan(), fan()];
+    await joinQueue(d.all, first, concert.id);
+    await joinQueue(d.all, second, concert.id);
+    await admitStep(d.all, concert, clock.now); // one second at 60/min: one fan
+    const admitted = await queuePosition(d.all, first, concert.id);
+    expect(admitted.status).toBe('admitted');
+
+    d.store.clear(); // the store is lost mid-sale
+    clock.now += 5_000;
+    await expect(queuePosition(d.all, second, concert.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    const back = await joinQueue(d.all, first, concert.id);
+    expect(back).toMatchObject({ status: 'admitted', admittedAt: admitted.admittedAt });
+    expect(back.admission?.expiresAt).toBe(admitted.admission?.expiresAt);
+    const requeued = await joinQueue(d.all, second, concert.id);
+    expect(requeued).toMatchObject({ status: 'waiting', position: 1 });
+    // The next steps admit the second fan; the first is never recorded twice.
+    for (let i = 0; i < 3; i++) {
+      clock.now += 1_000;
+      await admitStep(d.all, concert, clock.now);
+    }
+    expect(d.admissions.records.size).toBe(2);
+    expect((await d.admissions.find(concert.id, first.userId))?.admittedAtMs).toBe(100_000);
+  });
+
+  it('the live feed re-queues followers who lost their place in the order they last saw, and says so', async () => {
+    const clock = { now: 50_000 };
+    const concert = queuedConcert({}, { paused: true });
+    const d = deps(concertsOf(concert), clock);
+    const followers = new MemoryQueueFollowers();
+    const sent: Array<{ connectionId: string; position?: number; requeued?: boolean }> = [];
+    const feed = new QueuePositionFeed({
+      followers,
+      views: (concertId, userIds) => queueViews(d.all, concertId, userIds),
+      rejoin: (concertId, userId) => joinQueue(d.all, { userId, role: 'customer' }, concertId),
+      push: async (connectionId, message) => {
+        sent.push({ connectionId, position: message.position, requeued: message.requeued });
+        return 'sent';
+      },
+      now: () => clock.now,
+    });
+    const ids = Array.from({ length: 4 }, () => randomUUID());
+    for (const [index, userId] of ids.entries()) {
+      await followers.add({ connectionId: `c${index}`, userId, concertId: concert.id });
+      feed.answered(
+        { connectionId: `c${index}`, userId, concertId: concert.id },
+        await joinQueue(d.all, fan(userId), concert.id),
+      );
+    }
+    await feed.refresh();
+    expect(sent).toEqual([]); // nothing changed: nothing sent
+    d.store.clear();
+    clock.now += 2_000;
+    await feed.refresh();
+    expect(sent.map((message) => [message.connectionId, message.position, message.requeued])).toEqual([
+      ['c0', 1, true],
+      ['c1', 2, true],
+      ['c2', 3, true],
+      ['c3', 4, true],
+    ]);
+  });
+});
+
+describe('the admission ticker lease', () => {
+  it('two tickers on one store: only one admits at a time, and the other takes over when it stops', async () => {
+    const clock = { now: 1_000_000 };
+    const concert = queuedConcert({}, { admissionPerMinute: 600 });
+    const d = deps(concertsOf(concert), clock);
+    for (let i = 0; i < 200; i++) await d.store.join(concert.id, `fan-${i}`, { kind: 'arrival' });
+    const one = new AdmissionTicker(d.all, { holder: 'one' });
+    const two = new AdmissionTicker(d.all, { holder: 'two' });
+    for (let second = 0; second < 5; second++) {
+      clock.now += 1_000;
+      const [a, b] = await Promise.all([one.tick(), two.tick()]);
+      expect([a, b].filter((steps) => steps !== null)).toHaveLength(1);
+    }
+    expect(d.admissions.records.size).toBe(50); // 10 a second for 5 s, not 20
+    await one.stop();
+    clock.now += 1_000;
+    expect(await two.tick()).not.toBeNull();
+  });
+});
+
+describe('admission tokens', () => {
+  const concert = queuedConcert();
+  const concerts = concertsOf(concert);
+  const tokens = new JoseAdmissionTokens(SECRET);
+  const inAMinute = () => Date.now() + 60_000;
+
+  it('admit exactly one fan for one concert, within the window', async () => {
+    const a = fan();
+    const token = await tokens.issue({ userId: a.userId, concertId: concert.id, expiresAtMs: inAMinute() });
+    await expect(requireAdmission({ concerts, tokens }, a, concert.id, token)).resolves.toBeUndefined();
+    const refusals = [
+      () => requireAdmission({ concerts, tokens }, a, concert.id, undefined), // none
+      () => requireAdmission({ concerts, tokens }, fan(), concert.id, token), // another fan's
+      async () =>
+        requireAdmission(
+          { concerts, tokens },
+          a,
+          concert.id,
+          await new JoseAdmissionTokens('another-secret-of-enough-length-98765').issue({
+            userId: a.userId,
+            concertId: concert.id,
+            expiresAtMs: inAMinute(),
+          }),
+        ), // forged
+      async () =>
+        requireAdmission(
+          { concerts, tokens },
+          a,
+          concert.id,
+          await tokens.issue({ userId: a.userId, concertId: concert.id, expiresAtMs: Date.now() - 1_000 }),
+        ), // expired
+      async () =>
+        requireAdmission(
+          { concerts, tokens },
+          a,
+          concert.id,
+          await tokens.issue({ userId: a.userId, concertId: randomUUID(), expiresAtMs: inAMinute() }),
+        ), // another concert's
+      async () =>
+        requireAdmission({ concerts, tokens }, a, concert.id, await new JoseTokenService(SECRET).issue(a)), // a session token
+    ];
+    for (const refusal of refusals)
+      await expect(refusal).rejects.toMatchObject({ code: 'ADMISSION_REQUIRED' });
+  });
+
+  it('an admission token is never a session token', async () => {
+    const token = await tokens.issue({
+      userId: randomUUID(),
+      concertId: concert.id,
+      expiresAtMs: inAMinute(),
+    });
+    expect(await new JoseTokenService(SECRET).read(token)).toBeNull();
+  });
+
+  it('a concert without a waiting room needs no admission', async () => {
+    const open = queuedConcert({}, { enabled: false });
+    await expect(
+      requireAdmission({ concerts: concertsOf(open), tokens }, fan(), open.id, undefined),
+    ).resolves.toBeUndefined();
+  });
+});

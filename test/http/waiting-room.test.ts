@@ -1,0 +1,238 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JoseAdmissionTokens } from '../../functions/adapters/crypto/jose-admission-tokens';
+import { createCustomers, startTestService, type TestService } from '../support/test-service';
+
+/** Polls `check` until it answers a value (not undefined), up to `ms`. */
+async function until<T>(check: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('the waiting room over HTTP (issue 20)', () => {
+  let t: TestService;
+  let admin: string;
+  let fans: string[];
+
+  beforeAll(async () => {
+    t = await startTestService({ TICKETS_PER_USER_LIMIT: '0' });
+    admin = await t.api.adminToken();
+    fans = await createCustomers(t.service, 8);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const createQueued = async (waitingRoom: Record<string, unknown>, capacity = 10, onSaleInMs = 0) => {
+    const response = await t.api.request('POST', '/api/concerts', {
+      token: admin,
+      body: {
+        title: 'Queued',
+        artist: 'A',
+        venue: 'V',
+        startsAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+        ...(onSaleInMs ? { onSaleAt: new Date(Date.now() + onSaleInMs).toISOString() } : {}),
+        waitingRoom,
+        tiers: [{ name: 'GA', priceCents: 1000, capacity, maxPerOrder: 4 }],
+      },
+    });
+    expect(response.status).toBe(201);
+    return response.body.concert as { id: string; tiers: Array<{ id: string }>; version: number };
+  };
+  const join = (token: string, concertId: string) =>
+    t.api.request('POST', `/api/concerts/${concertId}/queue`, { token });
+  const position = (token: string, concertId: string) =>
+    t.api.request('GET', `/api/concerts/${concertId}/queue`, { token });
+  const reserve = (token: string, concertId: string, tierId: string, admissionToken?: string, quantity = 1) =>
+    t.api.request('POST', '/api/reservations', {
+      token,
+      body: { concertId, tierId, quantity, ...(admissionToken ? { admissionToken } : {}) },
+    });
+  const admittedToken = (token: string, concertId: string) =>
+    until(async () => {
+      const { body } = await position(token, concertId);
+      return body.queue?.status === 'admitted' ? (body.queue.admission.token as string) : undefined;
+    });
+
+  it('echoes onSaleAt and waitingRoom; before the sale: a countdown, one place per fan, no reservation', async () => {
+    const concert = await createQueued({ enabled: true, admissionPerMinute: 600 }, 10, 60_000);
+    const read = await t.api.request('GET', `/api/concerts/${concert.id}`);
+    expect(read.body.concert.waitingRoom).toEqual({
+      enabled: true,
+      admissionPerMinute: 600,
+      admissionWindowSeconds: 600,
+      paused: false,
+    });
+    expect(Date.parse(read.body.concert.onSaleAt)).toBeGreaterThan(Date.now());
+    const [fan = ''] = fans;
+    const first = await join(fan, concert.id);
+    expect(first.status).toBe(200);
+    expect(first.body.queue).toEqual({ status: 'before-sale', opensAt: read.body.concert.onSaleAt });
+    expect((await join(fan, concert.id)).body).toEqual(first.body);
+    expect((await position(fan, concert.id)).body).toEqual(first.body);
+    expect((await position(fans[1] ?? '', concert.id)).status).toBe(404);
+    const refused = await reserve(fan, concert.id, concert.tiers[0]?.id ?? '');
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.code).toBe('ADMISSION_REQUIRED');
+    const admin = await t.service.services.waitingRoom.deps.store.counts(concert.id);
+    expect(admin).toEqual({ waiting: 1, admitted: 0 });
+  });
+
+  it('admits in order once the sale opens; the token works for its fan and concert only', async () => {
+    const concert = await createQueued({ enabled: true, admissionPerMinute: 120 });
+    const other = await createQueued({ enabled: true, admissionPerMinute: 120 });
+    const tierId = concert.tiers[0]?.id ?? '';
+    const [a = '', b = '', c = ''] = fans;
+    for (const fan of [a, b, c]) expect((await join(fan, concert.id)).status).toBe(200);
+    expect((await position(c, concert.id)).body.queue).toMatchObject({
+      status: 'waiting',
+      ahead: expect.any(Number),
+    });
+    const tokenA = await admittedToken(a, concert.id);
+    // Another fan's admission, and an admission for another concert, are refused.
+    expect((await reserve(b, concert.id, tierId, tokenA)).body.error?.code).toBe('ADMISSION_REQUIRED');
+    await join(a, other.id);
+    const otherToken = await admittedToken(a, other.id);
+    expect((await reserve(a, concert.id, tierId, otherToken)).body.error?.code).toBe('ADMISSION_REQUIRED');
+    // An expired one too (signed with the service's key, window closed).
+    const secret = t.service.services.config.jwtSecret ?? '';
+    const me = await t.api.request('GET', '/api/me/reservations', { token: a });
+    expect(me.status).toBe(200);
+    const claims = JSON.parse(Buffer.from(tokenA.split('.')[1] ?? '', 'base64url').toString()) as {
+      sub: string;
+    };
+    const expired = await new JoseAdmissionTokens(secret).issue({
+      userId: claims.sub,
+      concertId: concert.id,
+      expiresAtMs: Date.now() - 1_000,
+    });
+    expect((await reserve(a, concert.id, tierId, expired)).body.error?.code).toBe('ADMISSION_REQUIRED');
+    const held = await reserve(a, concert.id, tierId, tokenA);
+    expect(held.status).toBe(201);
+    // At 120 a minute the three are admitted in queue order, about half a second apart.
+    await admittedToken(c, concert.id);
+    const admissions = await t.service.services.db.query(
+      'SELECT user_id, admitted_at FROM queue_admissions WHERE concert_id = $1 ORDER BY admitted_at, user_id',
+      [concert.id],
+    );
+    expect(admissions).toHaveLength(3);
+  });
+
+  it('tells everyone waiting sold-out at once, admits nobody more, and answers SOLD_OUT to the admitted', async () => {
+    const concert = await createQueued({ enabled: true, admissionPerMinute: 60, paused: true }, 2);
+    const tierId = concert.tiers[0]?.id ?? '';
+    const [a = '', b = '', c = '', d = ''] = fans;
+    for (const fan of [a, b, c, d]) await join(fan, concert.id);
+    expect((await position(a, concert.id)).body.queue).toMatchObject({ status: 'waiting' });
+    expect((await position(a, concert.id)).body.queue.estimatedWaitSeconds).toBeUndefined(); // paused
+    const resumed = await t.api.request('PATCH', `/api/admin/concerts/${concert.id}/queue`, {
+      token: admin,
+      body: { paused: false, admissionPerMinute: 600 },
+    });
+    expect(resumed.status).toBe(200);
+    expect(resumed.body).toMatchObject({ paused: false, admissionPerMinute: 600, waiting: 4 });
+    const order = await t.service.services.waitingRoom.deps.store.peekNext(concert.id, 4);
+    const tokens = new Map<string, string>();
+    for (const fan of [a, b, c, d]) tokens.set(fan, await admittedToken(fan, concert.id));
+    expect(order).toHaveLength(4);
+    // The first admitted buys both tickets: sold out.
+    expect((await reserve(a, concert.id, tierId, tokens.get(a), 2)).status).toBe(201);
+    const late = await reserve(b, concert.id, tierId, tokens.get(b));
+    expect(late.status).toBe(409);
+    expect(late.body.error.code).toBe('SOLD_OUT');
+    const overview = await t.api.request('GET', `/api/admin/concerts/${concert.id}/queue`, { token: admin });
+    expect(overview.body).toMatchObject({ admitted: 4, available: 0, estimatedSellOutSeconds: 0 });
+  });
+
+  it('says sold-out to those still waiting, and admits again when held tickets come back', async () => {
+    const concert = await createQueued({ enabled: true, admissionPerMinute: 60, paused: true }, 1);
+    const tierId = concert.tiers[0]?.id ?? '';
+    const [a = '', b = ''] = fans;
+    await join(a, concert.id);
+    await join(b, concert.id);
+    // Let the first in: pause again as soon as one fan is admitted.
+    await t.api.request('PATCH', `/api/admin/concerts/${concert.id}/queue`, {
+      token: admin,
+      body: { paused: false },
+    });
+    const store = t.service.services.waitingRoom.deps.store;
+    await until(async () => ((await store.counts(concert.id)).admitted >= 1 ? true : undefined));
+    await t.api.request('PATCH', `/api/admin/concerts/${concert.id}/queue`, {
+      token: admin,
+      body: { paused: true },
+    });
+    const [firstIn] = await t.service.services.db.query(
+      'SELECT u.id FROM queue_admissions q JOIN users u ON u.id = q.user_id WHERE q.concert_id = $1 ORDER BY q.admitted_at LIMIT 1',
+      [concert.id],
+    );
+    const admittedFan =
+      (
+        await Promise.all(
+          [a, b].map(async (fan) =>
+            (await position(fan, concert.id)).body.queue.status === 'admitted' ? fan : null,
+          ),
+        )
+      ).find(Boolean) ?? '';
+    const waitingFan = admittedFan === a ? b : a;
+    expect(firstIn).toBeDefined();
+    const hold = await reserve(admittedFan, concert.id, tierId, await admittedToken(admittedFan, concert.id));
+    expect(hold.status).toBe(201);
+    expect((await position(waitingFan, concert.id)).body.queue.status).toBe('sold-out');
+    // The hold is cancelled: the ticket is back, the waiting fan is waiting again and gets in.
+    await t.api.request('DELETE', `/api/reservations/${hold.body.reservation.id}`, { token: admittedFan });
+    await t.api.request('PATCH', `/api/admin/concerts/${concert.id}/queue`, {
+      token: admin,
+      body: { paused: false },
+    });
+    expect(await admittedToken(waitingFan, concert.id)).toEqual(expect.any(String));
+  });
+
+  it('409 QUEUE_NOT_OPEN for a concert without a waiting room; its reservations need no admission', async () => {
+    const plain = await t.api.createConcert(admin, [{ name: 'GA', priceCents: 100, capacity: 5 }]);
+    const response = await join(fans[0] ?? '', plain.id);
+    expect(response.status).toBe(409);
+    expect(response.body.error.code).toBe('QUEUE_NOT_OPEN');
+    expect((await reserve(fans[0] ?? '', plain.id, plain.tiers[0]?.id ?? '')).status).toBe(201);
+  });
+});
+
+describe('queue joins per address', () => {
+  let t: TestService;
+  beforeAll(async () => {
+    t = await startTestService({ QUEUE_JOINS_PER_ADDRESS_PER_MINUTE: '3' });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('answers 429 with Retry-After past QUEUE_JOINS_PER_ADDRESS_PER_MINUTE', async () => {
+    const admin = await t.api.adminToken();
+    const [fan = ''] = await createCustomers(t.service, 1);
+    const created = await t.api.request('POST', '/api/concerts', {
+      token: admin,
+      body: {
+        title: 'Q',
+        artist: 'A',
+        venue: 'V',
+        startsAt: new Date(Date.now() + 86_400_000).toISOString(),
+        waitingRoom: { enabled: true, admissionPerMinute: 60, paused: true },
+        tiers: [{ name: 'GA', priceCents: 100, capacity: 5 }],
+      },
+    });
+    const statuses: number[] = [];
+    let retryAfter: string | null = null;
+    for (let i = 0; i < 5; i++) {
+      const response = await t.api.request('POST', `/api/concerts/${created.body.concert.id}/queue`, {
+        token: fan,
+      });
+      statuses.push(response.status);
+      if (response.status === 429) retryAfter = response.headers.get('retry-after');
+    }
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    expect(Number(retryAfter)).toBeGreaterThan(0);
+  });
+});
