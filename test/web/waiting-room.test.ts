@@ -299,9 +299,7 @@ describe('the waiting room in Chromium', () => {
       .toContain('Created “Queued Night”');
     const created = (
       await service.api.request<{ concerts: Concert[] }>('GET', '/api/concerts')
-    ).body.concerts.find((concert) => concert.title === 'Queued Night') as
-      | (Concert & { onSaleAt?: string; waitingRoom?: Record<string, unknown> })
-      | undefined;
+    ).body.concerts.find((concert) => concert.title === 'Queued Night');
     expect(created?.onSaleAt).toBe('2027-05-01T10:00:00.000Z');
     expect(created?.waitingRoom).toMatchObject({
       enabled: true,

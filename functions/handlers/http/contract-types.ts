@@ -8,15 +8,23 @@ import type {
   loginBody,
   registerBody,
   updateConcertBody,
+  updateQueueBody,
 } from './schemas';
 
-export type { ConcertStatus, ReservationStatus, Role, TicketTier } from '../../core/model';
+export type {
+  ConcertStatus,
+  ReservationStatus,
+  Role,
+  TicketTier,
+  WaitingRoomSettings,
+} from '../../core/model';
 /**
  * The request and response bodies of the public contract, as TypeScript types: the web page imports these,
  * so it is typed against the very schemas and models the handlers use (type-only, nothing of the server
  * reaches the browser bundle).
  */
 export type { AdminEvent, AdminNotification, ConcertUpdateMessage, ErrorMessage } from '../../core/realtime';
+export type { QueuePositionMessage, QueueStatus } from '../../core/waiting-room';
 export type { ConcertDayFigures, DailyReport } from '../../ports/report.repository.port';
 export type { Concert, ErrorCode, User };
 
@@ -25,6 +33,8 @@ export type LoginRequest = z.input<typeof loginBody>;
 export type CreateConcertRequest = z.input<typeof createConcertBody>;
 export type UpdateConcertRequest = z.input<typeof updateConcertBody>;
 export type CreateReservationRequest = z.input<typeof createReservationBody>;
+/** PATCH /api/admin/concerts/{id}/queue: pause, resume or a new rate. */
+export type UpdateQueueRequest = z.input<typeof updateQueueBody>;
 
 /** A reservation as clients see it: the owner's id stays inside the service. */
 export type PublicReservation = Omit<Reservation, 'userId'>;
@@ -41,3 +51,7 @@ export type ReservationsResponse = Body<'reservations'>;
 export type TicketsResponse = Body<'tickets'>;
 export type DailyReportResponse = Body<'report'>;
 export type ErrorResponse = Body<'error'>;
+/** The fan's place in a waiting room (POST and GET /api/concerts/{id}/queue). */
+export type QueueResponse = Body<'queue'>;
+/** The organiser's view of a waiting room (GET and PATCH /api/admin/concerts/{id}/queue). */
+export type QueueOverviewResponse = Body<'queueOverview'>;

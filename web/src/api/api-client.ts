@@ -8,8 +8,8 @@ import type {
   CreateConcertRequest,
   CreateReservationRequest,
   DailyReportResponse,
+  ErrorCode,
   ErrorResponse,
-  KnownErrorCode,
   LoginRequest,
   QueueResponse,
   RegisterRequest,
@@ -18,8 +18,6 @@ import type {
   SessionResponse,
   TicketsResponse,
   UpdateConcertRequest,
-  WaitingRoomCreateFields,
-  WaitingRoomUpdateFields,
 } from './contract';
 
 /** A refusal from the service, or a network failure (code `NETWORK`), with the contract's stable code. */
@@ -27,7 +25,7 @@ export class ApiError extends Error {
   override readonly name = 'ApiError';
 
   constructor(
-    readonly code: KnownErrorCode | 'NETWORK',
+    readonly code: ErrorCode | 'NETWORK',
     message: string,
     readonly status: number,
     readonly details?: unknown,
@@ -51,16 +49,15 @@ export class ApiClient {
 
   listConcerts = () => this.call<ConcertsResponse>('GET', '/api/concerts');
   getConcert = (id: string) => this.call<ConcertResponse>('GET', `/api/concerts/${encodeURIComponent(id)}`);
-  createConcert = (body: CreateConcertRequest & WaitingRoomCreateFields) =>
-    this.call<ConcertResponse>('POST', '/api/concerts', body);
-  updateConcert = (id: string, body: UpdateConcertRequest & WaitingRoomUpdateFields) =>
+  createConcert = (body: CreateConcertRequest) => this.call<ConcertResponse>('POST', '/api/concerts', body);
+  updateConcert = (id: string, body: UpdateConcertRequest) =>
     this.call<ConcertResponse>('PATCH', `/api/concerts/${encodeURIComponent(id)}`, body);
 
   /**
    * The key makes a retried click (or a retried request) the same hold, never a second one. On a concert with
    * a waiting room the body carries the fan's `admissionToken` (else 403 ADMISSION_REQUIRED).
    */
-  reserve = (body: CreateReservationRequest & { admissionToken?: string }, idempotencyKey: string) =>
+  reserve = (body: CreateReservationRequest, idempotencyKey: string) =>
     this.call<ReservationResponse>('POST', '/api/reservations', body, { 'idempotency-key': idempotencyKey });
   confirm = (id: string) =>
     this.call<ConfirmationResponse>('POST', `/api/reservations/${encodeURIComponent(id)}/confirm`);

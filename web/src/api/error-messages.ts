@@ -1,8 +1,8 @@
 import { ApiError } from './api-client';
-import type { KnownErrorCode } from './contract';
+import type { ErrorCode } from './contract';
 
 /** What a fan or an organiser reads for each code of the contract. */
-const MESSAGES: Record<KnownErrorCode | 'NETWORK', string> = {
+const MESSAGES: Record<ErrorCode | 'NETWORK', string> = {
   VALIDATION_FAILED: 'Some of what you entered is not valid.',
   PAYLOAD_TOO_LARGE: 'That request is too large.',
   UNAUTHORIZED: 'Please log in to continue.',

@@ -5,7 +5,6 @@ import { LinkBadge, Loading, Notice } from '../components/status';
 import { useLoad } from '../components/use-load';
 import { useLiveConcerts } from '../realtime/use-live-concerts';
 import { useSession } from '../session/session';
-import { waitingRoomOf } from './waiting-room';
 
 /** Every concert with live availability per tier. */
 export function ConcertListPage() {
@@ -33,7 +32,6 @@ export function ConcertListPage() {
 
 function ConcertCard({ concert }: { concert: Concert }) {
   const soldOut = concert.availableTickets === 0;
-  const { onSaleAt, waitingRoom } = waitingRoomOf(concert);
   return (
     <li className="card" data-testid="concert-card" data-concert-id={concert.id}>
       <h2>
@@ -45,9 +43,9 @@ function ConcertCard({ concert }: { concert: Concert }) {
       {concert.status !== 'on-sale' && (
         <p className="badge">{concert.status === 'paused' ? 'Sale paused' : 'Cancelled'}</p>
       )}
-      {waitingRoom?.enabled && (
+      {concert.waitingRoom?.enabled && (
         <p className="badge" data-testid="concert-waiting-room">
-          Waiting room{onSaleAt ? ` · sale opens ${formatDateTime(onSaleAt)}` : ''}
+          Waiting room{concert.onSaleAt ? ` · sale opens ${formatDateTime(concert.onSaleAt)}` : ''}
         </p>
       )}
       <p className="availability" data-testid="concert-available">

@@ -9,7 +9,7 @@ import { useLoad } from '../components/use-load';
 import { useLiveConcerts } from '../realtime/use-live-concerts';
 import { useSession } from '../session/session';
 import { ReservationPanel } from './reservation-panel';
-import { WaitingRoom, waitingRoomOf } from './waiting-room';
+import { WaitingRoom } from './waiting-room';
 
 /** One concert: live availability per tier, reserve, and the fan's holds with their countdown. */
 export function ConcertPage() {
@@ -17,7 +17,7 @@ export function ConcertPage() {
   const { api, user, token } = useSession();
   const { data, error } = useLoad(async () => [(await api.getConcert(id)).concert], [api, id]);
   // On a waiting-room concert the socket carries the fan's token: the room follows the fan's place on it.
-  const queued = Boolean(waitingRoomOf(data?.[0]).waitingRoom?.enabled);
+  const queued = Boolean(data?.[0]?.waitingRoom?.enabled);
   const { concerts, link, live } = useLiveConcerts(data, queued ? token : null);
   const concert = concerts?.[0];
   const [holds, setHolds] = useState<PublicReservation[]>([]);
@@ -80,7 +80,7 @@ export function ConcertPage() {
           onDone={(done) => setHolds((current) => current.map((item) => (item.id === done.id ? done : item)))}
         />
       ))}
-      {waitingRoomOf(concert).waitingRoom?.enabled ? (
+      {concert.waitingRoom?.enabled ? (
         <WaitingRoom
           concert={concert}
           live={live}

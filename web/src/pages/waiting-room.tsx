@@ -1,17 +1,12 @@
 import { type ReactNode, useEffect, useRef, useState } from 'react';
 import { Link, useLocation } from 'react-router';
-import type { Concert, ConcertWithQueue, Queue, WaitingRoomFields } from '../api/contract';
+import type { Concert, Queue } from '../api/contract';
 import { formatClock, formatDateTime, formatLongClock, formatWait } from '../components/format';
 import { Notice } from '../components/status';
 import { useCountdown } from '../components/use-countdown';
 import type { LinkState, LiveSocket } from '../realtime/live-socket';
 import { useQueue } from '../realtime/use-queue';
 import { useSession } from '../session/session';
-
-/** The waiting-room fields of a concert, when it carries them (the public `Concert` echoes them). */
-export function waitingRoomOf(concert: ConcertWithQueue | undefined): WaitingRoomFields {
-  return { onSaleAt: concert?.onSaleAt, waitingRoom: concert?.waitingRoom };
-}
 
 /** At most one position announcement this often (ms): a moving line must not flood a screen reader. */
 export const ANNOUNCE_EVERY_MS = 30_000;
@@ -32,10 +27,9 @@ interface Props {
  */
 export function WaitingRoom({ concert, live, link, reserveForm }: Props) {
   const { api, user } = useSession();
-  const { onSaleAt } = waitingRoomOf(concert);
   const { queue, error, requeued, refresh } = useQueue(api, concert.id, live, link, Boolean(user));
   const status = useShownStatus(queue);
-  const opensAt = queue?.opensAt ?? onSaleAt;
+  const opensAt = queue?.opensAt ?? concert.onSaleAt;
   const start = useStartingPlace(concert.id, user?.id, queue);
 
   return (

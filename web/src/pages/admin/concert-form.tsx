@@ -1,17 +1,8 @@
 import { type FormEvent, useState } from 'react';
 import { ApiError } from '../../api/api-client';
-import type {
-  Concert,
-  ConcertStatus,
-  CreateConcertRequest,
-  UpdateConcertRequest,
-  WaitingRoomCreateFields,
-  WaitingRoomSettings,
-  WaitingRoomUpdateFields,
-} from '../../api/contract';
+import type { Concert, ConcertStatus, CreateConcertRequest, UpdateConcertRequest } from '../../api/contract';
 import { Notice } from '../../components/status';
 import { useAction } from '../../components/use-action';
-import { waitingRoomOf } from '../waiting-room';
 
 interface TierDraft {
   id?: string;
@@ -64,7 +55,8 @@ const emptyTier = (): TierDraft => ({
 
 /** The waiting-room part of a draft, from what the concert says (off, automatic, when it says nothing). */
 function queueDraftOf(concert?: Concert) {
-  const { onSaleAt, waitingRoom } = waitingRoomOf(concert);
+  const onSaleAt = concert?.onSaleAt;
+  const waitingRoom = concert?.waitingRoom;
   const rate = waitingRoom?.admissionPerMinute;
   return {
     onSaleAt: onSaleAt ? toLocalInput(onSaleAt) : '',
@@ -125,7 +117,7 @@ function fieldsOf(draft: Draft) {
 }
 
 /** The waiting room as the draft sets it (the window left to the service's default when empty); none when off. */
-function settingsOf(draft: Draft): WaitingRoomSettings | undefined {
+function settingsOf(draft: Draft): CreateConcertRequest['waitingRoom'] {
   if (!draft.waitingRoom) return undefined;
   const window = draft.windowSeconds.trim();
   return {
@@ -135,7 +127,7 @@ function settingsOf(draft: Draft): WaitingRoomSettings | undefined {
   };
 }
 
-const createRequestOf = (draft: Draft): CreateConcertRequest & WaitingRoomCreateFields => {
+const createRequestOf = (draft: Draft): CreateConcertRequest => {
   const waitingRoom = settingsOf(draft);
   return {
     ...fieldsOf(draft),
@@ -149,19 +141,21 @@ const createRequestOf = (draft: Draft): CreateConcertRequest & WaitingRoomCreate
  * The waiting-room fields of a change: the on-sale time (null clears the one the concert had) and the
  * settings, or only `enabled: false` when the organiser turned the room off.
  */
-function queueChangeOf(draft: Draft, concert: Concert): WaitingRoomUpdateFields {
-  const had = waitingRoomOf(concert);
-  const change: WaitingRoomUpdateFields = {};
+function queueChangeOf(
+  draft: Draft,
+  concert: Concert,
+): Pick<UpdateConcertRequest, 'onSaleAt' | 'waitingRoom'> {
+  const change: Pick<UpdateConcertRequest, 'onSaleAt' | 'waitingRoom'> = {};
   if (draft.onSaleAt) change.onSaleAt = new Date(draft.onSaleAt).toISOString();
-  else if (had.onSaleAt) change.onSaleAt = null;
+  else if (concert.onSaleAt) change.onSaleAt = null;
   const waitingRoom = settingsOf(draft);
   if (waitingRoom) change.waitingRoom = waitingRoom;
-  else if (had.waitingRoom?.enabled) change.waitingRoom = { enabled: false };
+  else if (concert.waitingRoom?.enabled) change.waitingRoom = { enabled: false };
   return change;
 }
 
 /** Existing tiers go by id (their currency is fixed); new ones in full. */
-const updateRequestOf = (draft: Draft, concert: Concert): UpdateConcertRequest & WaitingRoomUpdateFields => ({
+const updateRequestOf = (draft: Draft, concert: Concert): UpdateConcertRequest => ({
   ...fieldsOf(draft),
   ...queueChangeOf(draft, concert),
   tiers: draft.tiers.map((tier) =>
@@ -207,12 +201,12 @@ type Props =
   | {
       concert?: undefined;
       submitLabel: string;
-      onCreate(request: CreateConcertRequest & WaitingRoomCreateFields): Promise<Concert>;
+      onCreate(request: CreateConcertRequest): Promise<Concert>;
     }
   | {
       concert: Concert;
       submitLabel: string;
-      onUpdate(request: UpdateConcertRequest & WaitingRoomUpdateFields): Promise<Concert>;
+      onUpdate(request: UpdateConcertRequest): Promise<Concert>;
     };
 
 /** Create or edit a concert and its tiers. Tiers can be added, never removed (tickets may exist). */

@@ -5,7 +5,6 @@ import { formatWait } from '../../components/format';
 import { Notice } from '../../components/status';
 import { useAction } from '../../components/use-action';
 import { useSession } from '../../session/session';
-import { waitingRoomOf } from '../waiting-room';
 
 /** How often (ms) the console reads a waiting room's figures while it is open. */
 export const QUEUE_PANEL_READ_MS = 2_000;
@@ -222,7 +221,7 @@ export function QueuePanel({ concert }: { concert: Concert }) {
 /** The console's section of live waiting rooms: one panel per concert sold through one (not cancelled). */
 export function WaitingRooms({ concerts }: { concerts: Concert[] | null }) {
   const queued = (concerts ?? []).filter(
-    (concert) => concert.status !== 'cancelled' && waitingRoomOf(concert).waitingRoom?.enabled,
+    (concert) => concert.status !== 'cancelled' && concert.waitingRoom?.enabled,
   );
   if (queued.length === 0) return null;
   return (
