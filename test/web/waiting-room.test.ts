@@ -271,6 +271,26 @@ describe('the waiting room in Chromium', () => {
     await screenshot(fan, 'waiting-room-window-expired');
   }, 90_000);
 
+  it('follows the line by polling when the live socket cannot stay open', async () => {
+    const concert = await queuedConcert(
+      { admissionPerMinute: 600, paused: true },
+      new Date(Date.now() - 1_000),
+    );
+    const fan = await profile();
+    // Every socket the page opens is closed at once: only `GET …/queue` can move the page.
+    await fan.routeWebSocket(/\/ws/, (socket) => socket.close());
+    await signUp(fan, 'offline@example.test', `/concerts/${concert.id}`);
+    await expect.poll(() => roomStatus(fan), { timeout: LIVE }).toBe('waiting');
+    expect(await fan.getByTestId('link-state').textContent()).not.toContain('Live');
+    const resumed = await service.api.request('PATCH', `/api/admin/concerts/${concert.id}/queue`, {
+      token: admin,
+      body: { paused: false },
+    });
+    expect(resumed.status).toBe(200);
+    await expect.poll(() => roomStatus(fan), { timeout: LIVE }).toBe('admitted');
+    expect(await fan.getByRole('button', { name: 'Reserve' }).count()).toBe(1);
+  });
+
   it('lets the organiser set the on-sale time and the waiting room in the concert form', async () => {
     const page = await profile();
     await logIn(page, TEST_ADMIN.email, TEST_ADMIN.password);
