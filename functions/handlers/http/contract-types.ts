@@ -11,9 +11,16 @@ import type {
   loginBody,
   registerBody,
   updateConcertBody,
+  updateQueueBody,
 } from './schemas';
 
-export type { ConcertStatus, ReservationStatus, Role, TicketTier } from '../../core/model';
+export type {
+  ConcertStatus,
+  ReservationStatus,
+  Role,
+  TicketTier,
+  WaitingRoomSettings,
+} from '../../core/model';
 /**
  * The request and response bodies of the public contract, as TypeScript types: the web page imports these,
  * so it is typed against the very schemas and models the handlers use (type-only, nothing of the server
@@ -26,6 +33,7 @@ export type {
   ErrorMessage,
   WaitlistOfferMessage,
 } from '../../core/realtime';
+export type { QueuePositionMessage, QueueStatus } from '../../core/waiting-room';
 export type { ConcertDayFigures, DailyReport } from '../../ports/report.repository.port';
 export type { Concert, ErrorCode, User };
 
@@ -37,6 +45,8 @@ export type CreateReservationRequest = z.input<typeof createReservationBody>;
 export type JoinWaitlistRequest = z.input<typeof joinWaitlistBody>;
 export type CheckInRequest = z.input<typeof checkInBody>;
 export type CreateUserRequest = z.input<typeof createUserBody>;
+/** PATCH /api/admin/concerts/{id}/queue: pause, resume or a new rate. */
+export type UpdateQueueRequest = z.input<typeof updateQueueBody>;
 
 /** A reservation as clients see it: the owner's id stays inside the service. */
 export type PublicReservation = Omit<Reservation, 'userId'>;
@@ -62,3 +72,7 @@ export type CheckInResponse = Body<'checkIn'>;
 export type CheckInsResponse = Body<'checkIns'>;
 export type TicketCodesResponse = Body<'ticketCodes'>;
 export type UserResponse = Body<'user'>;
+/** The fan's place in a waiting room (POST and GET /api/concerts/{id}/queue). */
+export type QueueResponse = Body<'queue'>;
+/** The organiser's view of a waiting room (GET and PATCH /api/admin/concerts/{id}/queue). */
+export type QueueOverviewResponse = Body<'queueOverview'>;

@@ -1,4 +1,6 @@
 import type {
+  AdminQueue,
+  AdminQueueChange,
   CheckInRequest,
   CheckInResponse,
   CheckInsResponse,
@@ -13,6 +15,7 @@ import type {
   ErrorCode,
   ErrorResponse,
   LoginRequest,
+  QueueResponse,
   RegisterRequest,
   ReservationResponse,
   ReservationsResponse,
@@ -59,7 +62,10 @@ export class ApiClient {
   updateConcert = (id: string, body: UpdateConcertRequest) =>
     this.call<ConcertResponse>('PATCH', `/api/concerts/${encodeURIComponent(id)}`, body);
 
-  /** The key makes a retried click (or a retried request) the same hold, never a second one. */
+  /**
+   * The key makes a retried click (or a retried request) the same hold, never a second one. On a concert with
+   * a waiting room the body carries the fan's `admissionToken` (else 403 ADMISSION_REQUIRED).
+   */
   reserve = (body: CreateReservationRequest, idempotencyKey: string) =>
     this.call<ReservationResponse>('POST', '/api/reservations', body, { 'idempotency-key': idempotencyKey });
   confirm = (id: string) =>
@@ -79,6 +85,18 @@ export class ApiClient {
   /** Per tier: list length, offers open and made, claimed, expired, left (admin only). */
   waitlistStats = (concertId: string) =>
     this.call<WaitlistStatsResponse>('GET', `/api/admin/concerts/${encodeURIComponent(concertId)}/waitlist`);
+  /** Take a place in the concert's waiting room; joining again answers the same place (409 QUEUE_NOT_OPEN without one). */
+  joinQueue = (concertId: string) =>
+    this.call<QueueResponse>('POST', `/api/concerts/${encodeURIComponent(concertId)}/queue`);
+  /** The fan's place as it is now (404 when not in the line). */
+  queue = (concertId: string) =>
+    this.call<QueueResponse>('GET', `/api/concerts/${encodeURIComponent(concertId)}/queue`);
+  /** The organiser's view of a concert's waiting room (admin only). */
+  adminQueue = (concertId: string) =>
+    this.call<AdminQueue>('GET', `/api/admin/concerts/${encodeURIComponent(concertId)}/queue`);
+  /** Pause, resume or change the admission rate (admin only); answers the queue as `adminQueue` does. */
+  changeAdminQueue = (concertId: string, change: AdminQueueChange) =>
+    this.call<AdminQueue>('PATCH', `/api/admin/concerts/${encodeURIComponent(concertId)}/queue`, change);
 
   /** Without a date: today in the service's schedule time zone (the day the daily-report job reports). */
   dailyReport = (date?: string) =>

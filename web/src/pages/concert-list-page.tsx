@@ -43,6 +43,11 @@ function ConcertCard({ concert }: { concert: Concert }) {
       {concert.status !== 'on-sale' && (
         <p className="badge">{concert.status === 'paused' ? 'Sale paused' : 'Cancelled'}</p>
       )}
+      {concert.waitingRoom?.enabled && (
+        <p className="badge" data-testid="concert-waiting-room">
+          Waiting room{concert.onSaleAt ? ` · sale opens ${formatDateTime(concert.onSaleAt)}` : ''}
+        </p>
+      )}
       <p className="availability" data-testid="concert-available">
         {soldOut ? (
           <strong className="sold-out">Sold out</strong>

@@ -9,6 +9,7 @@ import { useLoad } from '../components/use-load';
 import { useLiveConcerts } from '../realtime/use-live-concerts';
 import { useSession } from '../session/session';
 import { ReservationPanel } from './reservation-panel';
+import { WaitingRoom } from './waiting-room';
 import { WaitlistPanel } from './waitlist-panel';
 
 /** One concert: live availability per tier, reserve, and the fan's holds with their countdown. */
@@ -24,7 +25,8 @@ export function ConcertPage() {
     },
     [id],
   );
-  const { concerts, link } = useLiveConcerts(data, { token, onOffer });
+  // The socket carries the fan's token: waiting-list offers and, on a waiting-room concert, the place in line.
+  const { concerts, link, live } = useLiveConcerts(data, { token, onOffer });
   const concert = concerts?.[0];
   const [holds, setHolds] = useState<PublicReservation[]>([]);
   // Waiting-list offers are holds too: the waiting-list panel shows them, with what they are.
@@ -92,7 +94,22 @@ export function ConcertPage() {
             }
           />
         ))}
-      <ReserveForm concert={concert} onHeld={(hold) => setHolds((current) => [hold, ...current])} />
+      {concert.waitingRoom?.enabled ? (
+        <WaitingRoom
+          concert={concert}
+          live={live}
+          link={link}
+          reserveForm={(admissionToken) => (
+            <ReserveForm
+              concert={concert}
+              admissionToken={admissionToken}
+              onHeld={(hold) => setHolds((current) => [hold, ...current])}
+            />
+          )}
+        />
+      ) : (
+        <ReserveForm concert={concert} onHeld={(hold) => setHolds((current) => [hold, ...current])} />
+      )}
       <WaitlistPanel concert={concert} offerSignal={offerSignal} onOffers={setOffers} />
     </article>
   );
@@ -109,7 +126,16 @@ export function mergeHolds(current: PublicReservation[], answer: PublicReservati
   return [...current, ...added].sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt));
 }
 
-function ReserveForm({ concert, onHeld }: { concert: Concert; onHeld(hold: PublicReservation): void }) {
+/** Choose a tier and a quantity and hold them; on a waiting-room concert, with the fan's `admissionToken`. */
+function ReserveForm({
+  concert,
+  admissionToken,
+  onHeld,
+}: {
+  concert: Concert;
+  admissionToken?: string;
+  onHeld(hold: PublicReservation): void;
+}) {
   const { api, user } = useSession();
   const location = useLocation();
   const firstOpen = concert.tiers.find((tier) => tier.available > 0);
@@ -133,7 +159,7 @@ function ReserveForm({ concert, onHeld }: { concert: Concert; onHeld(hold: Publi
     }
     setInvalid(undefined);
     const held = await run(
-      () => api.reserve({ concertId: concert.id, tierId, quantity }, requestKey),
+      () => api.reserve({ concertId: concert.id, tierId, quantity, admissionToken }, requestKey),
       (cause) => {
         // A retry after a lost answer reuses the key (the same hold); any answer starts a new one.
         if (errorCodeOf(cause) !== 'NETWORK') setRequestKey(newRequestKey());

@@ -2,10 +2,16 @@ import type {
   AdminNotification,
   ConcertUpdateMessage,
   ErrorMessage,
+  QueuePositionMessage,
   WaitlistOfferMessage,
 } from '../api/contract';
 
-export type ServerMessage = ConcertUpdateMessage | AdminNotification | ErrorMessage | WaitlistOfferMessage;
+export type ServerMessage =
+  | ConcertUpdateMessage
+  | AdminNotification
+  | ErrorMessage
+  | QueuePositionMessage
+  | WaitlistOfferMessage;
 export type LinkState = 'connecting' | 'live' | 'reconnecting';
 
 const MAX_BACKOFF_MS = 10_000;
@@ -17,6 +23,8 @@ const MAX_BACKOFF_MS = 10_000;
 export class LiveSocket {
   private socket: WebSocket | null = null;
   private readonly concerts = new Set<string>();
+  private readonly queues = new Set<string>();
+  private readonly listeners = new Set<(message: ServerMessage) => void>();
   private admin = false;
   private attempts = 0;
   private closed = false;
@@ -46,6 +54,22 @@ export class LiveSocket {
     this.send({ action: 'join-admin' });
   }
 
+  /**
+   * Follow the signed-in fan's place in the concert's waiting room (`join-queue`; needs the socket opened with
+   * the fan's token): the server answers with a `queue-position` at once, then on every change (at most one a
+   * second). Sent again after a reconnect, like the concerts joined.
+   */
+  joinQueue(concertId: string): void {
+    this.queues.add(concertId);
+    this.send({ action: 'join-queue', concertId });
+  }
+
+  /** Another reader of every message (besides `onMessage`); the returned function stops it. */
+  listen(listener: (message: ServerMessage) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
   close(): void {
     this.closed = true;
     clearTimeout(this.retryTimer);
@@ -63,13 +87,17 @@ export class LiveSocket {
       this.onState('live');
       for (const concertId of this.concerts) this.send({ action: 'join-concert', concertId });
       if (this.admin) this.send({ action: 'join-admin' });
+      for (const concertId of this.queues) this.send({ action: 'join-queue', concertId });
     };
     socket.onmessage = (event) => {
+      let message: ServerMessage;
       try {
-        this.onMessage(JSON.parse(String(event.data)) as ServerMessage);
+        message = JSON.parse(String(event.data)) as ServerMessage;
       } catch {
-        // not one of ours: ignore
+        return; // not one of ours: ignore
       }
+      this.onMessage(message);
+      for (const listener of this.listeners) listener(message);
     };
     socket.onclose = () => {
       if (this.closed) return;

@@ -11,15 +11,17 @@ export interface FanChannel {
 
 /**
  * Concerts as loaded over HTTP, kept current by the WebSocket: counts change without a reload. With `fan`,
- * the socket carries the fan's token and their `waitlist-offer` messages reach `fan.onOffer`.
+ * the socket carries the fan's token and their `waitlist-offer` messages reach `fan.onOffer`; the page follows
+ * the fan's other messages on it (`join-queue`) through `live`, the socket now open (a new token opens a new one).
  */
 export function useLiveConcerts(
   loaded: Concert[] | null,
   fan?: FanChannel,
-): { concerts: Concert[] | null; link: LinkState } {
+): { concerts: Concert[] | null; link: LinkState; live: LiveSocket | null } {
   const [concerts, setConcerts] = useState<Concert[] | null>(loaded);
   const [link, setLink] = useState<LinkState>('connecting');
   const socket = useRef<LiveSocket | null>(null);
+  const [live, setLive] = useState<LiveSocket | null>(null);
   /** The concerts joined now, to join again on a new socket. */
   const joinedRef = useRef<string[]>([]);
 
@@ -41,7 +43,7 @@ export function useLiveConcerts(
   onOffer.current = fan?.onOffer;
   const token = fan?.token ?? null;
   useEffect(() => {
-    const live = new LiveSocket(
+    const opened = new LiveSocket(
       (message) => {
         if (message.type === 'waitlist-offer') onOffer.current?.(message);
         if (message.type !== 'concert-update') return;
@@ -50,24 +52,25 @@ export function useLiveConcerts(
       setLink,
       token,
     );
-    socket.current = live;
+    socket.current = opened;
+    setLive(opened);
     // A new socket (another fan signed in) joins what the page shows again.
-    for (const id of joinedRef.current) live.joinConcert(id);
-    return () => live.close();
+    for (const id of joinedRef.current) opened.joinConcert(id);
+    return () => opened.close();
   }, [token]);
 
   const ids = loaded?.map((concert) => concert.id).join(',') ?? '';
   useEffect(() => {
-    const live = socket.current;
-    if (!live || !ids) return;
+    const current = socket.current;
+    if (!current || !ids) return;
     const joined = ids.split(',');
     joinedRef.current = joined;
-    for (const id of joined) live.joinConcert(id);
+    for (const id of joined) current.joinConcert(id);
     return () => {
       joinedRef.current = [];
       for (const id of joined) socket.current?.leaveConcert(id);
     };
   }, [ids]);
 
-  return { concerts, link };
+  return { concerts, link, live };
 }

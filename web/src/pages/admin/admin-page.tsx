@@ -12,6 +12,7 @@ import { AdminFeed } from './admin-feed';
 import { AdminOnly } from './admin-only';
 import { CheckInPanel, StaffAccountForm } from './check-in-panel';
 import { ConcertForm } from './concert-form';
+import { WaitingRooms } from './queue-panel';
 
 /** The organiser's console: concerts, a form for a new one, and the live feed. */
 export function AdminPage() {
@@ -92,6 +93,7 @@ function AdminConsole() {
               </tbody>
             </table>
           </section>
+          <WaitingRooms concerts={concerts} />
           <section aria-labelledby="new-concert-heading">
             <h2 id="new-concert-heading">New concert</h2>
             <ConcertForm

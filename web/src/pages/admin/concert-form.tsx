@@ -20,6 +20,13 @@ interface Draft {
   startsAt: string;
   status: ConcertStatus;
   tiers: TierDraft[];
+  /** When the sale opens (datetime-local; empty for none). */
+  onSaleAt: string;
+  /** The waiting room: on or off, `auto` or a fixed rate (fans a minute), the admission window (s; empty for the default). */
+  waitingRoom: boolean;
+  rateMode: 'auto' | 'fixed';
+  rate: string;
+  windowSeconds: string;
 }
 
 const pad = (value: number) => String(value).padStart(2, '0');
@@ -46,11 +53,35 @@ const emptyTier = (): TierDraft => ({
   maxPerOrder: '10',
 });
 
+/** The waiting-room part of a draft, from what the concert says (off, automatic, when it says nothing). */
+function queueDraftOf(concert?: Concert) {
+  const onSaleAt = concert?.onSaleAt;
+  const waitingRoom = concert?.waitingRoom;
+  const rate = waitingRoom?.admissionPerMinute;
+  return {
+    onSaleAt: onSaleAt ? toLocalInput(onSaleAt) : '',
+    waitingRoom: Boolean(waitingRoom?.enabled),
+    rateMode: typeof rate === 'number' ? ('fixed' as const) : ('auto' as const),
+    rate: typeof rate === 'number' ? String(rate) : '',
+    windowSeconds:
+      waitingRoom?.admissionWindowSeconds === undefined ? '' : String(waitingRoom.admissionWindowSeconds),
+  };
+}
+
 function draftOf(concert?: Concert): Draft {
   if (!concert) {
-    return { title: '', artist: '', venue: '', startsAt: '', status: 'on-sale', tiers: [emptyTier()] };
+    return {
+      title: '',
+      artist: '',
+      venue: '',
+      startsAt: '',
+      status: 'on-sale',
+      tiers: [emptyTier()],
+      ...queueDraftOf(),
+    };
   }
   return {
+    ...queueDraftOf(concert),
     title: concert.title,
     artist: concert.artist,
     venue: concert.venue,
@@ -85,14 +116,48 @@ function fieldsOf(draft: Draft) {
   };
 }
 
-const createRequestOf = (draft: Draft): CreateConcertRequest => ({
-  ...fieldsOf(draft),
-  tiers: draft.tiers.map((tier) => ({ ...tierNumbers(tier), currency: tier.currency.toUpperCase() })),
-});
+/** The waiting room as the draft sets it (the window left to the service's default when empty); none when off. */
+function settingsOf(draft: Draft): CreateConcertRequest['waitingRoom'] {
+  if (!draft.waitingRoom) return undefined;
+  const window = draft.windowSeconds.trim();
+  return {
+    enabled: true,
+    admissionPerMinute: draft.rateMode === 'auto' ? 'auto' : Number(draft.rate),
+    ...(window ? { admissionWindowSeconds: Number(window) } : {}),
+  };
+}
+
+const createRequestOf = (draft: Draft): CreateConcertRequest => {
+  const waitingRoom = settingsOf(draft);
+  return {
+    ...fieldsOf(draft),
+    ...(draft.onSaleAt ? { onSaleAt: new Date(draft.onSaleAt).toISOString() } : {}),
+    ...(waitingRoom ? { waitingRoom } : {}),
+    tiers: draft.tiers.map((tier) => ({ ...tierNumbers(tier), currency: tier.currency.toUpperCase() })),
+  };
+};
+
+/**
+ * The waiting-room fields of a change: the on-sale time (null clears the one the concert had) and the
+ * settings, or only `enabled: false` when the organiser turned the room off.
+ */
+function queueChangeOf(
+  draft: Draft,
+  concert: Concert,
+): Pick<UpdateConcertRequest, 'onSaleAt' | 'waitingRoom'> {
+  const change: Pick<UpdateConcertRequest, 'onSaleAt' | 'waitingRoom'> = {};
+  if (draft.onSaleAt) change.onSaleAt = new Date(draft.onSaleAt).toISOString();
+  else if (concert.onSaleAt) change.onSaleAt = null;
+  const waitingRoom = settingsOf(draft);
+  if (waitingRoom) change.waitingRoom = waitingRoom;
+  else if (concert.waitingRoom?.enabled) change.waitingRoom = { enabled: false };
+  return change;
+}
 
 /** Existing tiers go by id (their currency is fixed); new ones in full. */
-const updateRequestOf = (draft: Draft): UpdateConcertRequest => ({
+const updateRequestOf = (draft: Draft, concert: Concert): UpdateConcertRequest => ({
   ...fieldsOf(draft),
+  ...queueChangeOf(draft, concert),
   tiers: draft.tiers.map((tier) =>
     tier.id
       ? { id: tier.id, ...tierNumbers(tier) }
@@ -133,8 +198,16 @@ function describeTierRefusal(cause: unknown, draft: Draft): string | undefined {
 }
 
 type Props =
-  | { concert?: undefined; submitLabel: string; onCreate(request: CreateConcertRequest): Promise<Concert> }
-  | { concert: Concert; submitLabel: string; onUpdate(request: UpdateConcertRequest): Promise<Concert> };
+  | {
+      concert?: undefined;
+      submitLabel: string;
+      onCreate(request: CreateConcertRequest): Promise<Concert>;
+    }
+  | {
+      concert: Concert;
+      submitLabel: string;
+      onUpdate(request: UpdateConcertRequest): Promise<Concert>;
+    };
 
 /** Create or edit a concert and its tiers. Tiers can be added, never removed (tickets may exist). */
 export function ConcertForm(props: Props) {
@@ -155,7 +228,7 @@ export function ConcertForm(props: Props) {
     setDone(undefined);
     if (props.concert) {
       const saved = await run(
-        () => props.onUpdate(updateRequestOf(draft)),
+        () => props.onUpdate(updateRequestOf(draft, props.concert)),
         (cause) => describeTierRefusal(cause, draft),
       );
       if (!saved) return;
@@ -212,6 +285,86 @@ export function ConcertForm(props: Props) {
           </select>
         </div>
       </div>
+      <fieldset className="grid queue-fields">
+        <legend>On-sale time and waiting room</legend>
+        <div>
+          <label htmlFor={`${prefix}-on-sale`}>
+            Sale opens at <span className="muted">(optional)</span>
+          </label>
+          <input
+            id={`${prefix}-on-sale`}
+            type="datetime-local"
+            aria-describedby={`${prefix}-on-sale-hint`}
+            value={draft.onSaleAt}
+            onChange={(e) => set('onSaleAt', e.target.value)}
+          />
+          <p id={`${prefix}-on-sale-hint`} className="muted hint">
+            Fans who open the concert before this time wait in the room; at this time they are put in line in
+            a random order. Without it, a waiting room lines fans up as they arrive.
+          </p>
+        </div>
+        <div>
+          <label className="choice" htmlFor={`${prefix}-waiting-room`}>
+            <input
+              id={`${prefix}-waiting-room`}
+              type="checkbox"
+              checked={draft.waitingRoom}
+              onChange={(e) => set('waitingRoom', e.target.checked)}
+            />{' '}
+            Sell through a waiting room
+          </label>
+          {draft.waitingRoom && (
+            <>
+              <fieldset>
+                <legend>Admission rate</legend>
+                <label className="choice">
+                  <input
+                    type="radio"
+                    name={`${prefix}-rate-mode`}
+                    checked={draft.rateMode === 'auto'}
+                    onChange={() => set('rateMode', 'auto')}
+                  />{' '}
+                  Automatic (from what is left to sell)
+                </label>
+                <label className="choice">
+                  <input
+                    type="radio"
+                    name={`${prefix}-rate-mode`}
+                    checked={draft.rateMode === 'fixed'}
+                    onChange={() => set('rateMode', 'fixed')}
+                  />{' '}
+                  Fixed
+                </label>
+                {draft.rateMode === 'fixed' && (
+                  <>
+                    <label htmlFor={`${prefix}-rate`}>Fans let in a minute</label>
+                    <input
+                      id={`${prefix}-rate`}
+                      type="number"
+                      required
+                      min={1}
+                      step={1}
+                      value={draft.rate}
+                      onChange={(e) => set('rate', e.target.value)}
+                    />
+                  </>
+                )}
+              </fieldset>
+              <label htmlFor={`${prefix}-window`}>
+                Time to buy once let in, in seconds <span className="muted">(optional)</span>
+              </label>
+              <input
+                id={`${prefix}-window`}
+                type="number"
+                min={30}
+                step={1}
+                value={draft.windowSeconds}
+                onChange={(e) => set('windowSeconds', e.target.value)}
+              />
+            </>
+          )}
+        </div>
+      </fieldset>
       {draft.tiers.map((tier, index) => (
         <fieldset key={tier.id ?? `new-${index}`} className="grid tier-fields">
           <legend>Tier {index + 1}</legend>
