@@ -50,7 +50,10 @@ export class MemoryConnectionRegistry implements ConnectionRegistry, LocalWatchS
     } else this.connections.set(connectionId, { info, concerts: new Set() });
     if (info.userId !== null) {
       let connections = this.byUser.get(info.userId);
-      if (!connections) this.byUser.set(info.userId, (connections = new Set()));
+      if (!connections) {
+        connections = new Set();
+        this.byUser.set(info.userId, connections);
+      }
       connections.add(connectionId);
     }
   }

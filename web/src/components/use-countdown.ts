@@ -4,6 +4,7 @@ import { useEffect, useState } from 'react';
 export function useCountdown(deadline: string): number {
   const left = () => Math.max(0, Math.ceil((Date.parse(deadline) - Date.now()) / 1000));
   const [seconds, setSeconds] = useState(left);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `left` reads only `deadline`, a new closure each render.
   useEffect(() => {
     setSeconds(left());
     const timer = setInterval(() => {
@@ -12,7 +13,6 @@ export function useCountdown(deadline: string): number {
       if (next === 0) clearInterval(timer);
     }, 1000);
     return () => clearInterval(timer);
-    // `left` reads only `deadline`.
   }, [deadline]);
   return seconds;
 }

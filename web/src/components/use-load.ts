@@ -5,7 +5,7 @@ import { describeError } from '../api/error-messages';
 export function useLoad<T>(load: () => Promise<T>, deps: DependencyList) {
   const [data, setData] = useState<T | null>(null);
   const [error, setError] = useState<string>();
-  // The caller names what the load depends on, as with useEffect.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the caller names what the load depends on, as with useEffect.
   const run = useCallback(load, deps);
   const reload = useCallback(() => {
     let current = true;

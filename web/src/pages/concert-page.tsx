@@ -33,8 +33,8 @@ export function ConcertPage() {
   const [offers, setOffers] = useState<ReadonlySet<string>>(new Set());
   // Another fan signing in on this page sees only their own holds (the merge below keeps what is shown).
   const userId = user?.id;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a change of user or concert clears the holds shown; neither is read.
   useEffect(() => {
-    void userId;
     setHolds([]);
   }, [userId, id]);
 
