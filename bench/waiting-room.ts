@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   const database = await createTestDatabase();
   const prefix = testRedisPrefix();
   const jwtSecret = randomBytes(32).toString('hex');
-  const admin = { ADMIN_EMAIL: 'bench-admin@example.test', ADMIN_PASSWORD: 'bench-admin-password' };
+  const admin = { ADMIN_EMAIL: 'bench-admin@example.test', ADMIN_PASSWORD: 'bench-password' };
   const env = {
     DATABASE_URL: database.url,
     REDIS_URL: TEST_REDIS_URL,
