@@ -74,7 +74,12 @@ describe('the waiting list on the web page (Chromium)', () => {
     await page.getByRole('link', { name: 'My tickets' }).first().click();
     const mine = page.getByTestId('my-waitlist');
     await expect.poll(() => mine.textContent()).toContain('2 × Standing: number 1 on the list');
+    const framesBefore = frames.length;
     await page.goBack();
+    // The page is back and its new socket (carrying the fan's token) is live: its join was answered.
+    await expect
+      .poll(() => frames.slice(framesBefore).some((frame) => frame.includes('"type":"concert-update"')))
+      .toBe(true);
 
     // The first buyer lets go: the tickets are held for the waiting fan, who sees the offer without a reload.
     await service.api.request('DELETE', `/api/reservations/${held.body.reservation.id}`, { token: buyer });
