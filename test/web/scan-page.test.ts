@@ -338,6 +338,23 @@ describe('the door scanner (/scan) in Chromium: camera, typed codes, offline and
     body: JSON.stringify({ error: { code, message: `refused with ${status}` } }),
   });
 
+  it('does not offer a cancelled concert to scan for', async () => {
+    const admin = await t.api.adminToken();
+    const called = await t.api.createConcert(admin, [{ name: 'GA', priceCents: 100, capacity: 5 }]);
+    const cancelled = await t.api.request('PATCH', `/api/concerts/${called.id}`, {
+      token: admin,
+      body: { status: 'cancelled' },
+    });
+    expect(cancelled.status).toBe(200);
+    const { page } = await openDoor();
+    const offered = await page
+      .getByLabel('Concert')
+      .locator('option')
+      .evaluateAll((options) => options.map((option) => (option as HTMLOptionElement).value));
+    expect(offered).toContain(concert.id);
+    expect(offered).not.toContain(called.id);
+  });
+
   it('keeps offline scans queued when the sync meets 503, a proxy 502 page and 429, retries, and they arrive (F1)', async () => {
     const fresh = await buyFloor(2);
     const { context, page } = await openDoor();

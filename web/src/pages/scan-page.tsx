@@ -386,11 +386,14 @@ function Scanner() {
             <option value="" disabled>
               Choose the concert at this door
             </option>
-            {concerts.map((candidate: Concert) => (
-              <option key={candidate.id} value={candidate.id}>
-                {candidate.title} — {formatDateTime(candidate.startsAt)}
-              </option>
-            ))}
+            {/* A cancelled concert has nobody to let in (every ticket of it is TICKET_NOT_VALID). */}
+            {concerts
+              .filter((candidate) => candidate.status !== 'cancelled' || candidate.id === concertId)
+              .map((candidate: Concert) => (
+                <option key={candidate.id} value={candidate.id}>
+                  {candidate.title} — {formatDateTime(candidate.startsAt)}
+                </option>
+              ))}
           </select>
         </label>
       )}
