@@ -100,7 +100,8 @@ const ROLES: Role[] = ['customer', 'staff', 'admin'];
 /**
  * `create-user`: makes an account with a role. An existing account is changed only with `update`; the same
  * account already holding this role, name and password is no change (no refusal).
- * @throws CliError for a short password, or an existing account without `update`
+ * @throws CliError for a malformed e-mail address (the sign-up rule), a short password, an empty name, or an
+ *   existing account without `update`
  */
 async function createUserCommand(options: {
   email: string;
@@ -112,6 +113,10 @@ async function createUserCommand(options: {
   const { email, password, name, role, update } = options;
   if (password.length < 8) throw new CliError('the password must have at least 8 characters');
   if (!name.trim()) throw new CliError('the name must not be empty');
+  // The same rule as sign-up and the console's form (registerBody: an e-mail address, at most 254 characters).
+  const { registerBody } = await import('../functions/handlers/http/schemas');
+  if (!registerBody.shape.email.safeParse(email).success)
+    throw new CliError(`${JSON.stringify(email)} is not an e-mail address`);
   await withServices(async (services) => {
     const [{ createAccount }, { canonicalEmail }] = await Promise.all([
       import('../functions/core/accounts.service'),

@@ -55,8 +55,9 @@ export function ticketCodeHash(code: string): string {
 
 /**
  * Checks a ticket in at the door: the first scan of a valid ticket admits it, whichever device and replica
- * ask at the same moment (one statement on the ticket's unique key); a repeat from the same device answers
- * the same admission (idempotent per device). `scannedAt` (an offline scan synced later) is kept as the
+ * ask at the same moment (one statement on the ticket's unique key); a repeat from the same device by the same
+ * account answers the same admission (idempotent per device and account; the same device id sent by another
+ * account is ALREADY_CHECKED_IN). `scannedAt` (an offline scan synced later) is kept as the
  * scan's time; absent, the server's clock. A first admission tells admins (`checked-in`).
  * @param input.code as printed or typed (canonicalTicketCode)
  * @param input.scannedAt at most SCAN_CLOCK_SKEW_MS ahead of the server's clock; a little ahead is stored as now

@@ -1,7 +1,10 @@
 /** One scan to record: the ticket `code` as printed (canonical form, see core/check-ins.service). */
 export interface CheckInClaim {
   code: string;
-  /** The scanning device's own id (kept in its browser); a repeat from it is answered the same. */
+  /**
+   * The scanning device's own id (kept in its browser); a repeat from it BY THE SAME ACCOUNT is answered the
+   * same. The id is not a secret (a 409 shows it), so another account sending it is refused.
+   */
   deviceId: string;
   /** The staff member or admin scanning. */
   checkedInBy: string;
@@ -28,8 +31,9 @@ export interface Admission {
 }
 
 /**
- * What recording a scan did. `admitted`: this device holds the ticket's one admission (`firstScan` false for a
- * repeat). `already-checked-in`: another device was first. Refusals write nothing.
+ * What recording a scan did. `admitted`: this device and account hold the ticket's one admission (`firstScan`
+ * false for a repeat). `already-checked-in`: another device, or the same device id under another account,
+ * was first. Refusals write nothing.
  */
 export type CheckInRecord =
   | { kind: 'admitted'; ticket: DoorTicket; admission: Admission; firstScan: boolean }

@@ -153,6 +153,35 @@ function checkInSuite(driver: string, open: () => Promise<Opened>): void {
       ]);
     });
 
+    it("answers another account's scan with the first device's id as already checked in (a repeat is device AND account)", async () => {
+      const concert = await newConcert();
+      const tier = concert.tiers[0]?.id ?? '';
+      const {
+        codes: [code = ''],
+      } = await buy(concert.id, tier, 1);
+      const other = await users.insert({
+        email: `door${++count}@x.test`,
+        name: 'Other door',
+        passwordHash: 'h',
+        role: 'staff',
+      });
+      if (!other) throw new Error('staff insert failed');
+      const first = await checkIns.record(claim(code, 'north-door'));
+      expect(first).toMatchObject({ kind: 'admitted', firstScan: true });
+      const borrowed = await checkIns.record(claim(code, 'north-door', { checkedInBy: other.id }));
+      expect(borrowed).toMatchObject({
+        kind: 'already-checked-in',
+        admission: { deviceId: 'north-door' },
+      });
+      expect(await checkIns.record(claim(code, 'north-door'))).toMatchObject({
+        kind: 'admitted',
+        firstScan: false,
+      });
+      expect(
+        await db.query('SELECT checked_in_by FROM check_ins WHERE concert_id = $1', [concert.id]),
+      ).toEqual([{ checked_in_by: staffId }]);
+    });
+
     it('refuses unknown codes, tickets of another concert, and cancelled tickets and concerts, writing nothing', async () => {
       const concert = await newConcert();
       const other = await newConcert();

@@ -74,6 +74,31 @@ describe('POST /api/check-ins and the door routes', () => {
     });
   });
 
+  it("refuses another staff member who re-sends the winner's device id from the 409 (a repeat is device AND account)", async () => {
+    const made = await t.api.request('POST', '/api/admin/users', {
+      token: admin,
+      body: { email: 'door2@example.test', password: 'door-password-2', name: 'Door Two', role: 'staff' },
+    });
+    expect(made.status).toBe(201);
+    const second = await t.api.login('door2@example.test', 'door-password-2');
+    const [code = ''] = await buy(concert.id, ga, 1);
+    const first = await scan({ code, deviceId: 'north-door-phone-1' });
+    expect(first.status).toBe(200);
+    const refused = await scan({ code, deviceId: 'south-door' }, second);
+    expect(refused.status).toBe(409);
+    const winner = refused.body.error.details.deviceId;
+    expect(winner).toBe('north-door-phone-1');
+    const borrowed = await scan({ code, deviceId: winner }, second);
+    expect(borrowed.status).toBe(409);
+    expect(borrowed.body.error).toMatchObject({
+      code: 'ALREADY_CHECKED_IN',
+      details: { at: first.body.at, deviceId: winner },
+    });
+    const repeat = await scan({ code, deviceId: 'north-door-phone-1' });
+    expect(repeat.status).toBe(200);
+    expect(repeat.body).toEqual(first.body);
+  });
+
   it('reads a typed code however it is spaced or cased, with O, I and L read as digits', async () => {
     const [code = ''] = await buy(concert.id, ga, 1);
     const typed = code.toLowerCase().replaceAll('-', ' ').replaceAll('0', 'o').replaceAll('1', 'l');

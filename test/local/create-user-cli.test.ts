@@ -69,8 +69,9 @@ describe('npx concert-tickets create-user (issue 21) against PostgreSQL', () => 
     expect(await account('door@example.test')).toMatchObject({ role: 'admin', token_version: 1 });
   }, 120_000);
 
-  it('refuses an unknown role, a short password and a missing name before touching the database', async () => {
+  it('refuses an unknown role, a short password, a missing name and a malformed e-mail before touching the database', async () => {
     for (const args of [
+      ['--email', 'not an address<b>', '--password', 'long enough', '--name', 'X', '--role', 'staff'],
       ['--email', 'x@example.test', '--password', 'long enough', '--name', 'X', '--role', 'boss'],
       ['--email', 'x@example.test', '--password', 'short', '--name', 'X', '--role', 'staff'],
       ['--email', 'x@example.test', '--password', 'long enough', '--role', 'staff'],
@@ -78,5 +79,6 @@ describe('npx concert-tickets create-user (issue 21) against PostgreSQL', () => 
       await expect(cli(['create-user', ...args]), args.join(' ')).rejects.toMatchObject({ code: 1 });
     }
     expect(await account('x@example.test')).toBeUndefined();
+    expect(await account('not an address<b>')).toBeUndefined();
   }, 120_000);
 });

@@ -72,7 +72,8 @@ describe('the door scanner (/scan) in Chromium: camera, typed codes, offline and
 
   beforeAll(async () => {
     t = await startTestService(
-      { REALTIME_COALESCE_MS: '20', TICKETS_PER_USER_LIMIT: '0' },
+      // Every scanner profile logs in through the page: more than the default 10 a minute from one address.
+      { REALTIME_COALESCE_MS: '20', TICKETS_PER_USER_LIMIT: '0', LOGIN_ATTEMPTS_PER_MINUTE: '100' },
       { webRoot: WEB_ROOT },
     );
     const admin = await t.api.adminToken();
@@ -285,6 +286,163 @@ describe('the door scanner (/scan) in Chromium: camera, typed codes, offline and
     expect(await page.getByTestId('check-in-total').textContent()).toBe('5');
     await page.getByRole('heading', { name: 'Check-ins at the door' }).scrollIntoViewIfNeeded();
     await screenshot(page, 'admin-check-ins');
+    expect(pageErrors).toEqual([]);
+  });
+
+  /** New confirmed Floor tickets of the concert, bought before a scanner downloads its list. */
+  const buyFloor = async (quantity: number): Promise<string[]> => {
+    const fan = await t.api.login('ticket-holder@example.test', 'password-123');
+    const hold = await t.api.request('POST', '/api/reservations', {
+      token: fan,
+      body: { concertId: concert.id, tierId: concert.tiers[0]?.id, quantity },
+    });
+    const confirmed = await t.api.request('POST', `/api/reservations/${hold.body.reservation.id}/confirm`, {
+      token: fan,
+    });
+    expect(confirmed.status).toBe(200);
+    return confirmed.body.tickets.map((ticket: { code: string }) => ticket.code);
+  };
+  const openDoor = async () => {
+    const context = await profile();
+    const page = await context.newPage();
+    await logIn(page, door.email, door.password);
+    await page.waitForURL('**/scan');
+    await page.getByLabel('Concert').selectOption(concert.id);
+    const sold = (
+      await t.api.request('GET', `/api/admin/concerts/${concert.id}/check-ins`, { token: staffToken })
+    ).body.sold;
+    await expect
+      .poll(() => page.getByTestId('scan-list').textContent())
+      .toMatch(new RegExp(`Offline list: ${sold} tickets`));
+    return { context, page };
+  };
+  const typeCode = async (page: Page, code: string) => {
+    await page.getByLabel('Ticket code').fill(code);
+    await page.getByRole('button', { name: 'Check in' }).click();
+  };
+  /** The check-ins the service recorded for these codes: code, device and the account that scanned. */
+  const recorded = (codes: string[]) =>
+    t.service.services.db.query(
+      `SELECT t.code, c.device_id, u.email FROM check_ins c JOIN tickets t ON t.id = c.ticket_id
+         JOIN users u ON u.id = c.checked_in_by WHERE t.code IN (${codes.map((_, i) => `$${i + 1}`).join(', ')})
+        ORDER BY t.code`,
+      codes,
+    );
+  const deviceOf = (page: Page) =>
+    page.evaluate(() => JSON.parse(localStorage.getItem('concert-tickets.scan.device') ?? 'null') as string);
+  const PROXY_502 =
+    '<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>';
+  const jsonError = (status: number, code: string) => ({
+    status,
+    contentType: 'application/json',
+    body: JSON.stringify({ error: { code, message: `refused with ${status}` } }),
+  });
+
+  it('does not offer a cancelled concert to scan for', async () => {
+    const admin = await t.api.adminToken();
+    const called = await t.api.createConcert(admin, [{ name: 'GA', priceCents: 100, capacity: 5 }]);
+    const cancelled = await t.api.request('PATCH', `/api/concerts/${called.id}`, {
+      token: admin,
+      body: { status: 'cancelled' },
+    });
+    expect(cancelled.status).toBe(200);
+    const { page } = await openDoor();
+    const offered = await page
+      .getByLabel('Concert')
+      .locator('option')
+      .evaluateAll((options) => options.map((option) => (option as HTMLOptionElement).value));
+    expect(offered).toContain(concert.id);
+    expect(offered).not.toContain(called.id);
+  });
+
+  it('keeps offline scans queued when the sync meets 503, a proxy 502 page and 429, retries, and they arrive (F1)', async () => {
+    const fresh = await buyFloor(2);
+    const { context, page } = await openDoor();
+    await context.setOffline(true);
+    await expect.poll(() => page.getByTestId('scan-network').textContent()).toMatch(/^Offline/);
+    for (const code of fresh) {
+      await typeCode(page, code);
+      await expect.poll(() => page.getByTestId('scan-queue').textContent()).toMatch(/waiting to sync/);
+    }
+    expect(await page.getByTestId('scan-queue').textContent()).toBe('2 waiting to sync.');
+    const failures = [
+      jsonError(503, 'SERVICE_UNAVAILABLE'),
+      { status: 502, contentType: 'text/html', body: PROXY_502 },
+      jsonError(429, 'RATE_LIMITED'),
+    ];
+    let posts = 0;
+    await page.route('**/api/check-ins', async (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      const failure = failures[posts++];
+      return failure ? route.fulfill(failure) : route.continue();
+    });
+    await context.setOffline(false);
+    await expect.poll(() => page.getByText(/Not synced yet/).count(), { timeout: LIVE }).toBe(1);
+    expect(await page.getByTestId('scan-queue').textContent()).toBe('2 waiting to sync.');
+    await expect
+      .poll(() => page.getByTestId('scan-queue').textContent(), { timeout: 2 * LIVE })
+      .toBe('None waiting to sync.');
+    expect(posts).toBeGreaterThanOrEqual(failures.length + fresh.length);
+    expect(await page.getByTestId('scan-conflict').count()).toBe(0);
+    const device = await deviceOf(page);
+    expect(await recorded(fresh)).toEqual(
+      [...fresh].sort().map((code) => ({ code, device_id: device, email: door.email })),
+    );
+    await screenshot(page, 'scan-sync-retried');
+  });
+
+  it('keeps the queue when the sync meets 401 (session ended), asks to log in, and syncs after (F1)', async () => {
+    const [code = ''] = await buyFloor(1);
+    const { context, page } = await openDoor();
+    await context.setOffline(true);
+    await expect.poll(() => page.getByTestId('scan-network').textContent()).toMatch(/^Offline/);
+    await typeCode(page, code);
+    await expect.poll(() => page.getByTestId('scan-queue').textContent()).toBe('1 waiting to sync.');
+    let refused = 0;
+    await page.route('**/api/check-ins', async (route) => {
+      if (route.request().method() !== 'POST' || refused > 0) return route.continue();
+      refused++;
+      return route.fulfill(jsonError(401, 'UNAUTHORIZED'));
+    });
+    await context.setOffline(false);
+    await expect
+      .poll(() => page.getByTestId('scan-signed-out-queue').textContent(), { timeout: LIVE })
+      .toBe('1 offline scan is kept on this device: log in again to sync it.');
+    expect(await recorded([code])).toEqual([]);
+    await logIn(page, door.email, door.password);
+    await page.waitForURL('**/scan');
+    await expect
+      .poll(() => page.getByTestId('scan-queue').textContent(), { timeout: LIVE })
+      .toBe('None waiting to sync.');
+    expect(await recorded([code])).toEqual([{ code, device_id: await deviceOf(page), email: door.email }]);
+  });
+
+  it('admits a valid ticket from the downloaded list when the online scan meets 502 or 503, and sends it later (F2)', async () => {
+    const [code = ''] = await buyFloor(1);
+    const { page } = await openDoor();
+    const failures = [
+      { status: 502, contentType: 'text/html', body: PROXY_502 },
+      jsonError(503, 'SERVICE_UNAVAILABLE'),
+    ];
+    let posts = 0;
+    await page.route('**/api/check-ins', async (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      const failure = failures[posts++];
+      return failure ? route.fulfill(failure) : route.continue();
+    });
+    await typeCode(page, code);
+    await expect
+      .poll(() => answerOf(page))
+      .toEqual({
+        result: 'admitted',
+        text: expect.stringMatching(/Admitted.*Floor · J\. D\. · offline: will sync/),
+      });
+    await screenshot(page, 'scan-online-502-fallback');
+    await expect
+      .poll(() => page.getByTestId('scan-queue').textContent(), { timeout: LIVE })
+      .toBe('None waiting to sync.');
+    expect(posts).toBeGreaterThanOrEqual(failures.length + 1);
+    expect(await recorded([code])).toEqual([{ code, device_id: await deviceOf(page), email: door.email }]);
     expect(pageErrors).toEqual([]);
   });
 });

@@ -14,7 +14,8 @@ import { asBoolean, asIsoTime, asNumber, asString } from './sql-values';
  * ticket is read and its admission inserted on the `check_ins` primary key. `ON CONFLICT DO UPDATE` (a no-op
  * update) instead of `DO NOTHING`: a claim that lost the race to a concurrent one waits for it and gets the
  * winner's row back in RETURNING, which a `DO NOTHING` statement cannot even read (its snapshot predates the
- * winner's commit). `xmax = 0` in RETURNING is true only for the row this statement inserted.
+ * winner's commit). `xmax = 0` in RETURNING is true only for the row this statement inserted. A repeat
+ * (`admitted`, `firstScan` false) needs the same device id AND the same account (`checked_in_by`).
  */
 export class SqlCheckInRepository implements CheckInRepository {
   constructor(private readonly db: SqlDatabase) {}
@@ -35,11 +36,11 @@ export class SqlCheckInRepository implements CheckInRepository {
           WHERE reservation_status = 'confirmed' AND concert_status <> 'cancelled'
             AND ($5::text IS NULL OR concert_id::text = $5::text)
          ON CONFLICT (ticket_id) DO UPDATE SET device_id = check_ins.device_id
-         RETURNING ticket_id, device_id, scanned_at, (xmax = 0) AS inserted
+         RETURNING ticket_id, device_id, checked_in_by, scanned_at, (xmax = 0) AS inserted
        )
        SELECT ticket.code, ticket.concert_id, ticket.tier_id, ticket.holder_name,
               ticket.reservation_status, ticket.concert_status,
-              claim.device_id, claim.scanned_at, claim.inserted
+              claim.device_id, claim.checked_in_by, claim.scanned_at, claim.inserted
          FROM ticket LEFT JOIN claim ON claim.ticket_id = ticket.id`,
       [claim.code, claim.deviceId, claim.checkedInBy, claim.scannedAt.toISOString(), claim.concertId],
     );
@@ -56,7 +57,10 @@ export class SqlCheckInRepository implements CheckInRepository {
       return { kind: 'not-valid', ticket, reason };
     }
     const admission = { at: asIsoTime(row.scanned_at), deviceId: asString(row.device_id) };
-    if (admission.deviceId !== claim.deviceId) return { kind: 'already-checked-in', ticket, admission };
+    // A repeat is the same device AND the same account: a device id is only what a browser says it is (and
+    // a 409 shows it), so another account sending the winner's id is refused like any other device.
+    if (admission.deviceId !== claim.deviceId || asString(row.checked_in_by) !== claim.checkedInBy)
+      return { kind: 'already-checked-in', ticket, admission };
     return { kind: 'admitted', ticket, admission, firstScan: asBoolean(row.inserted) };
   }
 

@@ -224,7 +224,7 @@ const TABLE = [
     functionName: 'check-ins-create',
     access: 'staff',
     summary:
-      'Check a ticket in at the door: admitted once; a repeat from the same device answers the same; another device gets ALREADY_CHECKED_IN',
+      'Check a ticket in at the door: admitted once; a repeat from the same device by the same account answers the same; another device (or that device id sent by another account) gets ALREADY_CHECKED_IN',
     body: checkInBody,
     response: { status: 200, body: responseBodies.checkIn },
   },

@@ -30,10 +30,19 @@ import { useSession } from '../session/session';
 export function ScanPage() {
   const { user } = useSession();
   if (!user) {
+    const waiting = queuedScans().length;
     return (
-      <p>
-        <Link to="/login?next=%2Fscan">Log in</Link> as door staff to scan tickets.
-      </p>
+      <>
+        <p>
+          <Link to="/login?next=%2Fscan">Log in</Link> as door staff to scan tickets.
+        </p>
+        {waiting > 0 && (
+          <p role="alert" data-testid="scan-signed-out-queue">
+            {waiting} offline scan{waiting === 1 ? ' is' : 's are'} kept on this device: log in again to sync{' '}
+            {waiting === 1 ? 'it' : 'them'}.
+          </p>
+        )}
+      </>
     );
   }
   if (user.role !== 'staff' && user.role !== 'admin')
@@ -67,6 +76,39 @@ function useOnline(): boolean {
 
 const isNetworkFailure = (error: unknown) => error instanceof ApiError && error.code === 'NETWORK';
 
+/**
+ * The service's definite "no" about the ticket itself: 409 ALREADY_CHECKED_IN / TICKET_NOT_VALID, 404
+ * TICKET_NOT_FOUND, 400 VALIDATION_FAILED. Only these let a queued scan leave the queue as a conflict;
+ * anything else (a network failure, 5xx from the service or a proxy's HTML page, 429, 401 after the session
+ * ended, 403) says nothing about the ticket, so the scan stays queued.
+ */
+function isDefiniteRefusal(error: unknown): error is ApiError {
+  if (!(error instanceof ApiError)) return false;
+  switch (error.status) {
+    case 409:
+      return error.code === 'ALREADY_CHECKED_IN' || error.code === 'TICKET_NOT_VALID';
+    case 404:
+      return error.code === 'TICKET_NOT_FOUND';
+    case 400:
+      return error.code === 'VALIDATION_FAILED';
+    default:
+      return false;
+  }
+}
+
+/**
+ * No answer about the ticket from the service (network failure, 5xx, 408, 429): an online scan falls back
+ * to the downloaded list, as if offline.
+ */
+const isUndecided = (error: unknown) =>
+  error instanceof ApiError &&
+  (error.code === 'NETWORK' || error.status >= 500 || error.status === 408 || error.status === 429);
+
+/** Pause before the first automatic retry of a sync that met no definite answer (ms); doubles each time. */
+const FIRST_RETRY_MS = 1_000;
+/** Longest pause between automatic sync retries (ms). */
+const LONGEST_RETRY_MS = 30_000;
+
 function Scanner() {
   const { api } = useSession();
   const online = useOnline();
@@ -85,6 +127,27 @@ function Scanner() {
   const [syncNote, setSyncNote] = useState<string>();
   const [typed, setTyped] = useState('');
   const syncing = useRef(false);
+  /** The next automatic sync (after a failed one, or a scan queued while online), and its backoff (ms). */
+  const retry = useRef<{ timer?: ReturnType<typeof setTimeout>; delayMs: number }>({
+    delayMs: FIRST_RETRY_MS,
+  });
+  const syncLatest = useRef<() => Promise<void>>(async () => {});
+  const scheduleSync = useCallback(() => {
+    if (retry.current.timer !== undefined) return;
+    const delayMs = retry.current.delayMs;
+    retry.current.delayMs = Math.min(delayMs * 2, LONGEST_RETRY_MS);
+    retry.current.timer = setTimeout(() => {
+      retry.current.timer = undefined;
+      void syncLatest.current();
+    }, delayMs);
+  }, []);
+  useEffect(
+    () => () => {
+      clearTimeout(retry.current.timer);
+      retry.current.timer = undefined;
+    },
+    [],
+  );
 
   const tierName = useCallback(
     (tierId: string) => concert?.tiers.find((tier) => tier.id === tierId)?.name ?? 'Unknown tier',
@@ -159,6 +222,8 @@ function Scanner() {
       const next = [...pending, { code, hash, concertId, scannedAt: new Date().toISOString() }];
       keepQueuedScans(next);
       setQueue(next);
+      // Queued while the browser is online (the service gave no answer): try to send it soon.
+      if (navigator.onLine) scheduleSync();
       show({
         result: 'admitted',
         headline: 'Admitted',
@@ -166,7 +231,7 @@ function Scanner() {
         offline: true,
       });
     },
-    [concertId, show, tierName],
+    [concertId, show, tierName, scheduleSync],
   );
 
   const handleCode = useCallback(
@@ -188,7 +253,8 @@ function Scanner() {
           offline: false,
         });
       } catch (cause) {
-        if (isNetworkFailure(cause)) return checkOffline(code);
+        // No answer about the ticket (network, 5xx, a proxy's error page, 429): decide with the list.
+        if (isUndecided(cause)) return checkOffline(code);
         const details =
           cause instanceof ApiError ? (cause.details as { at?: string } | undefined) : undefined;
         show({
@@ -208,12 +274,20 @@ function Scanner() {
     [api, device, concertId, show, tierName, checkOffline],
   );
 
-  /** Sends the queued offline scans, oldest first, each with its own time; refusals become conflicts. */
+  /**
+   * Sends the queued offline scans, oldest first, each with its own time. A definite refusal
+   * (isDefiniteRefusal) leaves the queue as a conflict; any other failure stops the sync with the scan and
+   * the rest still queued, and a retry follows after FIRST_RETRY_MS, doubling up to LONGEST_RETRY_MS (a 401
+   * ends the session instead: the queue waits for the staff member to log in again).
+   */
   const sync = useCallback(async () => {
     if (syncing.current) return;
     syncing.current = true;
+    clearTimeout(retry.current.timer);
+    retry.current.timer = undefined;
     let sent = 0;
     const found: SyncConflict[] = [];
+    let stoppedBy: unknown;
     try {
       for (const scan of queuedScans()) {
         try {
@@ -225,12 +299,15 @@ function Scanner() {
           });
           sent++;
         } catch (cause) {
-          if (isNetworkFailure(cause)) break;
-          const details = cause instanceof ApiError ? (cause.details as Record<string, unknown>) : undefined;
+          if (!isDefiniteRefusal(cause)) {
+            stoppedBy = cause;
+            break;
+          }
+          const details = cause.details as Record<string, unknown> | undefined;
           found.push({
             code: scan.code,
             scannedAt: scan.scannedAt,
-            reason: cause instanceof ApiError ? cause.code : 'INTERNAL',
+            reason: cause.code,
             ...(typeof details?.at === 'string' ? { at: details.at } : {}),
             ...(typeof details?.deviceId === 'string' ? { byDevice: details.deviceId } : {}),
           });
@@ -247,12 +324,30 @@ function Scanner() {
       keepSyncConflicts(all);
       setConflicts(all);
     }
-    if (sent + found.length > 0)
-      setSyncNote(
-        `Synced ${sent} offline scan${sent === 1 ? '' : 's'}${found.length ? `; ${found.length} conflict${found.length === 1 ? '' : 's'}` : ''}.`,
-      );
+    const done =
+      sent + found.length > 0
+        ? `Synced ${sent} offline scan${sent === 1 ? '' : 's'}${found.length ? `; ${found.length} conflict${found.length === 1 ? '' : 's'}` : ''}. `
+        : '';
+    if (stoppedBy !== undefined) {
+      const left = queuedScans().length;
+      const kept = `${left} scan${left === 1 ? '' : 's'} kept on this device`;
+      if (stoppedBy instanceof ApiError && stoppedBy.status === 401) {
+        // The client has ended the session; the signed-out page says the queue is kept.
+        setSyncNote(`${done}Log in again to sync: ${kept}.`);
+      } else if (queuedScans().length > 0) {
+        const waitMs = retry.current.delayMs;
+        scheduleSync();
+        setSyncNote(
+          `${done}Not synced yet (${describeError(stoppedBy)}): ${kept}, trying again in ${Math.round(waitMs / 1000)} s.`,
+        );
+      }
+      return;
+    }
+    retry.current.delayMs = FIRST_RETRY_MS;
+    if (done) setSyncNote(done.trim());
     if (concertId) void downloadList(concertId);
-  }, [api, device, concertId, downloadList]);
+  }, [api, device, concertId, downloadList, scheduleSync]);
+  syncLatest.current = sync;
 
   useEffect(() => {
     if (online && queuedScans().length > 0) void sync();
@@ -291,11 +386,14 @@ function Scanner() {
             <option value="" disabled>
               Choose the concert at this door
             </option>
-            {concerts.map((candidate: Concert) => (
-              <option key={candidate.id} value={candidate.id}>
-                {candidate.title} — {formatDateTime(candidate.startsAt)}
-              </option>
-            ))}
+            {/* A cancelled concert has nobody to let in (every ticket of it is TICKET_NOT_VALID). */}
+            {concerts
+              .filter((candidate) => candidate.status !== 'cancelled' || candidate.id === concertId)
+              .map((candidate: Concert) => (
+                <option key={candidate.id} value={candidate.id}>
+                  {candidate.title} — {formatDateTime(candidate.startsAt)}
+                </option>
+              ))}
           </select>
         </label>
       )}
