@@ -108,7 +108,8 @@ export function buildWaitingRoom(input: {
     new QueuePositionFeed({
       followers,
       views: (concertId, userIds) => queueViews(deps, concertId, userIds),
-      rejoin: (concertId, userId) => joinQueue(deps, { userId, role: 'customer' }, concertId),
+      rejoin: (concertId, userId, lastPosition) =>
+        joinQueue(deps, { userId, role: 'customer' }, concertId, { rejoin: { lastPosition } }),
       push: send,
       now: Date.now,
     });

@@ -28,6 +28,8 @@ export type ErrorCode =
   | 'ADMISSION_REQUIRED'
   /** Waiting room: joining the queue of a concert that has none (409). */
   | 'QUEUE_NOT_OPEN'
+  /** Waiting room: moving `onSaleAt` once the sale has opened with fans in the queue (409). */
+  | 'QUEUE_ALREADY_OPEN'
   | 'SERVICE_UNAVAILABLE'
   | 'INTERNAL';
 

@@ -141,8 +141,11 @@ export class MemoryQueueFollowers implements QueueFollowers {
 export interface QueueFeedDeps {
   followers: QueueFollowers;
   views(concertId: string, userIds: readonly string[]): Promise<Array<QueueView | null>>;
-  /** Gives a follower whose place was lost (the store was lost) a new one: joinQueue. */
-  rejoin(concertId: string, userId: string): Promise<QueueView>;
+  /**
+   * Gives a follower whose place was lost (the store was lost) a new one: joinQueue with the origin
+   * `{rejoin: {lastPosition}}` (the waiting position it last saw, null when unknown).
+   */
+  rejoin(concertId: string, userId: string, lastPosition: number | null): Promise<QueueView>;
   /** Sends one message; `gone` forgets the follower. */
   push(connectionId: string, message: QueuePositionMessage): Promise<'sent' | 'gone'>;
   now(): number;
@@ -156,16 +159,17 @@ interface Sent {
   /** The message without its token (re-signed each time): a change of anything else is news. */
   body: string;
   atMs: number;
-  /** The position last seen: a follower that lost its place is re-queued in this order. */
-  position: number;
+  /** The waiting position last seen (null unless waiting): a follower that lost its place is re-queued by it. */
+  position: number | null;
 }
 
 /**
  * Keeps every follower's `queue-position` current: `refresh` (once a second, and when a concert changes)
  * reads all their places in one batch per concert and sends what changed, at most once a second per
  * follower, except a change of status (admitted, sold out, window expired), which goes out at once.
- * A follower whose place was lost with the queue's store is re-queued (re-join order: by the position it
- * last saw, then as it joined) and told so (`requeued: true`).
+ * A follower whose place was lost with the queue's store is re-queued with a score from the waiting
+ * position it last saw (`rejoinScore`: the merged order is the same whatever replica re-joins first;
+ * unknown positions join as new arrivals) and told so (`requeued: true`).
  */
 export class QueuePositionFeed {
   private readonly sent = new Map<string, Sent>();
@@ -177,6 +181,22 @@ export class QueuePositionFeed {
   /** Records what the follower was just answered (the `join-queue` reply), so the next change counts from it. */
   answered(follower: QueueFollower, view: QueueView): void {
     this.sent.set(keyOf(follower), sentOf(view, this.deps.now()));
+  }
+
+  /**
+   * Whether a `join-queue` of this follower deserves an answer: yes for the first, for one after the
+   * follower's second (QUEUE_UPDATE_MIN_INTERVAL_MS) has passed, and for any change; no for the same
+   * view again within the second (a client repeating join-queue gets one answer, not one per frame).
+   * Records what it lets through, as `answered`.
+   */
+  answerJoin(follower: QueueFollower, view: QueueView): boolean {
+    const key = keyOf(follower);
+    const now = this.deps.now();
+    const fresh = sentOf(view, now);
+    const last = this.sent.get(key);
+    if (last && last.body === fresh.body && now - last.atMs < QUEUE_UPDATE_MIN_INTERVAL_MS) return false;
+    this.sent.set(key, fresh);
+    return true;
   }
 
   forget(connectionId: string, concertId?: string): void {
@@ -225,14 +245,16 @@ export class QueuePositionFeed {
           else await this.offer(follower, view);
         }),
       );
-      // Re-join order after a loss: the place each last saw (unknown last), one at a time.
+      // Re-join after a loss: each scored by the waiting position it last saw (the same order whatever
+      // replica goes first); unknown positions last, as arrivals, in last-seen order of this replica.
       lost.sort(
         (a, b) =>
           (this.sent.get(keyOf(a))?.position ?? Number.MAX_SAFE_INTEGER) -
           (this.sent.get(keyOf(b))?.position ?? Number.MAX_SAFE_INTEGER),
       );
       for (const follower of lost) {
-        const view = await this.deps.rejoin(concertId, follower.userId).catch(() => null);
+        const lastPosition = this.sent.get(keyOf(follower))?.position ?? null;
+        const view = await this.deps.rejoin(concertId, follower.userId, lastPosition).catch(() => null);
         if (!view) {
           await this.deps.followers.remove(follower.connectionId, concertId);
           continue;
@@ -270,7 +292,7 @@ function sentOf(view: QueueView, atMs: number): Sent {
     status: view.status,
     body: JSON.stringify({ ...rest, expiresAt: admission?.expiresAt }),
     atMs,
-    position: view.position ?? 0,
+    position: view.status === 'waiting' ? (view.position ?? null) : null,
   };
 }
 
@@ -279,15 +301,17 @@ export interface QueueLiveDeps {
   deps: WaitingRoomDeps;
   followers: QueueFollowers;
   /** The process's feed, told what a new follower was answered; absent on Lambda (the schedule sends). */
-  feed?: Pick<QueuePositionFeed, 'answered' | 'forget'> | undefined;
+  feed?: Pick<QueuePositionFeed, 'answerJoin' | 'forget'> | undefined;
 }
 
 /**
  * `join-queue` (raw WebSocket, Socket.IO, API Gateway's `$default`): takes or finds the fan's place (as
  * POST /api/concerts/{id}/queue does), follows the queue from this connection and answers the
  * `queue-position` at once; later ones come from the feed, at most once a second and on every change of
- * status.
+ * status. A repeated `join-queue` on the same connection within the second is answered only when the
+ * view changed (null: send nothing); without a feed (Lambda) every join is answered.
  * @param userId the connection's signed-in fan (its token at connect, or Socket.IO's handshake); null: none
+ * @param clientAddress the connection's client address (TRUST_PROXY applied): joins are limited per address
  * @throws TicketingError UNAUTHORIZED (no signed-in fan), NOT_FOUND, QUEUE_NOT_OPEN, RATE_LIMITED
  */
 export async function followQueue(
@@ -296,14 +320,14 @@ export async function followQueue(
   userId: string | null,
   concertId: string,
   clientAddress?: string,
-): Promise<QueuePositionMessage> {
+): Promise<QueuePositionMessage | null> {
   if (!userId) {
     throw new TicketingError('UNAUTHORIZED', 'join-queue needs a signed-in fan: connect with ?token=');
   }
-  const view = await joinQueue(live.deps, { userId, role: 'customer' }, concertId, clientAddress);
+  const view = await joinQueue(live.deps, { userId, role: 'customer' }, concertId, { clientAddress });
   const follower = { connectionId, userId, concertId };
   await live.followers.add(follower);
-  live.feed?.answered(follower, view);
+  if (live.feed && !live.feed.answerJoin(follower, view)) return null;
   return { type: 'queue-position', concertId, ...view };
 }
 

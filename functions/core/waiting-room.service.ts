@@ -1,4 +1,4 @@
-import type { ConcertRepository } from '../ports/concert.repository.port';
+import type { ConcertChange, ConcertRepository } from '../ports/concert.repository.port';
 import type {
   AdmissionTokens,
   QueueAdmissionRepository,
@@ -20,6 +20,7 @@ import {
   placeRequest,
   type QueueOverview,
   type QueueView,
+  rejoinScore,
   type ViewContext,
   viewOf,
 } from './waiting-room';
@@ -116,12 +117,25 @@ async function restoredAdmission(
 }
 
 /**
+ * Who asks for a place: a fan (over HTTP, WebSocket or Socket.IO) from `clientAddress` (undefined when
+ * the transport gave none: counted under `'unknown'`, never exempt), or the service itself re-queuing a
+ * live follower whose place was lost with the store (`rejoin`, with the waiting position it last saw,
+ * null when unknown). Only the service's re-join skips the per-address limit: it is an explicit flag,
+ * never inferred from a missing address.
+ */
+export type JoinOrigin =
+  | { clientAddress: string | undefined; rejoin?: undefined }
+  | { rejoin: { lastPosition: number | null }; clientAddress?: undefined };
+
+/**
  * POST /api/concerts/{id}/queue and `join-queue`: takes the fan's one place in the concert's queue, or
  * answers the place held (a refresh, a second tab, a reconnect keep it). Before `onSaleAt` the place is
- * a random draw, after it the next in arrival order. A fan admitted before the queue's store was lost is
+ * a random draw, after it the next in arrival order; a service re-join after the sale opened is scored
+ * by the position last seen (`rejoinScore`). A fan admitted before the queue's store was lost is
  * admitted again with the same window, never given a second admission.
- * @param clientAddress the caller's address: joins per address are limited (QUEUE_JOINS_PER_ADDRESS_PER_MINUTE);
- *   undefined for a re-join the service makes itself (a follower whose place was lost)
+ * Only a join that would create a new place counts against QUEUE_JOINS_PER_ADDRESS_PER_MINUTE (a
+ * refresh of a place held is free); a service re-join never counts.
+ * @param origin see JoinOrigin; default: a fan whose address is unknown
  * Errors: NOT_FOUND (404), QUEUE_NOT_OPEN (409: no waiting room on this concert), RATE_LIMITED (429,
  * details.retryAfterSeconds).
  */
@@ -129,18 +143,26 @@ export async function joinQueue(
   deps: WaitingRoomDeps,
   principal: Principal,
   concertId: string,
-  clientAddress?: string,
+  origin: JoinOrigin = { clientAddress: undefined },
 ): Promise<QueueView> {
-  if (clientAddress !== undefined && deps.joinThrottle) {
-    const verdict = await deps.joinThrottle.join(clientAddress);
-    if (!verdict.allowed) {
-      throw new TicketingError('RATE_LIMITED', 'Too many queue joins from this address; try again later', {
-        retryAfterSeconds: verdict.retryAfterSeconds,
-      });
+  const { concert, settings } = await queuedConcert(deps, concertId);
+  if (origin.rejoin === undefined && deps.joinThrottle) {
+    const [held] = await deps.store.places(concertId, [principal.userId]);
+    if (!held) {
+      const verdict = await deps.joinThrottle.join(origin.clientAddress ?? 'unknown');
+      if (!verdict.allowed) {
+        throw new TicketingError('RATE_LIMITED', 'Too many queue joins from this address; try again later', {
+          retryAfterSeconds: verdict.retryAfterSeconds,
+        });
+      }
     }
   }
-  const { concert, settings } = await queuedConcert(deps, concertId);
-  const request = placeRequest(deps.now(), onSaleAtMs(concert), deps.random);
+  let request = placeRequest(deps.now(), onSaleAtMs(concert), deps.random);
+  const saleOpen = request.kind === 'arrival';
+  const lastPosition = origin.rejoin?.lastPosition ?? null;
+  if (saleOpen && lastPosition !== null) {
+    request = { kind: 'draw', score: rejoinScore(lastPosition, principal.userId) };
+  }
   // The place and what the view needs besides it, in one round of calls.
   const [joined, context] = await Promise.all([
     deps.store.join(concertId, principal.userId, request),
@@ -149,7 +171,7 @@ export async function joinQueue(
   let { place } = joined;
   const { created } = joined;
   // Only a new place after the sale opened can belong to a fan admitted before a store loss.
-  if (created && request.kind === 'arrival') {
+  if (created && saleOpen) {
     place = (await restoredAdmission(deps, concertId, principal.userId)) ?? place;
   }
   return signedView(deps, concert, principal.userId, place, context);
@@ -352,6 +374,39 @@ export async function queueOverview(deps: WaitingRoomDeps, concertId: string): P
           : null,
     onSaleAt: concert.onSaleAt ?? null,
   };
+}
+
+/**
+ * PATCH /api/concerts/{id} on any concert: `updateConcert`, except that once a waiting-room sale has
+ * opened (now ≥ the stored `onSaleAt`) with fans waiting in its queue, `onSaleAt` cannot be moved (to
+ * another time, or cleared): their places were scored at join (the draw, then arrivals), so a later
+ * on-sale time would turn later arrivals into draws ahead of fans already in line. Moving it before the
+ * sale opened keeps the draw (every early joiner stays in it); the same time again is no change.
+ * The check reads the concert and the queue just before the update (a join in between is harmless: it
+ * is scored by the time it sees).
+ * Errors: those of `updateConcert`; QUEUE_ALREADY_OPEN (409, details `{onSaleAt, waiting}`).
+ */
+export async function updateQueuedConcert(
+  deps: WaitingRoomDeps & ConcertAdminDeps,
+  concertId: string,
+  change: ConcertChange,
+): Promise<Concert> {
+  if (change.onSaleAt !== undefined) {
+    const concert = await deps.concerts.get(concertId);
+    const opensAt = concert ? onSaleAtMs(concert) : null;
+    const moved = change.onSaleAt === null ? opensAt !== null : Date.parse(change.onSaleAt) !== opensAt;
+    if (concert?.waitingRoom && opensAt !== null && deps.now() >= opensAt && moved) {
+      const { waiting } = await deps.store.counts(concertId);
+      if (waiting > 0) {
+        throw new TicketingError(
+          'QUEUE_ALREADY_OPEN',
+          'The sale has opened with fans in line: the on-sale time can no longer be moved',
+          { onSaleAt: concert.onSaleAt, waiting },
+        );
+      }
+    }
+  }
+  return updateConcert(deps, concertId, change);
 }
 
 /**

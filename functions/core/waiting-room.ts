@@ -88,6 +88,23 @@ export function placeRequest(nowMs: number, onSaleAtMs: number | null, random: (
   return { kind: 'arrival' };
 }
 
+/**
+ * The score of a fan re-queued after the queue's store was lost, from the position it last saw while
+ * waiting (1-based) and its user id: in [0.5, 1), so ahead of every arrival after the loss and in the
+ * order of the last-seen positions, whatever replica (or poll) re-joins it first. Two fans who last saw
+ * the same position are ordered by a hash of their ids (the same on every replica). Only after the sale
+ * opened: before it, a re-join is a new draw like any other early join.
+ */
+export function rejoinScore(lastPosition: number, userId: string): number {
+  let hash = 2_166_136_261; // FNV-1a, 32 bits: a stable tie-break, not a secret
+  for (let index = 0; index < userId.length; index++) {
+    hash ^= userId.charCodeAt(index);
+    hash = Math.imul(hash, 16_777_619) >>> 0;
+  }
+  const tieBreak = hash / 2 ** 32; // [0, 1)
+  return 1 - 1 / (Math.max(1, Math.floor(lastPosition)) + 1 + tieBreak);
+}
+
 /** The score of the n-th arrival after the sale opened (n from 1): always behind every draw in [0, 1). */
 export const arrivalScore = (arrival: number): number => 1 + arrival;
 

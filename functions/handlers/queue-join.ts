@@ -7,6 +7,6 @@ export const handler = httpHandler('queue-join', ['queue'], async (request, { qu
   const concertId = request.id('id', 'Concert');
   return {
     status: 200,
-    body: { queue: await joinQueue(queue, principal, concertId, request.clientAddress) },
+    body: { queue: await joinQueue(queue, principal, concertId, { clientAddress: request.clientAddress }) },
   };
 });

@@ -37,9 +37,14 @@ export const handler = websocketHandler(
         // The fan is the one the connection signed in as at `$connect` (?token=).
         const userId = await deps.registry.userOf(connectionId);
         const concertId = message.concertId.toLowerCase();
-        await reply(
-          await followQueue(queue, connectionId, userId, concertId, event.requestContext.identity?.sourceIp),
+        const answer = await followQueue(
+          queue,
+          connectionId,
+          userId,
+          concertId,
+          event.requestContext.identity?.sourceIp,
         );
+        if (answer) await reply(answer);
         return;
       }
     }

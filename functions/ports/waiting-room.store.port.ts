@@ -1,8 +1,8 @@
 import type { ThrottleVerdict } from './login-throttle.port';
 
 /**
- * How a new place is scored: `draw` with a uniformly random score in [0, 1) (a fan who joins before the
- * sale opens), or `arrival`, scored 1 + the concert's next arrival number, which the store hands out
+ * How a new place is scored: `draw` with a given score in [0, 1) (uniformly random for a fan who joins
+ * before the sale opens; `rejoinScore` for a follower re-queued after the store was lost), or `arrival`, scored 1 + the concert's next arrival number, which the store hands out
  * atomically (a fan who joins after): ordering by score is the draw, then first come, first served.
  */
 export type PlaceRequest = { kind: 'draw'; score: number } | { kind: 'arrival' };

@@ -152,16 +152,15 @@ export class SocketIoGateway {
           const intake = handshakeToken(socket.handshake);
           if (intake.refused) throw new TicketingError('UNAUTHORIZED', intake.refused);
           const principal = intake.token ? await services.tokens.verify(intake.token) : null;
-          socket.emit(
-            'queue-position',
-            await followQueue(
-              queue,
-              `${QUEUE_FOLLOWER_PREFIX}${socket.id}`,
-              principal?.userId ?? null,
-              parseConcertId(concertId),
-              (socket.data as SocketData).address ?? this.addressOf(socket.request),
-            ),
+          const answer = await followQueue(
+            queue,
+            `${QUEUE_FOLLOWER_PREFIX}${socket.id}`,
+            principal?.userId ?? null,
+            parseConcertId(concertId),
+            (socket.data as SocketData).address ?? this.addressOf(socket.request),
           );
+          // A repeated join within the second, with nothing new, gets no second answer.
+          if (answer) socket.emit('queue-position', answer);
         } catch (error) {
           refuse(error);
         }

@@ -203,7 +203,10 @@ export class WebSocketGateway {
     });
     ws.on('close', () => {
       if (!this.connections.delete(connectionId)) return;
-      void this.invoke(this.routes.disconnect, this.event(connectionId, '$disconnect', 'DISCONNECT'));
+      void this.invoke(
+        this.routes.disconnect,
+        this.event(connection, connectionId, '$disconnect', 'DISCONNECT'),
+      );
     });
     ws.on('error', (error: Error & { code?: string }) => {
       // ws has already closed with 1009 for a frame over maxPayload.
@@ -218,7 +221,7 @@ export class WebSocketGateway {
     const query: Record<string, string> = Object.fromEntries(url.searchParams);
     if (intake.token !== undefined) query.token = intake.token;
     const result = await this.invoke(this.routes.connect, {
-      ...this.event(connectionId, '$connect', 'CONNECT'),
+      ...this.event(connection, connectionId, '$connect', 'CONNECT'),
       queryStringParameters: Object.keys(query).length > 0 ? query : null,
     });
     if (result?.statusCode !== 200) {
@@ -227,7 +230,10 @@ export class WebSocketGateway {
       return;
     }
     if (ws.readyState !== WebSocket.OPEN) {
-      void this.invoke(this.routes.disconnect, this.event(connectionId, '$disconnect', 'DISCONNECT'));
+      void this.invoke(
+        this.routes.disconnect,
+        this.event(connection, connectionId, '$disconnect', 'DISCONNECT'),
+      );
       return;
     }
     this.connections.set(connectionId, connection);
@@ -241,7 +247,8 @@ export class WebSocketGateway {
 
   private async dispatch(connectionId: string, text: string): Promise<void> {
     const connection = this.connections.get(connectionId);
-    if (connection) connection.lastActiveAt = new Date();
+    if (!connection) return;
+    connection.lastActiveAt = new Date();
     let action: unknown;
     try {
       action = (JSON.parse(text) as { action?: unknown }).action;
@@ -252,10 +259,20 @@ export class WebSocketGateway {
     const routeKey =
       typeof action === 'string' && Object.hasOwn(this.routes.actions, action) ? action : '$default';
     const handler = this.routes.actions[routeKey] ?? this.routes.fallback;
-    await this.invoke(handler, { ...this.event(connectionId, routeKey, 'MESSAGE'), body: text });
+    await this.invoke(handler, { ...this.event(connection, connectionId, routeKey, 'MESSAGE'), body: text });
   }
 
-  private event(connectionId: string, routeKey: string, eventType: string): WebSocketEvent {
+  /**
+   * An API Gateway WebSocket event for the connection, with `requestContext.identity` as API Gateway
+   * gives it: `sourceIp` the client address as the HTTP limits key it (TRUST_PROXY applied, see
+   * `limitClients`).
+   */
+  private event(
+    connection: Pick<LocalConnection, 'sourceIp'>,
+    connectionId: string,
+    routeKey: string,
+    eventType: string,
+  ): WebSocketEvent {
     return {
       requestContext: {
         connectionId,
@@ -264,6 +281,7 @@ export class WebSocketGateway {
         domainName: this.domainName(),
         stage: 'local',
         requestId: randomUUID(),
+        identity: { sourceIp: connection.sourceIp },
       },
       isBase64Encoded: false,
     };

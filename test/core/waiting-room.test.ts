@@ -14,7 +14,9 @@ import {
 } from '../../functions/core/waiting-room.service';
 import {
   AdmissionTicker,
+  followQueue,
   MemoryQueueFollowers,
+  QUEUE_UPDATE_MIN_INTERVAL_MS,
   QueuePositionFeed,
 } from '../../functions/core/waiting-room-live';
 import type { Pacing } from '../../functions/ports/waiting-room.store.port';
@@ -266,7 +268,8 @@ describe('places, statuses and the store-loss rule', () => {
     const feed = new QueuePositionFeed({
       followers,
       views: (concertId, userIds) => queueViews(d.all, concertId, userIds),
-      rejoin: (concertId, userId) => joinQueue(d.all, { userId, role: 'customer' }, concertId),
+      rejoin: (concertId, userId, lastPosition) =>
+        joinQueue(d.all, { userId, role: 'customer' }, concertId, { rejoin: { lastPosition } }),
       push: async (connectionId, message) => {
         sent.push({ connectionId, position: message.position, requeued: message.requeued });
         return 'sent';
@@ -292,6 +295,123 @@ describe('places, statuses and the store-loss rule', () => {
       ['c2', 3, true],
       ['c3', 4, true],
     ]);
+  });
+});
+
+/** A join throttle allowing `limit` joins per address (the counting of QUEUE_JOINS_PER_ADDRESS_PER_MINUTE). */
+function throttleOf(limit: number) {
+  const joins = new Map<string, number>();
+  return {
+    joins,
+    join: async (address: string) => {
+      const count = (joins.get(address) ?? 0) + 1;
+      joins.set(address, count);
+      return count <= limit
+        ? { allowed: true, retryAfterSeconds: 0 }
+        : { allowed: false, retryAfterSeconds: 60 };
+    },
+  };
+}
+
+describe('attack fixes (queue joins, re-joins, answers)', () => {
+  it('a fan without a known address is still limited; only the service re-join is exempt, by its flag', async () => {
+    const clock = { now: 10_000 };
+    const concert = queuedConcert();
+    const d = deps(concertsOf(concert), clock);
+    const throttle = throttleOf(2);
+    const all = { ...d.all, joinThrottle: throttle };
+    await joinQueue(all, fan(), concert.id, { clientAddress: undefined });
+    await joinQueue(all, fan(), concert.id); // the default origin: a fan, address unknown
+    await expect(joinQueue(all, fan(), concert.id, { clientAddress: undefined })).rejects.toMatchObject({
+      code: 'RATE_LIMITED',
+    });
+    expect(throttle.joins.get('unknown')).toBe(3);
+    const view = await joinQueue(all, fan(), concert.id, { rejoin: { lastPosition: null } });
+    expect(view.status).toBe('waiting');
+    expect(throttle.joins.get('unknown')).toBe(3);
+  });
+
+  it('a refresh of a place held is free: only joins that create a place count against the address', async () => {
+    const clock = { now: 10_000 };
+    const concert = queuedConcert();
+    const d = deps(concertsOf(concert), clock);
+    const all = { ...d.all, joinThrottle: throttleOf(2) };
+    const [a, b, c] = [fan(), fan(), fan()];
+    const first = await joinQueue(all, a, concert.id, { clientAddress: '198.51.100.7' });
+    await joinQueue(all, b, concert.id, { clientAddress: '198.51.100.7' });
+    // The budget is spent: a refresh, a second tab or a reconnect keep their place all the same.
+    for (let i = 0; i < 3; i++) {
+      expect(await joinQueue(all, a, concert.id, { clientAddress: '198.51.100.7' })).toEqual(first);
+    }
+    await expect(joinQueue(all, c, concert.id, { clientAddress: '198.51.100.7' })).rejects.toMatchObject({
+      code: 'RATE_LIMITED',
+    });
+  });
+
+  it('after a store loss two replicas re-queue their followers in last-seen order, whichever goes first', async () => {
+    const clock = { now: 50_000 };
+    const concert = queuedConcert({}, { paused: true });
+    const d = deps(concertsOf(concert), clock);
+    const ids = Array.from({ length: 6 }, () => randomUUID());
+    // Replica A follows the fans at positions 1, 3, 5; replica B those at 2, 4, 6.
+    const replicas = ['a', 'b'].map(() => {
+      const followers = new MemoryQueueFollowers();
+      const feed = new QueuePositionFeed({
+        followers,
+        views: (concertId, userIds) => queueViews(d.all, concertId, userIds),
+        rejoin: (concertId, userId, lastPosition) =>
+          joinQueue(d.all, { userId, role: 'customer' }, concertId, { rejoin: { lastPosition } }),
+        push: async () => 'sent',
+        now: () => clock.now,
+      });
+      return { followers, feed };
+    });
+    for (const [index, userId] of ids.entries()) {
+      const replica = replicas[index % 2] as (typeof replicas)[number];
+      const follower = { connectionId: `c${index}`, userId, concertId: concert.id };
+      await replica.followers.add(follower);
+      replica.feed.answered(follower, await joinQueue(d.all, fan(userId), concert.id));
+    }
+    d.store.clear();
+    clock.now += 2_000;
+    // A newcomer after the loss (an HTTP join) queues behind every re-queued follower.
+    const newcomer = randomUUID();
+    await joinQueue(d.all, fan(newcomer), concert.id);
+    await (replicas[1] as (typeof replicas)[number]).feed.refresh(); // B notices first
+    await (replicas[0] as (typeof replicas)[number]).feed.refresh();
+    const views = await queueViews(d.all, concert.id, [...ids, newcomer]);
+    expect(views.map((view) => view?.position)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it('join-queue repeated within the second on one connection is answered once, then on change or after the second', async () => {
+    const clock = { now: 50_000 };
+    const concert = queuedConcert({}, { paused: true });
+    const d = deps(concertsOf(concert), clock);
+    const followers = new MemoryQueueFollowers();
+    const feed = new QueuePositionFeed({
+      followers,
+      views: (concertId, userIds) => queueViews(d.all, concertId, userIds),
+      rejoin: (concertId, userId) => joinQueue(d.all, { userId, role: 'customer' }, concertId),
+      push: async () => 'sent',
+      now: () => clock.now,
+    });
+    const live = { deps: d.all, followers, feed };
+    const [userId, other] = [randomUUID(), randomUUID()];
+    await joinQueue(d.all, fan(other), concert.id);
+    const answers = [];
+    for (let i = 0; i < 100; i++)
+      answers.push(await followQueue(live, 'conn', userId, concert.id, '192.0.2.1'));
+    expect(answers.filter((answer) => answer !== null)).toEqual([
+      { type: 'queue-position', concertId: concert.id, status: 'waiting', position: 2, ahead: 1 },
+    ]);
+    // A change is answered at once: the fan ahead is admitted, this one moves up.
+    await d.store.markAdmitted(concert.id, [{ userId: other, admittedAtMs: clock.now }]);
+    expect(await followQueue(live, 'conn', userId, concert.id, '192.0.2.1')).toMatchObject({ position: 1 });
+    expect(await followQueue(live, 'conn', userId, concert.id, '192.0.2.1')).toBeNull();
+    clock.now += QUEUE_UPDATE_MIN_INTERVAL_MS;
+    expect(await followQueue(live, 'conn', userId, concert.id, '192.0.2.1')).toMatchObject({ position: 1 });
+    // Another connection (a second tab) gets its own first answer.
+    expect(await followQueue(live, 'tab-2', userId, concert.id, '192.0.2.1')).toMatchObject({ position: 1 });
   });
 });
 

@@ -198,6 +198,40 @@ describe('the waiting room over HTTP (issue 20)', () => {
     expect(response.body.error.code).toBe('QUEUE_NOT_OPEN');
     expect((await reserve(fans[0] ?? '', plain.id, plain.tiers[0]?.id ?? '')).status).toBe(201);
   });
+
+  it('refuses to move onSaleAt once the sale opened with fans in line (409 QUEUE_ALREADY_OPEN); before it, the draw stays', async () => {
+    const [a = '', b = ''] = fans.slice(6);
+    const opened = await createQueued({ enabled: true, admissionPerMinute: 60, paused: true }, 10, -1_000);
+    const before = (await t.api.request('GET', `/api/concerts/${opened.id}`)).body.concert;
+    expect((await join(a, opened.id)).body.queue).toMatchObject({ status: 'waiting', position: 1 });
+    const later = new Date(Date.now() + 3_600_000).toISOString();
+    for (const onSaleAt of [later, null]) {
+      const refused = await t.api.request('PATCH', `/api/concerts/${opened.id}`, {
+        token: admin,
+        body: { onSaleAt },
+      });
+      expect(refused.status).toBe(409);
+      expect(refused.body.error.code).toBe('QUEUE_ALREADY_OPEN');
+    }
+    const after = (await t.api.request('GET', `/api/concerts/${opened.id}`)).body.concert;
+    expect(after.onSaleAt).toBe(before.onSaleAt);
+    expect(after.version).toBe(before.version);
+    // The same time again, or another field, is no move.
+    const same = await t.api.request('PATCH', `/api/concerts/${opened.id}`, {
+      token: admin,
+      body: { onSaleAt: before.onSaleAt, title: 'Renamed' },
+    });
+    expect(same.status).toBe(200);
+    // Before the sale opens the organiser may move it: the early joiner stays in the draw.
+    const upcoming = await createQueued({ enabled: true, admissionPerMinute: 60, paused: true }, 10, 60_000);
+    expect((await join(b, upcoming.id)).body.queue.status).toBe('before-sale');
+    const moved = await t.api.request('PATCH', `/api/concerts/${upcoming.id}`, {
+      token: admin,
+      body: { onSaleAt: later },
+    });
+    expect(moved.status).toBe(200);
+    expect((await position(b, upcoming.id)).body.queue).toEqual({ status: 'before-sale', opensAt: later });
+  });
 });
 
 describe('queue joins per address', () => {
@@ -209,9 +243,9 @@ describe('queue joins per address', () => {
     await t?.close();
   });
 
-  it('answers 429 with Retry-After past QUEUE_JOINS_PER_ADDRESS_PER_MINUTE', async () => {
+  it('answers 429 with Retry-After past QUEUE_JOINS_PER_ADDRESS_PER_MINUTE new places; a refresh is free', async () => {
     const admin = await t.api.adminToken();
-    const [fan = ''] = await createCustomers(t.service, 1);
+    const fans = await createCustomers(t.service, 5);
     const created = await t.api.request('POST', '/api/concerts', {
       token: admin,
       body: {
@@ -225,14 +259,15 @@ describe('queue joins per address', () => {
     });
     const statuses: number[] = [];
     let retryAfter: string | null = null;
-    for (let i = 0; i < 5; i++) {
+    // Three new places spend the budget; the first fan's refreshes (a reload, a second tab) stay free.
+    for (const token of [fans[0], fans[1], fans[2], fans[0], fans[0], fans[3], fans[4]]) {
       const response = await t.api.request('POST', `/api/concerts/${created.body.concert.id}/queue`, {
-        token: fan,
+        token: token ?? '',
       });
       statuses.push(response.status);
       if (response.status === 429) retryAfter = response.headers.get('retry-after');
     }
-    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429]);
     expect(Number(retryAfter)).toBeGreaterThan(0);
   });
 });

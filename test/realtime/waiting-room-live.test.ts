@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RawClient, rawClient, type SocketIoClient, socketIoClient } from '../support/realtime-clients';
+import { WebSocket } from 'ws';
+import {
+  Inbox,
+  type RawClient,
+  rawClient,
+  type SocketIoClient,
+  socketIoClient,
+} from '../support/realtime-clients';
 import { createCustomers, startTestService, type TestService } from '../support/test-service';
 
 describe('queue-position over raw WebSocket and Socket.IO (issue 20)', () => {
@@ -128,5 +135,66 @@ describe('queue-position over raw WebSocket and Socket.IO (issue 20)', () => {
     for (let i = 1; i < waitingStamps.length; i++) {
       expect((waitingStamps[i] ?? 0) - (waitingStamps[i - 1] ?? 0)).toBeGreaterThanOrEqual(900);
     }
+  });
+});
+
+describe('join-queue over raw WebSocket counts against QUEUE_JOINS_PER_ADDRESS_PER_MINUTE (attack F1)', () => {
+  let t: TestService;
+  const sockets: WebSocket[] = [];
+
+  beforeAll(async () => {
+    t = await startTestService({ QUEUE_JOINS_PER_ADDRESS_PER_MINUTE: '2', TRUST_PROXY: 'loopback' });
+  });
+  afterAll(async () => {
+    for (const socket of sockets) socket.close();
+    await t?.close();
+  });
+
+  /** A raw `/ws` client behind the (trusted, loopback) proxy that says it forwards for `address`. */
+  const behindProxy = async (token: string, address: string) => {
+    const url = `${t.service.url.replace(/^http/, 'ws')}/ws?token=${encodeURIComponent(token)}`;
+    const socket = new WebSocket(url, { headers: { 'x-forwarded-for': address } });
+    sockets.push(socket);
+    const inbox = new Inbox();
+    socket.on('message', (data) => inbox.push(JSON.parse(data.toString())));
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('error', reject);
+    });
+    return { socket, inbox, send: (message: unknown) => socket.send(JSON.stringify(message)) };
+  };
+
+  it('limits new places per client address (X-Forwarded-For under TRUST_PROXY), as POST …/queue does', async () => {
+    const admin = await t.api.adminToken();
+    const fans = await createCustomers(t.service, 4);
+    const created = await t.api.request('POST', '/api/concerts', {
+      token: admin,
+      body: {
+        title: 'Q',
+        artist: 'A',
+        venue: 'V',
+        startsAt: new Date(Date.now() + 86_400_000).toISOString(),
+        waitingRoom: { enabled: true, admissionPerMinute: 60, paused: true },
+        tiers: [{ name: 'GA', priceCents: 100, capacity: 5 }],
+      },
+    });
+    const concertId = created.body.concert.id as string;
+    const answers = [];
+    for (const [index, fan] of fans.entries()) {
+      const client = await behindProxy(fan, index < 3 ? '203.0.113.10' : '203.0.113.11');
+      client.send({ action: 'join-queue', concertId });
+      answers.push(await client.inbox.next((m) => m.type === 'queue-position' || m.type === 'error'));
+    }
+    expect(answers.map((answer) => answer.code ?? answer.status)).toEqual([
+      'waiting',
+      'waiting',
+      'RATE_LIMITED',
+      'waiting', // another address: its own budget
+    ]);
+    expect(
+      (await t.api.request('GET', `/api/admin/concerts/${concertId}/queue`, { token: admin })).body,
+    ).toMatchObject({
+      waiting: 3,
+    });
   });
 });

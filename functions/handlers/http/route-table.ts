@@ -105,7 +105,8 @@ const TABLE = [
     path: '/api/concerts/{id}',
     functionName: 'concerts-update',
     access: 'admin',
-    summary: 'Change a concert or its tiers',
+    summary:
+      'Change a concert or its tiers, all or nothing; 409 QUEUE_ALREADY_OPEN when onSaleAt would move after a waiting-room sale opened with fans in line',
     body: updateConcertBody,
     response: { status: 200, body: responseBodies.concert },
   },

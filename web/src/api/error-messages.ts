@@ -28,6 +28,7 @@ const MESSAGES: Record<ErrorCode | 'NETWORK', string> = {
   ADMISSION_REQUIRED:
     'This sale goes through the waiting room: wait for your turn in line, then reserve before your time to buy runs out.',
   QUEUE_NOT_OPEN: 'This concert has no waiting room: reserve directly.',
+  QUEUE_ALREADY_OPEN: 'The sale has opened and fans are in line: the on-sale time can no longer be moved.',
   SERVICE_UNAVAILABLE: 'The service is busy right now. Please try again in a few seconds.',
   INTERNAL: 'Something went wrong on our side. Please try again.',
   NETWORK: 'The service could not be reached. Check your connection and try again.',
