@@ -174,6 +174,11 @@ export interface BuildOptions {
    * announced, the e-mail outbox delivered. See {@link startCatchUp}.
    */
   catchUpIntervalMs?: number;
+  /**
+   * Run that catch-up loop (default: with `cacheConcertReads`, i.e. the shim and embedded). The scheduler
+   * process sets it too; one-shot processes (a CLI job, a Lambda) never do.
+   */
+  catchUp?: boolean;
 }
 
 /**
@@ -311,29 +316,30 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
     const expiry = policy.expireHoldsOnTime ? holdExpiryTimer(jobs, logger) : undefined;
     if (expiry && options.cacheConcertReads) await armHeldExpiries(db, expiry);
     // A killed replica's timers and announcements are taken over by the survivors within seconds.
-    const catchUp = options.cacheConcertReads
-      ? startCatchUp(
-          {
-            ...(expiry
-              ? {
-                  armExpiries: () =>
-                    armHeldExpiries(
-                      db,
-                      expiry,
-                      (options.catchUpIntervalMs ?? CATCH_UP_INTERVAL_MS) / 1000 + 1,
-                    ),
-                }
-              : {}),
-            announceOffers: async () => {
-              offers.poke();
-              await offers.settled();
+    const catchUp =
+      (options.catchUp ?? options.cacheConcertReads)
+        ? startCatchUp(
+            {
+              ...(expiry
+                ? {
+                    armExpiries: () =>
+                      armHeldExpiries(
+                        db,
+                        expiry,
+                        (options.catchUpIntervalMs ?? CATCH_UP_INTERVAL_MS) / 1000 + 1,
+                      ),
+                  }
+                : {}),
+              announceOffers: async () => {
+                offers.poke();
+                await offers.settled();
+              },
+              deliverOutbox: () => deliverOutbox({ ...jobs, progress: quietProgress }),
             },
-            deliverOutbox: () => deliverOutbox({ ...jobs, progress: quietProgress }),
-          },
-          logger,
-          options.catchUpIntervalMs,
-        )
-      : undefined;
+            logger,
+            options.catchUpIntervalMs,
+          )
+        : undefined;
     if (expiry)
       offerListeners.push({
         offerMade: (offer) => expiry.holdRunsOutAt(new Date(offer.reservation.expiresAt)),
