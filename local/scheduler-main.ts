@@ -5,7 +5,7 @@ import { startScheduler } from './scheduler';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
-  const services = await buildServices(config, { migrate: true });
+  const services = await buildServices(config, { migrate: true, catchUp: true });
   const scheduler = startScheduler(services);
   for (const job of scheduler.registered()) {
     services.logger.info(

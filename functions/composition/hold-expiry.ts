@@ -23,11 +23,25 @@ export function holdExpiryTimer(jobs: JobDeps, logger: Logger): HoldExpiryTimer 
 /**
  * Holds made before this process started (a restart, another replica) run out on time too: one timer per
  * distinct second of a live hold's `expires_at` (at most HOLD_TTL_SECONDS of them; overdue ones at once).
+ * `withinSeconds` (s) arms only the holds running out before now + that many seconds (the periodic catch-up,
+ * which comes back before the next ones are due); without it, every held one (start-up).
  */
-export async function armHeldExpiries(db: SqlDatabase, timer: HoldExpiryTimer): Promise<void> {
-  const rows = await db.query<{ second: string | number }>(
-    `SELECT DISTINCT ceil(extract(epoch FROM expires_at))::bigint AS second
-       FROM reservations WHERE status = 'held'`,
-  );
+export async function armHeldExpiries(
+  db: SqlDatabase,
+  timer: HoldExpiryTimer,
+  withinSeconds?: number,
+): Promise<void> {
+  const rows =
+    withinSeconds === undefined
+      ? await db.query<{ second: string | number }>(
+          `SELECT DISTINCT ceil(extract(epoch FROM expires_at))::bigint AS second
+             FROM reservations WHERE status = 'held'`,
+        )
+      : await db.query<{ second: string | number }>(
+          `SELECT DISTINCT ceil(extract(epoch FROM expires_at))::bigint AS second
+             FROM reservations
+            WHERE status = 'held' AND expires_at <= now() + make_interval(secs => $1)`,
+          [withinSeconds],
+        );
   for (const row of rows) timer.holdRunsOutAt(new Date(Number(row.second) * 1000));
 }

@@ -38,7 +38,7 @@ import { AvailabilityPublisher } from '../core/availability-publisher';
 import type { CheckInDeps } from '../core/check-ins.service';
 import { ConcertSnapshots } from '../core/concert-snapshots';
 import type { ConcertAdminDeps } from '../core/concerts.service';
-import type { JobDeps } from '../core/jobs.service';
+import { deliverOutbox, type JobDeps } from '../core/jobs.service';
 import { eventSummary, waitlistOfferMessage } from '../core/realtime';
 import type { ReservationDeps } from '../core/reservations.service';
 import type { WaitingRoomDeps } from '../core/waiting-room.service';
@@ -57,6 +57,7 @@ import type { SalesRepository } from '../ports/sales.repository.port';
 import type { ServiceMetrics } from '../ports/service-metrics.port';
 import type { SqlDatabase } from '../ports/sql-database.port';
 import type { TokenService } from '../ports/token-service.port';
+import { CATCH_UP_INTERVAL_MS, startCatchUp } from './catch-up';
 import { openDatabase } from './database';
 import { announcingOffers, countingEvents, countingJobRuns, timingHolds } from './event-decorators';
 import { armHeldExpiries, holdExpiryTimer } from './hold-expiry';
@@ -167,6 +168,17 @@ export interface BuildOptions {
    * retried by the next request. A running process that loses Redis later degrades.
    */
   startupChecks?: boolean;
+  /**
+   * Long-running processes only (`cacheConcertReads`): how often (ms, default 5000) they catch up with what
+   * a killed process left undone: expiry timers re-armed from the database, unannounced waiting-list offers
+   * announced, the e-mail outbox delivered. See {@link startCatchUp}.
+   */
+  catchUpIntervalMs?: number;
+  /**
+   * Run that catch-up loop (default: with `cacheConcertReads`, i.e. the shim and embedded). The scheduler
+   * process sets it too; one-shot processes (a CLI job, a Lambda) never do.
+   */
+  catchUp?: boolean;
 }
 
 /**
@@ -274,10 +286,18 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
           await Promise.all(offerListeners.map(async (listener) => listener.offerMade(offer)));
         },
       },
-      (error) => logger.warn({ err: error }, 'could not announce waiting-list offers; the next release will'),
+      (error) =>
+        logger.warn(
+          { err: error },
+          'could not announce waiting-list offers; the next release or catch-up will',
+        ),
+      // Offer e-mails leave within seconds, not at the next reminders / daily-report run (on Lambda too:
+      // beforeAnswer waits for the run, delivery included).
+      { mailsQueued: () => deliverOutbox({ ...jobs, progress: quietProgress }) },
     );
     // Every path that gives tickets back says the concert changed: the database may have made offers then.
     const announced = announcingOffers(countingEvents(metrics, events), offers);
+    const quietProgress: JobDeps['progress'] = (message, details) => logger.debug(details ?? {}, message);
     const jobs: JobDeps = {
       locks: db,
       maintenance: countingJobRuns(metrics, new SqlMaintenanceRepository(db)),
@@ -295,6 +315,31 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
     // Long-running processes free each hold the moment it runs out, and watchers see it then.
     const expiry = policy.expireHoldsOnTime ? holdExpiryTimer(jobs, logger) : undefined;
     if (expiry && options.cacheConcertReads) await armHeldExpiries(db, expiry);
+    // A killed replica's timers and announcements are taken over by the survivors within seconds.
+    const catchUp =
+      (options.catchUp ?? options.cacheConcertReads)
+        ? startCatchUp(
+            {
+              ...(expiry
+                ? {
+                    armExpiries: () =>
+                      armHeldExpiries(
+                        db,
+                        expiry,
+                        (options.catchUpIntervalMs ?? CATCH_UP_INTERVAL_MS) / 1000 + 1,
+                      ),
+                  }
+                : {}),
+              announceOffers: async () => {
+                offers.poke();
+                await offers.settled();
+              },
+              deliverOutbox: () => deliverOutbox({ ...jobs, progress: quietProgress }),
+            },
+            logger,
+            options.catchUpIntervalMs,
+          )
+        : undefined;
     if (expiry)
       offerListeners.push({
         offerMade: (offer) => expiry.holdRunsOutAt(new Date(offer.reservation.expiresAt)),
@@ -391,6 +436,7 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
       waitingRoom,
       queue: waitingRoom.deps,
       close: async () => {
+        await catchUp?.close();
         await waitingRoom.close();
         // Offers the database made are mailed and told before the process goes (a job run from the CLI).
         await offers.settled();

@@ -28,9 +28,11 @@ export interface WaitlistDeps {
  * Joins the waiting list of a sold-out tier for `quantity` tickets; joining again answers the same live
  * entry (`created: false`), whatever quantity is sent.
  * Errors: VALIDATION_FAILED (not a positive integer), NOT_FOUND (concert or tier), CONCERT_NOT_ON_SALE,
- * LIMIT_EXCEEDED (`scope` order: above the tier's maxPerOrder; `scope` user: with the tickets the fan
- * holds or bought for the concert, above TICKETS_PER_USER_LIMIT), TIER_AVAILABLE (nobody waits and the
- * quantity can be reserved now), UNAUTHORIZED (the token's account is gone).
+ * LIMIT_EXCEEDED (`scope` order: above the tier's maxPerOrder or its capacity, `max` the lesser: such a
+ * quantity could never be offered; `scope` user: with the tickets the fan holds or bought for the concert,
+ * above TICKETS_PER_USER_LIMIT), TIER_AVAILABLE (nobody waits and at least one ticket can be reserved now,
+ * even fewer than asked: a fan may not close a tier's last tickets to the open market by asking for more),
+ * UNAUTHORIZED (the token's account is gone).
  */
 export async function joinWaitlist(
   deps: WaitlistDeps,
@@ -62,10 +64,14 @@ export async function joinWaitlist(
     case 'user-gone':
       throw new TicketingError('UNAUTHORIZED', 'The account of this token no longer exists: sign in again');
     case 'order-limit':
-      throw new TicketingError('LIMIT_EXCEEDED', `At most ${outcome.maxPerOrder} tickets per order`, {
-        scope: 'order',
-        max: outcome.maxPerOrder,
-      });
+      throw new TicketingError(
+        'LIMIT_EXCEEDED',
+        `At most ${outcome.maxPerOrder} tickets can be offered from this tier`,
+        {
+          scope: 'order',
+          max: outcome.maxPerOrder,
+        },
+      );
     case 'user-limit':
       throw new TicketingError(
         'LIMIT_EXCEEDED',
@@ -125,23 +131,39 @@ export interface OfferListener {
   offerMade(offer: PendingOffer): void | Promise<void>;
 }
 
+/** How a {@link WaitlistOfferAnnouncer} runs besides its repository, listener and error report. */
+export interface AnnouncerOptions {
+  /** Offers per transaction (default 100). */
+  batchSize?: number;
+  /**
+   * Called (and waited for) after a run queued offer e-mails: delivers the outbox now, so a 10-minute offer
+   * is not mailed at the next scheduled job (deliverOutbox in jobs.service: claims make concurrent
+   * deliveries safe). A failure is reported to `onError`; the e-mails stay queued for the next delivery.
+   */
+  mailsQueued?: () => Promise<unknown>;
+}
+
 /**
  * Announces the offers the database made (inside the transactions that released tickets) once each: their
  * e-mails go to the outbox with the dedupe key `waitlist-offer:<entry>` in the transaction that marks them
- * announced, then each is told to `listener` (the live `waitlist-offer` message: at most once). `poke()`
- * after anything that may have released tickets; runs never overlap, and a poke during a run runs again.
+ * announced, then each is told to `listener` (the live `waitlist-offer` message: at most once), and the
+ * outbox is delivered (`mailsQueued`). `poke()` after anything that may have released tickets, and
+ * periodically in long-running processes (offers another process made and could not announce before it
+ * died); runs never overlap, and a poke during a run runs again.
  */
 export class WaitlistOfferAnnouncer {
   private running: Promise<void> | undefined;
   private again = false;
+  private readonly batchSize: number;
 
   constructor(
     private readonly waitlist: Pick<WaitlistRepository, 'announceOffers'>,
     private readonly listener: OfferListener,
     private readonly onError: (error: unknown) => void,
-    /** Offers per transaction. */
-    private readonly batchSize = 100,
-  ) {}
+    private readonly options: AnnouncerOptions = {},
+  ) {
+    this.batchSize = options.batchSize ?? 100;
+  }
 
   poke(): void {
     if (this.running) {
@@ -177,7 +199,15 @@ export class WaitlistOfferAnnouncer {
       const told = await Promise.allSettled(offers.map(async (offer) => this.listener.offerMade(offer)));
       for (const outcome of told) if (outcome.status === 'rejected') this.onError(outcome.reason);
       total += offers.length;
-      if (offers.length < this.batchSize) return total;
+      if (offers.length < this.batchSize) break;
     }
+    if (total > 0 && this.options.mailsQueued) {
+      try {
+        await this.options.mailsQueued();
+      } catch (error) {
+        this.onError(error);
+      }
+    }
+    return total;
   }
 }

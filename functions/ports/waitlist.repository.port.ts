@@ -31,10 +31,11 @@ export type JoinOutcome =
   | { kind: 'not-found' }
   | { kind: 'not-on-sale' }
   | { kind: 'user-gone' }
+  /** `maxPerOrder`: the most one entry can be offered, the lesser of the tier's maxPerOrder and capacity. */
   | { kind: 'order-limit'; maxPerOrder: number }
   /** `current`: tickets the fan holds (live) or bought for the concert. */
   | { kind: 'user-limit'; limit: number; current: number }
-  /** Nobody waits and `available` (≥ the quantity asked) can be reserved right now. */
+  /** Nobody waits and `available` (≥ 1, whatever the quantity asked) can be reserved right now. */
   | { kind: 'tier-available'; available: number };
 
 export interface JoinRequest {

@@ -114,6 +114,12 @@ describe.each(['node-postgres', 'RDS Data API', 'PGlite'] as const)('waiting lis
       kind: 'order-limit',
       maxPerOrder: 2,
     });
+    // Above capacity (maxPerOrder 4, capacity 3): it could never be offered, and would close the tier.
+    const small = await newConcert(3, 4);
+    expect(await join({ userId: first, ...small, quantity: 4 })).toEqual({
+      kind: 'order-limit',
+      maxPerOrder: 3,
+    });
     await hold({ userId: first, concertId, tierId, quantity: 2 });
     expect(await join({ userId: first, concertId, tierId, quantity: 2, perUserLimit: 3 })).toEqual({
       kind: 'user-limit',
@@ -123,6 +129,13 @@ describe.each(['node-postgres', 'RDS Data API', 'PGlite'] as const)('waiting lis
     expect(await join({ userId: first, concertId, tierId: concertId })).toEqual({ kind: 'not-found' });
 
     const second = await newUser();
+    // One ticket is left: asking for more than is left must not close it to the open market.
+    expect(await join({ userId: second, concertId, tierId, quantity: 2 })).toEqual({
+      kind: 'tier-available',
+      available: 1,
+    });
+    const last = await hold({ userId: await newUser(), concertId, tierId });
+    if (last.kind !== 'created') throw new Error(`hold: ${last.kind}`);
     const created = await join({ userId: second, concertId, tierId, quantity: 2 });
     expect(created).toMatchObject({
       kind: 'created',
@@ -144,7 +157,9 @@ describe.each(['node-postgres', 'RDS Data API', 'PGlite'] as const)('waiting lis
       entry: { position: 2 },
     });
 
-    // The 1 free ticket is owed to the list: the open market sees none and is refused.
+    // The last ticket comes back; the head wants 2 and waits, and the free ticket is owed to the list: the
+    // open market sees none and is refused.
+    expect(await reservations.cancel(last.reservation.id, null)).toMatchObject({ changed: true });
     expect((await concerts.get(concertId))?.tiers[0]?.available).toBe(0);
     expect(await hold({ userId: await newUser(), concertId, tierId })).toEqual({ kind: 'sold-out' });
     await expectNoOversell(db);

@@ -81,10 +81,47 @@ describe('waiting list over HTTP', () => {
     ).toMatchObject({ status: 409, body: { error: { code: 'TIER_AVAILABLE', details: { available: 5 } } } });
   });
 
+  it('lets no fan close a tier that is not sold out: above capacity or while any ticket is free, joining is refused', async () => {
+    // The attack (atk-waitlist grief-fresh-tier / grief-join-not-soldout): a join for more than is left made
+    // the tier read 0 and answer SOLD_OUT to everyone, with nobody buying.
+    const concert = await t.api.createConcert(admin, [
+      { name: 'GA', priceCents: 1500, capacity: 3, maxPerOrder: 4 },
+    ]);
+    const tierId = concert.tiers[0]?.id as string;
+    const path = waitlistPath(concert.id, tierId);
+    const griefer = await fan();
+    expect(await t.api.request('POST', path, { token: griefer, body: { quantity: 4 } })).toMatchObject({
+      status: 409,
+      body: { error: { code: 'LIMIT_EXCEEDED', details: { scope: 'order', max: 3 } } },
+    });
+    const buyer = await fan();
+    const held = await t.api.request('POST', '/api/reservations', {
+      token: buyer,
+      body: { concertId: concert.id, tierId, quantity: 2 },
+    });
+    expect(held.status).toBe(201);
+    expect(await t.api.request('POST', path, { token: griefer, body: { quantity: 2 } })).toMatchObject({
+      status: 409,
+      body: { error: { code: 'TIER_AVAILABLE', details: { available: 1 } } },
+    });
+    const rows = await t.service.services.db.query<{ n: number }>(
+      'SELECT count(*)::integer AS n FROM waitlist_entries WHERE tier_id = $1',
+      [tierId],
+    );
+    expect(rows[0]?.n).toBe(0);
+    const shown = await t.api.request('GET', `/api/concerts/${concert.id}`);
+    expect(shown.body.concert.tiers[0].available).toBe(1);
+    const last = await t.api.request('POST', '/api/reservations', {
+      token: await fan(),
+      body: { concertId: concert.id, tierId, quantity: 1 },
+    });
+    expect(last.status).toBe(201);
+  });
+
   it('counts held and confirmed tickets against TICKETS_PER_USER_LIMIT when joining', async () => {
     const concert = await t.api.createConcert(admin, [
       { name: 'GA', priceCents: 1500, capacity: 3, maxPerOrder: 4 },
-      { name: 'VIP', priceCents: 5000, capacity: 1, maxPerOrder: 2 },
+      { name: 'VIP', priceCents: 5000, capacity: 2, maxPerOrder: 2 },
     ]);
     const [ga, vip] = concert.tiers.map((tier) => tier.id);
     const greedy = await fan();
@@ -94,7 +131,7 @@ describe('waiting list over HTTP', () => {
     });
     await t.api.request('POST', '/api/reservations', {
       token: await fan(),
-      body: { concertId: concert.id, tierId: vip, quantity: 1 },
+      body: { concertId: concert.id, tierId: vip, quantity: 2 },
     });
     expect(
       await t.api.request('POST', waitlistPath(concert.id, vip as string), {

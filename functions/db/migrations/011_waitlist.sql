@@ -196,9 +196,12 @@ CREATE TRIGGER waitlist_offers_on_concert_status
   EXECUTE FUNCTION waitlist_offer_on_concert_status();
 
 -- Joins the list of a tier: 'created' (detail: the new entry's place), 'existing' (a live entry of this fan
--- for this tier: the same entry), 'not-found', 'not-on-sale', 'order-limit' (detail: the tier's maximum),
--- 'user-limit' (detail: tickets the fan holds or bought for the concert), 'tier-available' (detail: free
--- tickets; nobody waits and the quantity can be reserved now), 'user-gone'. Refusals write nothing. The
+-- for this tier: the same entry), 'not-found', 'not-on-sale', 'order-limit' (detail: the most one entry can
+-- ever be offered, the lesser of the tier's maximum per order and its capacity: a quantity above capacity
+-- would wait forever while closing the tier to everyone), 'user-limit' (detail: tickets the fan holds or
+-- bought for the concert), 'tier-available' (detail: free tickets; nobody waits and at least one ticket can
+-- be reserved now: joining for more than is left would close the tier's last tickets to the open market
+-- without anyone buying them), 'user-gone'. Refusals write nothing. The
 -- fan's advisory lock (the one reserve_tickets takes), then the concert (share) and the tier row (update):
 -- the sale path's order; joins of a tier serialize, so the list's order is the order of commits.
 CREATE FUNCTION waitlist_join(
@@ -211,6 +214,7 @@ DECLARE
   v_status text;
   v_starts_at timestamptz;
   v_max_per_order integer;
+  v_capacity integer;
   v_free integer;
   v_current integer;
   v_waiting boolean;
@@ -222,7 +226,8 @@ BEGIN
   END IF;
   PERFORM pg_advisory_xact_lock(hashtextextended('reserve:' || p_user::text, 0));
   PERFORM 1 FROM concerts c WHERE c.id = p_concert FOR SHARE;
-  SELECT c.status, c.starts_at, t.max_per_order INTO v_status, v_starts_at, v_max_per_order
+  SELECT c.status, c.starts_at, t.max_per_order, t.capacity
+    INTO v_status, v_starts_at, v_max_per_order, v_capacity
     FROM ticket_tiers t JOIN concerts c ON c.id = t.concert_id
    WHERE t.id = p_tier AND t.concert_id = p_concert
      FOR UPDATE OF t;
@@ -239,8 +244,8 @@ BEGIN
   IF v_status <> 'on-sale' OR v_starts_at <= now() THEN
     outcome := 'not-on-sale'; RETURN NEXT; RETURN;
   END IF;
-  IF p_quantity > v_max_per_order THEN
-    outcome := 'order-limit'; detail := v_max_per_order; RETURN NEXT; RETURN;
+  IF p_quantity > least(v_max_per_order, v_capacity) THEN
+    outcome := 'order-limit'; detail := least(v_max_per_order, v_capacity); RETURN NEXT; RETURN;
   END IF;
   IF p_user_limit > 0 THEN
     SELECT coalesce(sum(r.quantity), 0)::integer INTO v_current FROM reservations r
@@ -256,7 +261,8 @@ BEGIN
                                     WHERE r.tier_id = p_tier AND r.status = 'held'
                                       AND r.expires_at <= now()), 0)::integer
       INTO v_free FROM ticket_tiers t WHERE t.id = p_tier;
-    IF v_free >= p_quantity THEN
+    -- Any free ticket: the fan reserves what is left (the open market stays open for the rest).
+    IF v_free > 0 THEN
       outcome := 'tier-available'; detail := v_free; RETURN NEXT; RETURN;
     END IF;
   END IF;
