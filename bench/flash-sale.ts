@@ -33,7 +33,7 @@ import {
   watchPeakRss,
 } from './support';
 
-const CAPACITY = 10_000_000;
+const CAPACITY = 1_000_000;
 
 /** What the flash-sale part of a run found: the rows, plus the hot-tier capacity other parts scale from. */
 export interface FlashSaleReport {
@@ -156,7 +156,7 @@ export async function flashSale(scale: BenchScale): Promise<FlashSaleReport> {
     let n = 0;
     const rawAt = (size: number, seconds: number) =>
       closedLoop(`raw reserve_tickets, pool ${size}`, size, seconds, async () => {
-        await pool.query('SELECT * FROM reserve_tickets($1, $2, $3, 1, NULL, 600, 0)', [
+        await pool.query('SELECT * FROM reserve_tickets($1::uuid, $2::uuid, $3::uuid, 1, NULL, 600, 0, 0)', [
           users[n++ % users.length],
           hot.id,
           hotTier,
