@@ -123,18 +123,18 @@ async function build() {
 }
 
 /**
- * openDatabase imports the PGlite adapter by a relative specifier held in a variable (so Lambda bundles
+ * openDatabase (functions/composition/database.ts) imports the PGlite adapter by a relative specifier held in a variable (so Lambda bundles
  * never carry it): in this bundle that adapter is the `pglite-database.mjs` entry next to the chunks.
  */
 function embeddedDatabaseNextToTheBundle() {
   return {
     name: 'embedded-database-next-to-the-bundle',
     setup(build) {
-      build.onLoad({ filter: /functions[\\/]composition[\\/]services\.ts$/ }, (args) => {
+      build.onLoad({ filter: /functions[\\/]composition[\\/]database\.ts$/ }, (args) => {
         const source = readFileSync(args.path, 'utf8');
-        const specifier = /(=\s*)'\.\.\/adapters\/pglite-database'/;
+        const specifier = /(=\s*)'\.\.\/adapters\/(?:[a-z-]+\/)?pglite-database'/;
         if (!specifier.test(source))
-          throw new Error('services.ts no longer names ../adapters/pglite-database: cannot bundle the CLI');
+          throw new Error('composition/database.ts no longer names the PGlite adapter: cannot bundle the CLI');
         return { contents: source.replace(specifier, "$1'./pglite-database.mjs'"), loader: 'ts' };
       });
     },
