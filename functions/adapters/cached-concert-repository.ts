@@ -152,7 +152,10 @@ export class CachedConcertRepository implements ConcertRepository {
       if (this.everything) {
         this.everything.value = this.everything.value.map((c) => applyConcertUpdate(c, message));
       }
-    } else if (message.event === 'concert-created' || message.event === 'concert-updated') {
+    } else if (
+      message.type === 'admin-notification' &&
+      (message.event === 'concert-created' || message.event === 'concert-updated')
+    ) {
       this.invalidate(message.concertId);
     }
   }

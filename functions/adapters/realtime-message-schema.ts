@@ -34,8 +34,19 @@ const adminNotification = z.object({
   at: z.string().max(40),
 });
 
+const reservationsSummary = z.object({
+  type: z.literal('reservations'),
+  from: z.string().max(40),
+  to: z.string().max(40),
+  concerts: z.array(z.object({ concertId: text, holds: count })).max(10_000),
+});
+
 /** A message as another replica publishes it: validated, because one malformed payload must never take a replica down. */
-export const realtimeMessageSchema = z.discriminatedUnion('type', [concertUpdate, adminNotification]);
+export const realtimeMessageSchema = z.discriminatedUnion('type', [
+  concertUpdate,
+  adminNotification,
+  reservationsSummary,
+]);
 
 /** The trace beside a message; `publishedAt` in epoch ms (finite, so lag metrics never see NaN). */
 export const eventTraceSchema = z.object({

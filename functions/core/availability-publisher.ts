@@ -8,6 +8,7 @@ import {
   type ConcertUpdateMessage,
   concertUpdate,
   type RealtimeMessage,
+  type ReservationsSummary,
 } from './realtime';
 
 /** What a coalescing window gathered for one concert. */
@@ -39,6 +40,8 @@ const MAX_CLAIMS_PER_WINDOW = 10_000;
  * a hold is overdue, and it may run ahead of this process's.
  */
 const CLOCK_MARGIN_MS = 1_000;
+/** `new-reservation` notices sent one by one per admin window; later holds in it are counted. */
+const ADMIN_NOTICES_PER_WINDOW = 3;
 /** Concerts whose last snapshot is kept. */
 const MAX_KNOWN = 10_000;
 
@@ -53,6 +56,12 @@ export interface PublisherOptions {
   currentRequestId?: () => string | undefined;
   /** Told of every message that went out (for a debug log line). */
   onPublished?: (message: RealtimeMessage, trace: EventTrace) => void;
+  /**
+   * Ms of the admin feed's `reservations` window (default: 1 000 when `coalesceMs` > 0, else 0). The first
+   * `new-reservation`s of a window (3) go out at once, one by one; the ones after them are counted into one
+   * `reservations` message at its end. 0: every hold is its own notice (Lambda, which freezes).
+   */
+  adminWindowMs?: number;
   /**
    * Told synchronously of every committed change, before the request that made it answers: the local read
    * cache drops its copy here, so this instance reads its own writes whatever `coalesceMs` is.
@@ -74,6 +83,18 @@ export class AvailabilityPublisher implements RealtimeEvents {
   /** Per concert, what the next snapshot reports. */
   private readonly throttle: KeyedThrottle<Changes> | undefined;
   private readonly known = new Map<string, Known>();
+  private readonly adminWindowMs: number;
+  /** The admin feed's open window: holds counted per concert since `from` (epoch ms). */
+  private adminWindow:
+    | {
+        from: number;
+        /** `new-reservation`s sent one by one in this window. */
+        oneByOne: number;
+        holds: Map<string, number>;
+        requestIds: string[];
+        timer: NodeJS.Timeout;
+      }
+    | undefined;
 
   /**
    * `concerts` should also answer timed reads (`getTimed`): only then are snapshots built from claims;
@@ -84,6 +105,7 @@ export class AvailabilityPublisher implements RealtimeEvents {
     private readonly bus: EventBus,
     private readonly options: PublisherOptions,
   ) {
+    this.adminWindowMs = options.adminWindowMs ?? (options.coalesceMs > 0 ? 1_000 : 0);
     if (options.coalesceMs > 0) {
       this.throttle = new KeyedThrottle<Changes>(
         options.coalesceMs,
@@ -117,8 +139,45 @@ export class AvailabilityPublisher implements RealtimeEvents {
     else this.track(this.publishSnapshot(concertId, changes));
   }
 
+  /**
+   * Every notice goes out as it comes, but `new-reservation`s during a sale: see `adminWindowMs`. Nothing
+   * is lost: the notices plus the `reservations` counts add up to every hold (close() sends what is counted).
+   */
   notifyAdmins(notice: Omit<AdminNotification, 'type' | 'at'>): void {
+    if (notice.event === 'new-reservation' && this.adminWindowMs > 0) {
+      const window = this.adminWindow;
+      if (window && window.oneByOne >= ADMIN_NOTICES_PER_WINDOW) {
+        window.holds.set(notice.concertId, (window.holds.get(notice.concertId) ?? 0) + 1);
+        if (window.requestIds.length < MAX_TRACED_REQUESTS) window.requestIds.push(...this.causes());
+        return;
+      }
+      if (window) window.oneByOne++;
+      else this.openAdminWindow();
+    }
     this.track(this.send(adminNotification(notice), this.causes()));
+  }
+
+  private openAdminWindow(): void {
+    const timer = setTimeout(() => this.closeAdminWindow(true), this.adminWindowMs);
+    timer.unref?.();
+    this.adminWindow = { from: Date.now(), oneByOne: 1, holds: new Map(), requestIds: [], timer };
+  }
+
+  /** Sends the window's counts, if any; while holds keep coming (`reopen`), the next window starts. */
+  private closeAdminWindow(reopen: boolean): void {
+    const window = this.adminWindow;
+    if (!window) return;
+    clearTimeout(window.timer);
+    this.adminWindow = undefined;
+    if (window.holds.size === 0) return;
+    const summary: ReservationsSummary = {
+      type: 'reservations',
+      from: new Date(window.from).toISOString(),
+      to: new Date().toISOString(),
+      concerts: [...window.holds].map(([concertId, holds]) => ({ concertId, holds })),
+    };
+    this.track(this.send(summary, window.requestIds));
+    if (reopen) this.openAdminWindow();
   }
 
   /** Resolves when what was handed over so far has gone out (or failed). Lambda handlers await it. */
@@ -127,6 +186,7 @@ export class AvailabilityPublisher implements RealtimeEvents {
   }
 
   close(): void {
+    this.closeAdminWindow(false);
     this.throttle?.close();
   }
 
