@@ -20,6 +20,11 @@ export interface ApiGatewayPusherOptions {
   credentials?: { accessKeyId: string; secretAccessKey: string };
   /** Ms one PostToConnection may take before it counts as failed (default 5 000; the SDK has none). */
   requestTimeoutMs?: number;
+  /**
+   * Keep-alive connections to the endpoint (default 200, the relay's concurrency; the SDK's own default of
+   * 50 would queue the relay's other posts behind them).
+   */
+  maxSockets?: number;
 }
 
 const encoder = new TextEncoder();
@@ -41,7 +46,13 @@ export class ApiGatewayPusher implements ConnectionPusher {
       ...awsClientConfig(options),
       maxAttempts: 1,
       // Without throwOnRequestTimeout this Smithy version only logs a warning when the time is up.
-      requestHandler: { requestTimeout: timeout, connectionTimeout: timeout, throwOnRequestTimeout: true },
+      requestHandler: {
+        requestTimeout: timeout,
+        connectionTimeout: timeout,
+        throwOnRequestTimeout: true,
+        httpAgent: { keepAlive: true, maxSockets: options.maxSockets ?? 200 },
+        httpsAgent: { keepAlive: true, maxSockets: options.maxSockets ?? 200 },
+      },
     });
   }
 
