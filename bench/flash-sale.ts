@@ -94,7 +94,7 @@ class AdminFeedCounter {
         this.holdsAnnounced++;
       } else if (message.type === 'reservations') {
         this.messages++;
-        for (const concert of message.concerts ?? []) this.holdsAnnounced += Number(concert.held ?? 0);
+        for (const concert of message.concerts ?? []) this.holdsAnnounced += Number(concert.holds ?? 0);
       } else if (message.type === 'admin-notification') this.messages++;
     });
   }
