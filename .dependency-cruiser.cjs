@@ -85,7 +85,9 @@ module.exports = {
         'functions/core and functions/ports know nothing of adapters, the composition root, handlers, ' +
         'config, migrations, the local shim and tools, or the stacks (DESIGN.md, "ports and adapters").',
       from: { path: '^functions/(core|ports)/' },
-      to: { path: '^(functions/(adapters|composition|handlers|config|db)|local|stacks|web|bin|bench)/' },
+      to: {
+        path: '^(functions/(adapters|composition|handlers|config|db)|local|tools|stacks|web|bin|bench)/',
+      },
     },
     {
       name: 'core-imports-only-core-and-ports',
@@ -107,10 +109,10 @@ module.exports = {
       name: 'functions-import-no-local-or-stacks',
       severity: 'error',
       comment:
-        'Deployed code (functions/) never loads the local shim, the dev tools (local/) or the ' +
-        'infrastructure (stacks/): a Lambda bundle would carry them.',
+        'Deployed code (functions/) never loads the local shim (local/), the build and deploy tools ' +
+        '(tools/) or the infrastructure (stacks/): a Lambda bundle would carry them.',
       from: { path: '^functions/' },
-      to: { path: '^(local|stacks|web|bin|bench)/' },
+      to: { path: '^(local|tools|stacks|web|bin|bench)/' },
     },
     {
       name: 'stacks-import-no-runtime-module',
@@ -120,7 +122,7 @@ module.exports = {
         'STACKS_MAY_IMPORT (.dependency-cruiser.cjs); it never imports local/ (issue 18, item 2).',
       from: { path: '^stacks/' },
       to: {
-        path: '^(functions|local)/',
+        path: '^(functions|local|tools)/',
         pathNot: anyOf(STACKS_MAY_IMPORT),
         dependencyTypesNot: ['type-only'],
       },
@@ -136,7 +138,7 @@ module.exports = {
       to: {
         path: [
           '^functions/(adapters|composition|handlers|config|db)/',
-          '^local/',
+          '^(local|tools)/',
           inPackages(RUNTIME_PACKAGES),
         ],
         pathNot: anyOf(STACKS_MAY_IMPORT),
@@ -152,7 +154,7 @@ module.exports = {
         'imports of the API contract and the modules in WEB_MAY_IMPORT excepted.',
       from: { path: '^web/' },
       to: {
-        path: ['^(functions|local|stacks|bin|bench)/', inPackages(RUNTIME_PACKAGES)],
+        path: ['^(functions|local|tools|stacks|bin|bench)/', inPackages(RUNTIME_PACKAGES)],
         pathNot: anyOf(WEB_MAY_IMPORT),
         dependencyTypesNot: ['type-only'],
       },

@@ -8,8 +8,8 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build, type Metafile } from 'esbuild';
-import { buildLambdas, moduleLoadMs } from '../local/build-lambdas';
 import { bundleOptions } from '../stacks/lambda-bundle';
+import { buildLambdas, moduleLoadMs } from '../tools/build-lambdas';
 import { int, median, type Row } from './support';
 
 const HTTP_FUNCTION = 'reservations-create';

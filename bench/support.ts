@@ -256,7 +256,7 @@ let serverBundle: Promise<string> | undefined;
 /** The container's bundled server (`server.mjs`), built once per run into a scratch directory. */
 export function bundledServer(): Promise<string> {
   serverBundle ??= (async () => {
-    const { buildServer } = await import('../local/build-server');
+    const { buildServer } = await import('../tools/build-server');
     const dir = await mkdtemp(join(tmpdir(), 'cts-bench-server-'));
     await buildServer(dir);
     return join(dir, 'server.mjs');

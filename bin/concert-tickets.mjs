@@ -92,7 +92,7 @@ async function build() {
   const before = Object.fromEntries(ALSO_WATCHED.map((path) => [path, fingerprint(path)]));
   const result = await esbuild({
     absWorkingDir: ROOT,
-    entryPoints: { cli: 'local/cli.ts', 'pglite-database': 'functions/adapters/pglite-database.ts' },
+    entryPoints: { cli: 'local/cli.ts', 'pglite-database': 'functions/adapters/postgres/pglite-database.ts' },
     outdir,
     outExtension: { '.js': '.mjs' },
     bundle: true,
@@ -134,7 +134,9 @@ function embeddedDatabaseNextToTheBundle() {
         const source = readFileSync(args.path, 'utf8');
         const specifier = /(=\s*)'\.\.\/adapters\/(?:[a-z-]+\/)?pglite-database'/;
         if (!specifier.test(source))
-          throw new Error('composition/database.ts no longer names the PGlite adapter: cannot bundle the CLI');
+          throw new Error(
+            'composition/database.ts no longer names the PGlite adapter: cannot bundle the CLI',
+          );
         return { contents: source.replace(specifier, "$1'./pglite-database.mjs'"), loader: 'ts' };
       });
     },

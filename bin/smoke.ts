@@ -73,6 +73,7 @@ export async function smoke(options: SmokeOptions): Promise<SmokeReport> {
     path: string,
     expected: number[],
     init: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+    // biome-ignore lint/suspicious/noExplicitAny: the smoke test reads whatever JSON a deployment answers
   ): Promise<any> => {
     const response = await fetch(`${api}${path}`, {
       method,
@@ -107,6 +108,7 @@ export async function smoke(options: SmokeOptions): Promise<SmokeReport> {
       return body.concert;
     }
     const { concerts } = await call('concert', 'GET', '/api/concerts', [200]);
+    // biome-ignore lint/suspicious/noExplicitAny: as above, a deployment's JSON
     const open = (concerts as any[]).find(
       (c) => c.status === 'on-sale' && c.tiers.some((t: { available: number }) => t.available > 0),
     );

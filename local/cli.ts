@@ -79,13 +79,12 @@ async function withDatabaseAsIs(work: (db: SqlDatabase) => Promise<void>): Promi
 
 /** Migrations this code has that the database has not recorded (all of them on an empty database). */
 async function pendingMigrations(db: SqlDatabase): Promise<string[]> {
-  const { readMigrations } = await import('../functions/db/migrate');
+  const [{ readMigrations }, { SqlOperatorRepository }] = await Promise.all([
+    import('../functions/db/migrate'),
+    import('../functions/adapters/postgres/sql-operator-repository'),
+  ]);
   const all = await readMigrations();
-  const [table] = await db.query(`SELECT to_regclass('schema_migrations') IS NOT NULL AS present`);
-  if (!table?.present) return all.map((migration) => migration.name);
-  const applied = new Set(
-    (await db.query('SELECT name FROM schema_migrations')).map((row) => String(row.name)),
-  );
+  const applied = new Set((await new SqlOperatorRepository(db).appliedMigrations()) ?? []);
   return all.filter((migration) => !applied.has(migration.name)).map((migration) => migration.name);
 }
 
@@ -97,13 +96,86 @@ const uuid = (value: string) => {
 
 /** The package's version (package.json), for `--version`. */
 export async function packageVersion(): Promise<string> {
-  const text = await readFile(new URL('../package.json', import.meta.url), 'utf8');
+  // The container's bundle (dist/local/cli.mjs) has no package.json one folder up: 'unknown' there.
+  const text = await readFile(new URL('../package.json', import.meta.url), 'utf8').catch(() => undefined);
+  if (text === undefined) return 'unknown';
   return String((JSON.parse(text) as { version?: unknown }).version ?? 'unknown');
+}
+
+/** `npm run job -- --help`: the scheduled-job command's own help (it reads its arguments itself). */
+async function scheduledJobHelp(): Promise<string> {
+  const { SCHEDULE } = await import('../functions/core/schedule');
+  return `Usage: npm run job -- <name> [--at <ISO time>|now|tick] [--date YYYY-MM-DD]
+
+Runs one scheduled job, with the service's environment (DATABASE_URL, REDIS_URL, SMTP_URL, ...), for the
+time it was scheduled for: its periods (reminder window, report day) follow from that time, not the clock.
+Safe to run while the scheduler runs: a second concurrent run is skipped, a repeated run repeats no effect,
+a late one still covers its own period.
+
+Jobs:
+${SCHEDULE.map((job) => `  ${job.name.padEnd(20)} ${job.cron.padEnd(13)} ${job.description}`).join('\n')}
+
+Options:
+  --at <time>         the time this run was scheduled for: an ISO time with Z or an offset, "now", or
+                      "tick" (default: the latest tick of the job's cron at or before now in
+                      SCHEDULE_TIMEZONE, which is what a Kubernetes CronJob fired for)
+  --date YYYY-MM-DD   daily-report: the day to report (default: the local day of --at)
+  --help              this text`;
+}
+
+/**
+ * `npm run job -- <name> [--at …] [--date …]` (the hidden `scheduled-job` command): what a Kubernetes
+ * CronJob or an operator runs. A CronJob passes no scheduled time, so the run stands for the latest tick
+ * of the job's cron at or before now (`job` defaults to now instead). Progress and the report (one JSON
+ * line) go to standard output. Exit 0 when done or skipped; no job name prints the help, exit 2.
+ * @param args the arguments after the command name, as `npm run job --` passes them
+ */
+async function runScheduledJob(args: string[]): Promise<void> {
+  const { parseArgs } = await import('node:util');
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      at: { type: 'string' },
+      date: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  const name = positionals[0];
+  if (values.help || !name) {
+    say(await scheduledJobHelp());
+    process.exit(values.help ? 0 : 2);
+  }
+  const [{ isJobName, SCHEDULE }, { reportDateFromArgument, scheduledTimeFromArgument }] = await Promise.all([
+    import('../functions/core/schedule'),
+    import('./scheduled-time'),
+  ]);
+  if (!isJobName(name))
+    throw new Error(`unknown job "${name}"; one of ${SCHEDULE.map((j) => j.name).join(', ')}`);
+  reportDateFromArgument(values.date);
+  const settings = await config();
+  const scheduledAt = scheduledTimeFromArgument(
+    values.at,
+    name,
+    settings.scheduleTimeZone,
+    new Date(),
+    'tick',
+  );
+  await withServices(async (services) => {
+    const { runJob } = await import('../functions/core/jobs.service');
+    const report = await runJob({ ...services.jobs, progress: say }, name, {
+      scheduledAt,
+      ...(values.date ? { date: values.date } : {}),
+    });
+    await services.events.settled();
+    say(JSON.stringify(report));
+  });
 }
 
 /**
  * The operator CLI (`npx concert-tickets <command>`): migrate, seed, create-admin, job, availability,
- * export-tickets, restore. Each command loads only the modules it needs when it runs.
+ * export-tickets, restore; `npm run migrate|seed|job` run it too (`npm run job` is the hidden
+ * `scheduled-job` command, with its own help). Each command loads only the modules it needs when it runs.
  * @param version what `--version` prints (bin/concert-tickets.mjs passes package.json's)
  */
 export function operatorCli(version = 'unknown'): Command {
@@ -212,13 +284,24 @@ export function operatorCli(version = 'unknown'): Command {
     });
 
   program
+    .command('scheduled-job', { hidden: true })
+    .description(
+      'what `npm run job` and a Kubernetes CronJob run: `job` with --at defaulting to the cron tick',
+    )
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .argument('[args...]', 'as `npm run job -- --help` lists them')
+    .action((args: string[]) => runScheduledJob(args));
+
+  program
     .command('availability')
     .description("show a concert's live availability, tier by tier (read-only: migrates nothing)")
     .argument('<concertId>', 'the concert', uuid)
     .action((concertId: string) =>
       withDatabaseAsIs(async (db) => {
         const [{ SqlConcertRepository }, { getConcert }] = await Promise.all([
-          import('../functions/adapters/sql-concert-repository'),
+          import('../functions/adapters/postgres/sql-concert-repository'),
           import('../functions/core/concerts.service'),
         ]);
         const concert = await getConcert(new SqlConcertRepository(db), concertId);
@@ -242,27 +325,32 @@ export function operatorCli(version = 'unknown'): Command {
     .option('--out <file>', 'write to a file instead of standard output')
     .action((concertId: string, { out }: { out?: string }) =>
       withDatabaseAsIs(async (db) => {
-        const { stringify } = await import('csv-stringify');
-        const [concert] = await db.query('SELECT title FROM concerts WHERE id = $1', [concertId]);
-        if (!concert) throw new CliError(`no concert ${concertId}`);
-        const rows = await db.query(
-          `SELECT t.code, tt.name AS tier, u.email AS holder, t.reservation_id, t.created_at
-             FROM tickets t JOIN ticket_tiers tt ON tt.id = t.tier_id JOIN users u ON u.id = t.user_id
-            WHERE t.concert_id = $1 ORDER BY tt.position, t.created_at, t.code`,
-          [concertId],
-        );
+        const [{ stringify }, { SqlOperatorRepository }] = await Promise.all([
+          import('csv-stringify'),
+          import('../functions/adapters/postgres/sql-operator-repository'),
+        ]);
+        const operator = new SqlOperatorRepository(db);
+        if ((await operator.concertTitle(concertId)) === undefined)
+          throw new CliError(`no concert ${concertId}`);
+        const tickets = await operator.concertTickets(concertId);
         const csv = stringify({
           header: true,
           columns: ['code', 'tier', 'holder', 'reservation_id', 'created_at'],
         });
         const target = out ? createWriteStream(out) : process.stdout;
         csv.pipe(target);
-        for (const row of rows)
-          csv.write({ ...row, created_at: new Date(String(row.created_at)).toISOString() });
+        for (const ticket of tickets)
+          csv.write({
+            code: ticket.code,
+            tier: ticket.tier,
+            holder: ticket.holder,
+            reservation_id: ticket.reservationId,
+            created_at: ticket.issuedAt,
+          });
         csv.end();
         if (out) {
           await once(target, 'finish');
-          note(`wrote ${rows.length} tickets to ${out}`);
+          note(`wrote ${tickets.length} tickets to ${out}`);
         } else await once(csv, 'end');
       }),
     );

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DataDirInUseError, dataDirOwner } from '../functions/adapters/data-dir-lock';
+import { DataDirInUseError, dataDirOwner } from '../functions/adapters/node/data-dir-lock';
 import { loadConfig } from '../functions/config/service-config';
 import { exitWithError } from './cli-errors';
 import { portTakenBy } from './port-owner';

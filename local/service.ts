@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { buildServices, type Services } from '../functions/composition/services';
 import type { ServiceConfig } from '../functions/config/service-config';
 import { HTTP_ROUTES } from '../functions/handlers/http/routes';
-import { useServices } from '../functions/handlers/http/runtime';
+import { useServices } from '../functions/handlers/lambda-runtime';
 import { handler as wsConnect } from '../functions/handlers/ws-connect';
 import { handler as wsDisconnect } from '../functions/handlers/ws-disconnect';
 import { CLIENT_ACTIONS, handler as wsMessage } from '../functions/handlers/ws-message';

@@ -2,7 +2,7 @@ import { cpSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BuildOptions, buildSync } from 'esbuild';
 
-// Build tooling shared by the stacks (which bundle while they synthesize) and local/build-lambdas.ts:
+// Build tooling shared by the stacks (which bundle while they synthesize) and tools/build-lambdas.ts:
 // it points esbuild at a function's entry path and never imports the function itself.
 
 /** Where `npm run build` and the stacks put the bundles: `dist/lambda/<function>/index.mjs`. */

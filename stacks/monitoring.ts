@@ -88,7 +88,7 @@ export class Monitoring extends Construct {
       1,
       2,
     );
-    // The relay's own figure (CloudWatch embedded metrics from functions/adapters/emf-metrics.ts).
+    // The relay's own figure (CloudWatch embedded metrics from functions/adapters/aws/emf-metrics.ts).
     alarm(
       'relay-lag',
       'Watchers see availability late: the relay delivers more than 15 s after publication',

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { lockDataDir } from '../adapters/data-dir-lock';
-import { PgDatabase } from '../adapters/pg-database';
-import { RdsDataDatabase } from '../adapters/rds-data-database';
-import { probePostgres } from '../adapters/startup-probes';
+import { lockDataDir } from '../adapters/node/data-dir-lock';
+import { probePostgres } from '../adapters/node/startup-probes';
+import { PgDatabase } from '../adapters/postgres/pg-database';
+import { RdsDataDatabase } from '../adapters/postgres/rds-data-database';
 import type { ServiceConfig } from '../config/service-config';
 import type { SqlDatabase } from '../ports/sql-database.port';
 import { dataFolder, LOCAL_CREDENTIALS } from './secrets';
@@ -53,8 +53,8 @@ async function openEmbeddedDatabase(config: ServiceConfig, logger: Logger): Prom
   // One process owns an embedded data folder: taken before PGlite opens it, released when it closes.
   const lock = lockDataDir(config.dataDir);
   logger.info({ dataDir: config.dataDir }, 'using the embedded PGlite database');
-  const embeddedModule = '../adapters/pglite-database';
-  let embedded: typeof import('../adapters/pglite-database');
+  const embeddedModule = '../adapters/postgres/pglite-database';
+  let embedded: typeof import('../adapters/postgres/pglite-database');
   try {
     embedded = await import(/* @vite-ignore */ embeddedModule);
   } catch (error) {

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { runAsRequest } from '../adapters/request-context';
+import { runAsRequest } from '../adapters/node/request-context';
 import { HoldExpiryTimer } from '../core/hold-expiry-timer';
 import { expireHolds, type JobDeps, newRunId } from '../core/jobs.service';
 import type { SqlDatabase } from '../ports/sql-database.port';

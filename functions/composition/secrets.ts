@@ -1,6 +1,6 @@
-import { localJwtKey } from '../adapters/local-jwt-key';
-import { readSecret } from '../adapters/secrets-manager';
-import { makeDirectory } from '../adapters/startup-probes';
+import { readSecret } from '../adapters/aws/secrets-manager';
+import { localJwtKey } from '../adapters/crypto/local-jwt-key';
+import { makeDirectory } from '../adapters/node/startup-probes';
 import { weakSecretReason } from '../config/published-secrets';
 import { ConfigError, type ServiceConfig } from '../config/service-config';
 

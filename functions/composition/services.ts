@@ -1,34 +1,34 @@
 import type { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
-import { ApiGatewayPusher } from '../adapters/apigw-management-pusher';
-import { AwsBackupVerifier } from '../adapters/aws-backup-verifier';
-import { CachedConcertRepository } from '../adapters/cached-concert-repository';
-import { EmfMetrics } from '../adapters/emf-metrics';
-import { JoseTokenService } from '../adapters/jose-token-service';
-import { LogMailer } from '../adapters/log-mailer';
-import { MemoryConnectionRegistry } from '../adapters/memory-connection-registry';
-import { MemoryEventBus } from '../adapters/memory-event-bus';
-import { MirroredConnectionRegistry } from '../adapters/mirrored-connection-registry';
-import { PgDumpBackup } from '../adapters/pg-dump-backup';
-import { PgliteBackup } from '../adapters/pglite-backup';
-import { PrometheusMetrics } from '../adapters/prometheus-metrics';
-import { RateLimiterLoginThrottle } from '../adapters/rate-limiter-login-throttle';
-import { RedisConnectionRegistry } from '../adapters/redis-connection-registry';
-import { RedisEventBus } from '../adapters/redis-event-bus';
-import { redisKeys } from '../adapters/redis-keys';
-import { RedisRelayStream } from '../adapters/redis-relay-stream';
-import { currentRequestId, runAsRequest } from '../adapters/request-context';
-import { ScryptPasswordHasher } from '../adapters/scrypt-password-hasher';
-import { SesMailer } from '../adapters/ses-mailer';
-import { SmtpMailer } from '../adapters/smtp-mailer';
-import { SqlConcertRepository } from '../adapters/sql-concert-repository';
-import { SqlMaintenanceRepository } from '../adapters/sql-maintenance-repository';
-import { SqlOutboxRepository } from '../adapters/sql-outbox-repository';
-import { SqlReportRepository } from '../adapters/sql-report-repository';
-import { SqlReservationRepository } from '../adapters/sql-reservation-repository';
-import { SqlSalesRepository } from '../adapters/sql-sales-repository';
-import { SqlUserRepository } from '../adapters/sql-user-repository';
-import { awaitRedis } from '../adapters/startup-probes';
+import { ApiGatewayPusher } from '../adapters/aws/apigw-management-pusher';
+import { AwsBackupVerifier } from '../adapters/aws/aws-backup-verifier';
+import { EmfMetrics } from '../adapters/aws/emf-metrics';
+import { SesMailer } from '../adapters/aws/ses-mailer';
+import { JoseTokenService } from '../adapters/crypto/jose-token-service';
+import { ScryptPasswordHasher } from '../adapters/crypto/scrypt-password-hasher';
+import { LogMailer } from '../adapters/mail/log-mailer';
+import { SmtpMailer } from '../adapters/mail/smtp-mailer';
+import { CachedConcertRepository } from '../adapters/memory/cached-concert-repository';
+import { MemoryConnectionRegistry } from '../adapters/memory/memory-connection-registry';
+import { MemoryEventBus } from '../adapters/memory/memory-event-bus';
+import { MirroredConnectionRegistry } from '../adapters/memory/mirrored-connection-registry';
+import { PrometheusMetrics } from '../adapters/node/prometheus-metrics';
+import { currentRequestId, runAsRequest } from '../adapters/node/request-context';
+import { awaitRedis } from '../adapters/node/startup-probes';
+import { PgDumpBackup } from '../adapters/postgres/pg-dump-backup';
+import { PgliteBackup } from '../adapters/postgres/pglite-backup';
+import { SqlConcertRepository } from '../adapters/postgres/sql-concert-repository';
+import { SqlMaintenanceRepository } from '../adapters/postgres/sql-maintenance-repository';
+import { SqlOutboxRepository } from '../adapters/postgres/sql-outbox-repository';
+import { SqlReportRepository } from '../adapters/postgres/sql-report-repository';
+import { SqlReservationRepository } from '../adapters/postgres/sql-reservation-repository';
+import { SqlSalesRepository } from '../adapters/postgres/sql-sales-repository';
+import { SqlUserRepository } from '../adapters/postgres/sql-user-repository';
+import { RateLimiterLoginThrottle } from '../adapters/redis/rate-limiter-login-throttle';
+import { RedisConnectionRegistry } from '../adapters/redis/redis-connection-registry';
+import { RedisEventBus } from '../adapters/redis/redis-event-bus';
+import { redisKeys } from '../adapters/redis/redis-keys';
+import { RedisRelayStream } from '../adapters/redis/redis-relay-stream';
 import type { ServiceConfig } from '../config/service-config';
 import { AccountCheckedTokens } from '../core/account-checked-tokens';
 import { type AuthDeps, ensureAdmin } from '../core/auth.service';
@@ -128,7 +128,7 @@ export type HandlerDeps = Pick<
 
 export interface BuildOptions {
   /**
-   * Where this process runs: `lambda` from the deployed handlers (functions/handlers/http/runtime.ts),
+   * Where this process runs: `lambda` from the deployed handlers (functions/handlers/lambda-runtime.ts),
    * `server` (default) from the shim, the scheduler and the CLI. See {@link runtimePolicy}.
    */
   runtime?: ServiceRuntime;

@@ -23,7 +23,8 @@ let decoyHash: Promise<string> | undefined;
 
 // A refused first hash (hashing saturated) must not be remembered: the next miss tries again.
 function decoy(deps: Pick<AuthDeps, 'passwords'>): Promise<string> {
-  const hash = (decoyHash ??= deps.passwords.hash('decoy password for unknown accounts'));
+  decoyHash ??= deps.passwords.hash('decoy password for unknown accounts');
+  const hash = decoyHash;
   hash.catch(() => {
     if (decoyHash === hash) decoyHash = undefined;
   });

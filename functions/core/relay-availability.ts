@@ -1,7 +1,8 @@
-import { type ConnectionPusher, PushFailure, type PushFailureKind } from '../ports/connection-pusher.port';
+import { type ConnectionPusher, PushFailure } from '../ports/connection-pusher.port';
 import type { ConnectionRegistry } from '../ports/connection-registry.port';
-import { type EventTrace, mergeTraces } from '../ports/event-bus.port';
+import type { EventTrace } from '../ports/event-bus.port';
 import type { RelayLease, RelayStream, StreamEntry } from '../ports/relay-stream.port';
+import { mergeTraces } from './event-trace';
 import type { ConcertUpdateMessage, RealtimeMessage } from './realtime';
 
 export interface RelayDeps {

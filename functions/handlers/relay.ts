@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { TicketingError } from '../core/errors';
 import { eventSummary } from '../core/realtime';
 import { type RelayReport, relayAvailability } from '../core/relay-availability';
-import { getServices } from './http/runtime';
+import { getServices } from './lambda-runtime';
 
 export interface RelayEvent {
   /** How long this run reads before returning (default 50 s, for a once-a-minute schedule). */

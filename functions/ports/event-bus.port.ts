@@ -14,14 +14,6 @@ export interface EventTrace {
 
 export const MAX_TRACED_REQUESTS = 20;
 
-/** The union of two traces: every request (up to the cap) and the earlier publication. */
-export function mergeTraces(older: EventTrace, newer: EventTrace): EventTrace {
-  return {
-    requestIds: [...new Set([...older.requestIds, ...newer.requestIds])].slice(0, MAX_TRACED_REQUESTS),
-    publishedAt: Math.min(older.publishedAt, newer.publishedAt),
-  };
-}
-
 /** Carries real-time messages to every replica (Redis pub/sub + a capped stream, or in-process). */
 export interface EventBus {
   publish(message: RealtimeMessage, trace?: EventTrace): Promise<void>;

@@ -1,4 +1,4 @@
-import { addressBlock } from '../../functions/adapters/address-block';
+import { addressBlock } from '../../functions/adapters/node/address-block';
 /** A rate: `perSecond` on average, up to `burst` at once (a token bucket). */
 export interface Rate {
   burst: number;

@@ -1,4 +1,7 @@
-import { hasLocalWatchSets, type LocalWatchSets } from '../../functions/adapters/memory-connection-registry';
+import {
+  hasLocalWatchSets,
+  type LocalWatchSets,
+} from '../../functions/adapters/memory/memory-connection-registry';
 import type { Services } from '../../functions/composition/services';
 import { eventSummary, type RealtimeMessage } from '../../functions/core/realtime';
 import { adminFeedStillAllowed } from '../../functions/core/watchers.service';

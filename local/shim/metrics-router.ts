@@ -1,5 +1,5 @@
 import express, { type Router } from 'express';
-import { PrometheusMetrics } from '../../functions/adapters/prometheus-metrics';
+import { PrometheusMetrics } from '../../functions/adapters/node/prometheus-metrics';
 import type { Services } from '../../functions/composition/services';
 
 /**

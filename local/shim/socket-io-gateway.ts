@@ -3,7 +3,7 @@ import { Server, type Socket } from 'socket.io';
 import {
   type LocalWatchSets,
   MemoryConnectionRegistry,
-} from '../../functions/adapters/memory-connection-registry';
+} from '../../functions/adapters/memory/memory-connection-registry';
 import type { Services } from '../../functions/composition/services';
 import { TicketingError } from '../../functions/core/errors';
 import type { RealtimeMessage } from '../../functions/core/realtime';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { addressBlock } from '../../functions/adapters/address-block';
-import { RateLimiterLoginThrottle } from '../../functions/adapters/rate-limiter-login-throttle';
+import { addressBlock } from '../../functions/adapters/node/address-block';
+import { RateLimiterLoginThrottle } from '../../functions/adapters/redis/rate-limiter-login-throttle';
 
 describe('per-address limits count an IPv6 client by its /64 (review finding: 2^64 fresh addresses)', () => {
   it('keys IPv4 as it is and IPv6 by its /64, however it is written', () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AwsBackupVerifier } from '../../functions/adapters/aws-backup-verifier';
-import { SesMailer } from '../../functions/adapters/ses-mailer';
+import { AwsBackupVerifier } from '../../functions/adapters/aws/aws-backup-verifier';
+import { SesMailer } from '../../functions/adapters/aws/ses-mailer';
 import { handler as backupJob } from '../../functions/handlers/job-backup';
 import { type FakeEndpoint, startFakeAwsEndpoint } from '../support/fake-aws-endpoint';
 import { fakeLambdaContext } from '../support/lambda-context';

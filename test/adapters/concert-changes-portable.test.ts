@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PgDatabase } from '../../functions/adapters/pg-database';
-import { PgliteDatabase } from '../../functions/adapters/pglite-database';
-import { RdsDataDatabase } from '../../functions/adapters/rds-data-database';
-import { SqlConcertRepository } from '../../functions/adapters/sql-concert-repository';
+import { PgDatabase } from '../../functions/adapters/postgres/pg-database';
+import { PgliteDatabase } from '../../functions/adapters/postgres/pglite-database';
+import { RdsDataDatabase } from '../../functions/adapters/postgres/rds-data-database';
+import { SqlConcertRepository } from '../../functions/adapters/postgres/sql-concert-repository';
 import { migrate } from '../../functions/db/migrate';
 import type { SqlDatabase } from '../../functions/ports/sql-database.port';
 import { expectNoOversell } from '../support/invariants';

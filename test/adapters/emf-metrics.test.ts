@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EmfMetrics, METRICS_NAMESPACE } from '../../functions/adapters/emf-metrics';
+import { EmfMetrics, METRICS_NAMESPACE } from '../../functions/adapters/aws/emf-metrics';
 import { loadConfig } from '../../functions/config/service-config';
 import { captureEmf } from '../support/emf';
 

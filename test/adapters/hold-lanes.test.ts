@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PgliteDatabase } from '../../functions/adapters/pglite-database';
-import { SqlConcertRepository } from '../../functions/adapters/sql-concert-repository';
-import { SqlReservationRepository } from '../../functions/adapters/sql-reservation-repository';
+import { PgliteDatabase } from '../../functions/adapters/postgres/pglite-database';
+import { SqlConcertRepository } from '../../functions/adapters/postgres/sql-concert-repository';
+import { SqlReservationRepository } from '../../functions/adapters/postgres/sql-reservation-repository';
 import { migrate } from '../../functions/db/migrate';
 import type { SqlDatabase } from '../../functions/ports/sql-database.port';
 import { expectNoOversell } from '../support/invariants';

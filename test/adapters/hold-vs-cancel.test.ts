@@ -1,9 +1,9 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PgDatabase } from '../../functions/adapters/pg-database';
-import { SqlConcertRepository } from '../../functions/adapters/sql-concert-repository';
-import { SqlReservationRepository } from '../../functions/adapters/sql-reservation-repository';
-import { SqlUserRepository } from '../../functions/adapters/sql-user-repository';
+import { PgDatabase } from '../../functions/adapters/postgres/pg-database';
+import { SqlConcertRepository } from '../../functions/adapters/postgres/sql-concert-repository';
+import { SqlReservationRepository } from '../../functions/adapters/postgres/sql-reservation-repository';
+import { SqlUserRepository } from '../../functions/adapters/postgres/sql-user-repository';
 import { migrate } from '../../functions/db/migrate';
 import type { HoldOutcome, HoldRequest } from '../../functions/ports/reservation.repository.port';
 import { expectNoOversell } from '../support/invariants';

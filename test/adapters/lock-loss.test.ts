@@ -1,8 +1,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PgDatabase } from '../../functions/adapters/pg-database';
-import { PgliteDatabase } from '../../functions/adapters/pglite-database';
-import { RdsDataDatabase } from '../../functions/adapters/rds-data-database';
+import { PgDatabase } from '../../functions/adapters/postgres/pg-database';
+import { PgliteDatabase } from '../../functions/adapters/postgres/pglite-database';
+import { RdsDataDatabase } from '../../functions/adapters/postgres/rds-data-database';
 import { LockLostError } from '../../functions/ports/sql-database.port';
 import { type LocalDataApi, localDataApiOptions, startLocalDataApi } from '../support/local-data-api';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';

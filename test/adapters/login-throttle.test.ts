@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type LoginThrottleLimits,
   RateLimiterLoginThrottle,
-} from '../../functions/adapters/rate-limiter-login-throttle';
+} from '../../functions/adapters/redis/rate-limiter-login-throttle';
 import { dropRedisPrefix, TEST_REDIS_URL, testRedisPrefix } from '../support/redis';
 
 const LIMITS: LoginThrottleLimits = {

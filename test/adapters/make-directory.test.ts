@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { localJwtKey } from '../../functions/adapters/local-jwt-key';
-import { PgDumpBackup } from '../../functions/adapters/pg-dump-backup';
+import { localJwtKey } from '../../functions/adapters/crypto/local-jwt-key';
+import { PgDumpBackup } from '../../functions/adapters/postgres/pg-dump-backup';
 
 // Node 20's mkdir(…, { recursive: true }) never returns under /proc: every folder the service makes must fail
 // with an error instead (the kind of issue 16's "DATA_DIR=/proc/nope hangs with no output").

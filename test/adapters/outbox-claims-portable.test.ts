@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PgDatabase } from '../../functions/adapters/pg-database';
-import { PgliteDatabase } from '../../functions/adapters/pglite-database';
-import { RdsDataDatabase } from '../../functions/adapters/rds-data-database';
-import { SqlOutboxRepository } from '../../functions/adapters/sql-outbox-repository';
+import { PgDatabase } from '../../functions/adapters/postgres/pg-database';
+import { PgliteDatabase } from '../../functions/adapters/postgres/pglite-database';
+import { RdsDataDatabase } from '../../functions/adapters/postgres/rds-data-database';
+import { SqlOutboxRepository } from '../../functions/adapters/postgres/sql-outbox-repository';
 import { migrate } from '../../functions/db/migrate';
 import type { SqlDatabase } from '../../functions/ports/sql-database.port';
 import { type LocalDataApi, localDataApiOptions, startLocalDataApi } from '../support/local-data-api';

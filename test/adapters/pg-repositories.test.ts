@@ -1,4 +1,4 @@
-import { PgDatabase } from '../../functions/adapters/pg-database';
+import { PgDatabase } from '../../functions/adapters/postgres/pg-database';
 import { createTestDatabase } from '../support/postgres';
 import { repositorySuite } from './repository-suite';
 

@@ -1,4 +1,4 @@
-import { PgliteDatabase } from '../../functions/adapters/pglite-database';
+import { PgliteDatabase } from '../../functions/adapters/postgres/pglite-database';
 import { repositorySuite } from './repository-suite';
 
 repositorySuite('PGlite', async () => {

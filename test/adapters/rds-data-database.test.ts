@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RdsDataDatabase } from '../../functions/adapters/rds-data-database';
-import { SqlMaintenanceRepository } from '../../functions/adapters/sql-maintenance-repository';
-import { SqlOutboxRepository } from '../../functions/adapters/sql-outbox-repository';
-import { SqlReportRepository } from '../../functions/adapters/sql-report-repository';
+import { RdsDataDatabase } from '../../functions/adapters/postgres/rds-data-database';
+import { SqlMaintenanceRepository } from '../../functions/adapters/postgres/sql-maintenance-repository';
+import { SqlOutboxRepository } from '../../functions/adapters/postgres/sql-outbox-repository';
+import { SqlReportRepository } from '../../functions/adapters/postgres/sql-report-repository';
 import { migrate } from '../../functions/db/migrate';
 import { type LocalDataApi, localDataApiOptions, startLocalDataApi } from '../support/local-data-api';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';

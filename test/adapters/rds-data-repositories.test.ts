@@ -1,4 +1,4 @@
-import { RdsDataDatabase } from '../../functions/adapters/rds-data-database';
+import { RdsDataDatabase } from '../../functions/adapters/postgres/rds-data-database';
 import { localDataApiOptions, startLocalDataApi } from '../support/local-data-api';
 import { createTestDatabase } from '../support/postgres';
 import { repositorySuite } from './repository-suite';

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PgDatabase } from '../../functions/adapters/pg-database';
+import { PgDatabase } from '../../functions/adapters/postgres/pg-database';
 import { migrate } from '../../functions/db/migrate';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
 

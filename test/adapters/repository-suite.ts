@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SqlConcertRepository } from '../../functions/adapters/sql-concert-repository';
-import { SqlReservationRepository } from '../../functions/adapters/sql-reservation-repository';
-import { SqlUserRepository } from '../../functions/adapters/sql-user-repository';
+import { SqlConcertRepository } from '../../functions/adapters/postgres/sql-concert-repository';
+import { SqlReservationRepository } from '../../functions/adapters/postgres/sql-reservation-repository';
+import { SqlUserRepository } from '../../functions/adapters/postgres/sql-user-repository';
 import { newTicketCode } from '../../functions/core/ticket-codes';
 import { migrate } from '../../functions/db/migrate';
 import type { HoldRequest } from '../../functions/ports/reservation.repository.port';

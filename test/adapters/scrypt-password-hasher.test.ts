@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ScryptPasswordHasher } from '../../functions/adapters/scrypt-password-hasher';
+import { ScryptPasswordHasher } from '../../functions/adapters/crypto/scrypt-password-hasher';
 import { TicketingError } from '../../functions/core/errors';
 
 describe('ScryptPasswordHasher', () => {

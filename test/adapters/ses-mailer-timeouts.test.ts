@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SesMailer } from '../../functions/adapters/ses-mailer';
+import { SesMailer } from '../../functions/adapters/aws/ses-mailer';
 import { type FakeEndpoint, startFakeAwsEndpoint } from '../support/fake-aws-endpoint';
 
 describe('SesMailer bounds every send (real SESClient, local endpoint)', () => {

@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { localJwtKey } from '../../functions/adapters/local-jwt-key';
+import { localJwtKey } from '../../functions/adapters/crypto/local-jwt-key';
 import { weakSecretReason } from '../../functions/config/published-secrets';
 import { ConfigError, loadConfig } from '../../functions/config/service-config';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { JoseTokenService } from '../../functions/adapters/jose-token-service';
+import { JoseTokenService } from '../../functions/adapters/crypto/jose-token-service';
 import { AccountCheckedTokens } from '../../functions/core/account-checked-tokens';
 import { canonicalEmail } from '../../functions/core/email-address';
 import type { AccountStanding } from '../../functions/ports/token-service.port';

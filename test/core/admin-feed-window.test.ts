@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryEventBus } from '../../functions/adapters/memory-event-bus';
-import { parseBusPayload } from '../../functions/adapters/realtime-message-schema';
+import { MemoryEventBus } from '../../functions/adapters/memory/memory-event-bus';
+import { parseBusPayload } from '../../functions/adapters/redis/realtime-message-schema';
 import { AvailabilityPublisher } from '../../functions/core/availability-publisher';
 import type { RealtimeMessage } from '../../functions/core/realtime';
 import type { ConcertRepository } from '../../functions/ports/concert.repository.port';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryConnectionRegistry } from '../../functions/adapters/memory-connection-registry';
+import { MemoryConnectionRegistry } from '../../functions/adapters/memory/memory-connection-registry';
 import { relayAvailability } from '../../functions/core/relay-availability';
 import type { ConnectionPusher } from '../../functions/ports/connection-pusher.port';
 import type { RelayStream, StreamEntry } from '../../functions/ports/relay-stream.port';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PgDatabase } from '../../functions/adapters/pg-database';
+import { PgDatabase } from '../../functions/adapters/postgres/pg-database';
 import { migrate, readMigrations, splitStatements } from '../../functions/db/migrate';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
 

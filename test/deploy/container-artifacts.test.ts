@@ -18,13 +18,13 @@ import { Service } from 'kubernetes-models/v1/Service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { SCHEDULE } from '../../functions/core/schedule';
-import { buildServer, SERVER_ENTRIES } from '../../local/build-server';
+import { buildServer, SERVER_ENTRIES } from '../../tools/build-server';
 import {
   COMPOSE_NGINX,
   GENERATED_HEADER,
   renderCronJobs,
   renderNginxConfig,
-} from '../../local/deploy-config';
+} from '../../tools/deploy-config';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
 import { freePort, waitForReady } from '../support/processes';
 
@@ -118,7 +118,12 @@ describe('Kubernetes manifests', () => {
         timeZone: 'UTC',
       });
       const [container] = cronJob.spec.jobTemplate.spec.template.spec.containers;
-      expect(container.args).toEqual(['node', 'dist/local/job.mjs', cronJob.metadata.labels.job]);
+      expect(container.args).toEqual([
+        'node',
+        'dist/local/cli.mjs',
+        'scheduled-job',
+        cronJob.metadata.labels.job,
+      ]);
       expect(container.resources.requests.cpu).toBeDefined();
       // Job pods run under the runtime's default seccomp profile, and their image is the one kustomize pins.
       expect(cronJob.spec.jobTemplate.spec.template.spec.securityContext.seccompProfile).toEqual({
@@ -163,7 +168,7 @@ describe('nginx, compose and the image', () => {
     expect(dockerfile).toMatch(/CMD \["node", "dist\/local\/server\.mjs"\]/);
     expect(dockerfile).toMatch(/RUN .*npm run build:web/);
     expect(dockerfile).toMatch(/^COPY --from=build .*\/app\/web\/dist \.\/web\/dist$/m);
-    expect(SERVER_ENTRIES).toEqual(expect.arrayContaining(['server', 'job', 'scheduler-main']));
+    expect(SERVER_ENTRIES).toEqual(expect.arrayContaining(['server', 'cli', 'scheduler-main']));
   });
 
   describe('the bundled entry points the image runs', () => {
@@ -197,7 +202,11 @@ describe('nginx, compose and the image', () => {
         await waitForReady(`http://127.0.0.1:${port}`);
         const page = await fetch(`http://127.0.0.1:${port}/`, { headers: { accept: 'text/html' } });
         expect(await page.text()).toContain('<script type="module" crossorigin src="/assets/');
-        const { stdout } = await run(process.execPath, [join(out, 'job.mjs'), 'expire-holds'], { env });
+        const { stdout } = await run(
+          process.execPath,
+          [join(out, 'cli.mjs'), 'scheduled-job', 'expire-holds'],
+          { env },
+        );
         expect(stdout).toMatch(/"outcome":"succeeded"/);
       } finally {
         server.kill('SIGTERM');

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServices } from '../../functions/composition/services';
 import { loadConfig } from '../../functions/config/service-config';
-import { useServices } from '../../functions/handlers/http/runtime';
+import { useServices } from '../../functions/handlers/lambda-runtime';
 import type { RunningService } from '../../local/service';
 import { startService } from '../../local/service';
 import { capturingLogger } from '../support/log-capture';

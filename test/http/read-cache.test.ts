@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CachedConcertRepository } from '../../functions/adapters/cached-concert-repository';
+import type { CachedConcertRepository } from '../../functions/adapters/memory/cached-concert-repository';
 import { startTestService, type TestService } from '../support/test-service';
 
 describe('concert reads served from memory, kept fresh by the published events', () => {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type CachedConcertRepository,
   CONCERT_CACHE_MAX_AGE_MS,
-} from '../../functions/adapters/cached-concert-repository';
+} from '../../functions/adapters/memory/cached-concert-repository';
 import { loadConfig } from '../../functions/config/service-config';
 import type { Concert } from '../../functions/core/model';
 import { type RunningService, startService } from '../../local/service';

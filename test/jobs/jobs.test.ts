@@ -2,7 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { redisKeys } from '../../functions/adapters/redis-keys';
+import { redisKeys } from '../../functions/adapters/redis/redis-keys';
 import { type JobReport, runJob } from '../../functions/core/jobs.service';
 import type { Concert } from '../../functions/core/model';
 import type { RealtimeMessage } from '../../functions/core/realtime';

@@ -1,8 +1,8 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { PgDatabase } from '../../functions/adapters/pg-database';
-import { SmtpMailer } from '../../functions/adapters/smtp-mailer';
-import { SqlOutboxRepository } from '../../functions/adapters/sql-outbox-repository';
+import { SmtpMailer } from '../../functions/adapters/mail/smtp-mailer';
+import { PgDatabase } from '../../functions/adapters/postgres/pg-database';
+import { SqlOutboxRepository } from '../../functions/adapters/postgres/sql-outbox-repository';
 import { deliverOutbox } from '../../functions/core/jobs.service';
 import { migrate } from '../../functions/db/migrate';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { DataDirInUseError, LOCK_FILE, lockDataDir } from '../../functions/adapters/data-dir-lock';
+import { DataDirInUseError, LOCK_FILE, lockDataDir } from '../../functions/adapters/node/data-dir-lock';
 import { freePort, spawnServer, waitForReady } from '../support/processes';
 import { ApiClient } from '../support/test-service';
 
@@ -66,7 +66,7 @@ describe('one process owns an embedded data folder', () => {
       const pid = String(service.child.pid);
       const tsx = ['--import', 'tsx'];
       const openers: Array<[string, string[], Record<string, string>?]> = [
-        ['job', [...tsx, 'local/job.ts', 'daily-report']],
+        ['job', [...tsx, 'local/cli.ts', 'scheduled-job', 'daily-report']],
         [
           'create-admin',
           [
@@ -83,8 +83,8 @@ describe('one process owns an embedded data folder', () => {
           'cli availability',
           ['bin/concert-tickets.mjs', 'availability', '00000000-0000-4000-8000-000000000000'],
         ],
-        ['migrate', [...tsx, 'local/migrate.ts']],
-        ['seed', [...tsx, 'local/seed.ts']],
+        ['migrate', [...tsx, 'local/cli.ts', 'migrate']],
+        ['seed', [...tsx, 'local/cli.ts', 'seed']],
         ['scheduler', [...tsx, 'local/scheduler-main.ts']],
         ['second server', [...tsx, 'local/server.ts'], { PORT: String(await freePort()) }],
       ];
@@ -108,7 +108,7 @@ describe('one process owns an embedded data folder', () => {
       expect(await service.exited).toBe(0);
       // Stopped: the folder is free again, and the lock file is gone.
       await expect(readFile(join(dataDir, LOCK_FILE))).rejects.toThrow(/ENOENT/);
-      const job = await attempt([...tsx, 'local/job.ts', 'daily-report'], dataDir);
+      const job = await attempt([...tsx, 'local/cli.ts', 'scheduled-job', 'daily-report'], dataDir);
       expect(job.code).toBe(0);
     } finally {
       service.child.kill('SIGKILL');

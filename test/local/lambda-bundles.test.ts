@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PgDatabase } from '../../functions/adapters/pg-database';
+import { PgDatabase } from '../../functions/adapters/postgres/pg-database';
 import { migrate } from '../../functions/db/migrate';
-import { buildLambdas } from '../../local/build-lambdas';
+import { buildLambdas } from '../../tools/build-lambdas';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
 
 const run = promisify(execFile);

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PgDatabase } from '../../functions/adapters/pg-database';
-import { SqlReservationRepository } from '../../functions/adapters/sql-reservation-repository';
+import { PgDatabase } from '../../functions/adapters/postgres/pg-database';
+import { SqlReservationRepository } from '../../functions/adapters/postgres/sql-reservation-repository';
 import { newTicketCode } from '../../functions/core/ticket-codes';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
 

@@ -61,7 +61,7 @@ describe('a dependency that cannot be reached at start-up: one line naming it, a
 
   it('REDIS_URL at a closed port, for a job and the scheduler too', async () => {
     const port = await freePort();
-    for (const entry of ['local/job.ts expire-holds', 'local/scheduler-main.ts']) {
+    for (const entry of ['local/cli.ts scheduled-job expire-holds', 'local/scheduler-main.ts']) {
       const dataDir = await mkdtemp(join(tmpdir(), 'cts-no-redis-job-'));
       const result = await startAndFail({ DATA_DIR: dataDir, REDIS_URL: `redis://127.0.0.1:${port}` }, entry);
       expect({ entry, code: result.code }).toEqual({ entry, code: 1 });

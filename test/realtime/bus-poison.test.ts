@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisEventBus } from '../../functions/adapters/redis-event-bus';
-import { redisKeys } from '../../functions/adapters/redis-keys';
+import { RedisEventBus } from '../../functions/adapters/redis/redis-event-bus';
+import { redisKeys } from '../../functions/adapters/redis/redis-keys';
 import { adminNotification, type RealtimeMessage } from '../../functions/core/realtime';
 import { dropRedisPrefix, TEST_REDIS_URL, testRedisPrefix } from '../support/redis';
 

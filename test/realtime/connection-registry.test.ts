@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisConnectionRegistry } from '../../functions/adapters/redis-connection-registry';
-import { redisKeys } from '../../functions/adapters/redis-keys';
+import { RedisConnectionRegistry } from '../../functions/adapters/redis/redis-connection-registry';
+import { redisKeys } from '../../functions/adapters/redis/redis-keys';
 import { rawClient } from '../support/realtime-clients';
 import { dropRedisPrefix, TEST_REDIS_URL, testRedisPrefix } from '../support/redis';
 import { startTestService, type TestService } from '../support/test-service';

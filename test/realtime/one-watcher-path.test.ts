@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { redisKeys } from '../../functions/adapters/redis-keys';
+import { redisKeys } from '../../functions/adapters/redis/redis-keys';
 import type { Concert } from '../../functions/core/model';
 import { adminNotification, type ConcertUpdateMessage, concertUpdate } from '../../functions/core/realtime';
 import { freePort } from '../support/processes';

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryEventBus } from '../../functions/adapters/memory-event-bus';
-import { PgDatabase } from '../../functions/adapters/pg-database';
-import { PgliteDatabase } from '../../functions/adapters/pglite-database';
-import { SqlConcertRepository } from '../../functions/adapters/sql-concert-repository';
-import { SqlReservationRepository } from '../../functions/adapters/sql-reservation-repository';
+import { MemoryEventBus } from '../../functions/adapters/memory/memory-event-bus';
+import { PgDatabase } from '../../functions/adapters/postgres/pg-database';
+import { PgliteDatabase } from '../../functions/adapters/postgres/pglite-database';
+import { SqlConcertRepository } from '../../functions/adapters/postgres/sql-concert-repository';
+import { SqlReservationRepository } from '../../functions/adapters/postgres/sql-reservation-repository';
 import { AvailabilityPublisher } from '../../functions/core/availability-publisher';
 import { type ConcertUpdateMessage, concertUpdate } from '../../functions/core/realtime';
 import { reserveTickets } from '../../functions/core/reservations.service';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiGatewayPusher } from '../../functions/adapters/apigw-management-pusher';
-import type { PrometheusMetrics } from '../../functions/adapters/prometheus-metrics';
-import { redisKeys } from '../../functions/adapters/redis-keys';
+import { ApiGatewayPusher } from '../../functions/adapters/aws/apigw-management-pusher';
+import type { PrometheusMetrics } from '../../functions/adapters/node/prometheus-metrics';
+import { redisKeys } from '../../functions/adapters/redis/redis-keys';
 import type { ConcertUpdateMessage, RealtimeMessage } from '../../functions/core/realtime';
 import { type RelayReport, relayAvailability } from '../../functions/core/relay-availability';
 import { handler as relay } from '../../functions/handlers/relay';

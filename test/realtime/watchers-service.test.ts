@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryConnectionRegistry } from '../../functions/adapters/memory-connection-registry';
+import { MemoryConnectionRegistry } from '../../functions/adapters/memory/memory-connection-registry';
 import { TicketingError } from '../../functions/core/errors';
 import type { Principal } from '../../functions/core/model';
 import {

@@ -1,7 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PgDatabase } from '../../functions/adapters/pg-database';
+import { PgDatabase } from '../../functions/adapters/postgres/pg-database';
 import { migrate } from '../../functions/db/migrate';
 import { expectNoOversell } from '../support/invariants';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
@@ -43,10 +43,14 @@ describe('a job killed mid-run, then run again', () => {
       LOG_LEVEL: 'silent',
       JWT_SECRET: 'j'.repeat(40),
     };
-    const job = spawn(process.execPath, ['--import', 'tsx', 'local/job.ts', 'expire-holds'], {
-      env,
-      stdio: 'ignore',
-    });
+    const job = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'local/cli.ts', 'scheduled-job', 'expire-holds'],
+      {
+        env,
+        stdio: 'ignore',
+      },
+    );
     // The job's sessions whose query (running, or last if `any`) releases holds; not this test's own.
     const releasing = async (state: 'active' | 'any') => {
       const [{ n } = { n: 0 }] = (await db.query(
@@ -64,9 +68,13 @@ describe('a job killed mid-run, then run again', () => {
     // ... and run it again once the server has ended the dead job's session.
     await expect.poll(() => releasing('any'), { timeout: 30_000, interval: 50 }).toBe(0);
 
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'local/job.ts', 'expire-holds'], {
-      env,
-    });
+    const { stdout } = await run(
+      process.execPath,
+      ['--import', 'tsx', 'local/cli.ts', 'scheduled-job', 'expire-holds'],
+      {
+        env,
+      },
+    );
     const report = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}');
     expect(report.outcome).toBe('succeeded');
 

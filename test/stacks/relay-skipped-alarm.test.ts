@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EmfMetrics } from '../../functions/adapters/emf-metrics';
+import { EmfMetrics } from '../../functions/adapters/aws/emf-metrics';
 import { RELAY_SKIP_REASONS } from '../../functions/core/relay-availability';
 import { Monitoring } from '../../stacks/monitoring';
 import { Testing } from '../../stacks/testing';

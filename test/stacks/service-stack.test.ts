@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { EmfMetrics } from '../../functions/adapters/emf-metrics';
+import { EmfMetrics } from '../../functions/adapters/aws/emf-metrics';
 import { SCHEDULE } from '../../functions/core/schedule';
 import { HTTP_ROUTES } from '../../functions/handlers/http/routes';
 import {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
-import type { RdsDataOptions } from '../../functions/adapters/rds-data-database';
+import type { RdsDataOptions } from '../../functions/adapters/postgres/rds-data-database';
 
 /**
  * A local stand-in for the RDS Data API (restJson1, as `@aws-sdk/client-rds-data` speaks it) that runs

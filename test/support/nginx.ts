@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Agent, fetch as undiciFetch } from 'undici';
-import { renderNginxConfig } from '../../local/deploy-config';
+import { renderNginxConfig } from '../../tools/deploy-config';
 import { freePort } from './processes';
 import { ApiClient } from './test-service';
 

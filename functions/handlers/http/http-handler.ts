@@ -1,12 +1,12 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { Logger } from 'pino';
-import { runAsRequest } from '../../adapters/request-context';
+import { runAsRequest } from '../../adapters/node/request-context';
 import type { HandlerDeps, Services } from '../../composition/services';
 import { TicketingError } from '../../core/errors';
+import { getServices } from '../lambda-runtime';
 import { toErrorResponse } from './error-response';
 import { HttpRequest } from './http-request';
-import { getServices } from './runtime';
 
 export interface HttpResult {
   status: number;

@@ -2,8 +2,8 @@ import middy from '@middy/core';
 import { z } from 'zod';
 import { type JobOptions, type JobReport, runJob } from '../../core/jobs.service';
 import type { JobName } from '../../core/schedule';
-import { getServices } from '../http/runtime';
 import { adminDate, calendarDate } from '../http/schemas';
+import { getServices } from '../lambda-runtime';
 
 /**
  * What EventBridge Scheduler sends (stacks/schedules.ts): `scheduledAt` is its context attribute

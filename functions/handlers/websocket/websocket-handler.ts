@@ -1,12 +1,12 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { Services } from '../../composition/services';
-import { ConcertSnapshots } from '../../core/concert-snapshots';
+import type { ConcertSnapshots } from '../../core/concert-snapshots';
 import { TicketingError } from '../../core/errors';
 import type { ErrorMessage } from '../../core/realtime';
 import type { WatcherDeps } from '../../core/watchers.service';
 import { PushFailure } from '../../ports/connection-pusher.port';
-import { getServices } from '../http/runtime';
+import { getServices } from '../lambda-runtime';
 
 /** The part of an API Gateway WebSocket event the handlers read. */
 export interface WebSocketEvent {

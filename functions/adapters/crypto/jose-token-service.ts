@@ -1,0 +1,51 @@
+import { jwtVerify, SignJWT } from 'jose';
+import type { Principal, Role } from '../../core/model';
+import type { TokenClaims, TokenSigner } from '../../ports/token-service.port';
+
+const ISSUER = 'concert-ticket-system';
+const ALGORITHM = 'HS256';
+const ROLES: readonly string[] = ['customer', 'staff', 'admin'];
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * HS256 JWTs (RFC 7519): `sub` is the user id, `role` the role at issue, `ver` the account's token
+ * version. Only HS256 is accepted (never `none`). Lifetime 12 h by default (s).
+ */
+export class JoseTokenService implements TokenSigner {
+  private readonly key: Uint8Array;
+
+  constructor(
+    secret: string,
+    private readonly lifetimeSeconds = 12 * 60 * 60,
+  ) {
+    this.key = new TextEncoder().encode(secret);
+  }
+
+  issue(principal: Principal, tokenVersion = 0): Promise<string> {
+    return new SignJWT({ role: principal.role, ver: tokenVersion })
+      .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
+      .setSubject(principal.userId)
+      .setIssuer(ISSUER)
+      .setIssuedAt()
+      .setExpirationTime(`${this.lifetimeSeconds}s`)
+      .sign(this.key);
+  }
+
+  async read(token: string): Promise<TokenClaims | null> {
+    try {
+      const { payload } = await jwtVerify(token, this.key, { algorithms: [ALGORITHM], issuer: ISSUER });
+      const { role, ver = 0, exp } = payload;
+      if (
+        typeof payload.sub !== 'string' ||
+        !UUID.test(payload.sub) ||
+        typeof role !== 'string' ||
+        !ROLES.includes(role)
+      )
+        return null;
+      if (typeof ver !== 'number' || !Number.isInteger(ver) || typeof exp !== 'number') return null;
+      return { userId: payload.sub, role: role as Role, tokenVersion: ver, expiresAtMs: exp * 1000 };
+    } catch {
+      return null;
+    }
+  }
+}
