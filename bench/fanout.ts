@@ -30,6 +30,7 @@ import {
   loopbackAddress,
   openLoop,
   type Row,
+  SHIM_NODE_ARGS,
   watchPeakRss,
 } from './support';
 
@@ -98,6 +99,7 @@ export async function fanout(options: FanoutOptions): Promise<FanoutFigures> {
       ...admin,
     },
     await bundledServer(),
+    SHIM_NODE_ARGS,
   );
   let shimExit: string | undefined;
   void server.exited.then((code) => {

@@ -30,6 +30,7 @@ import {
   median,
   openLoop,
   type Row,
+  SHIM_NODE_ARGS,
   watchPeakRss,
 } from './support';
 
@@ -122,7 +123,7 @@ export async function flashSale(scale: BenchScale): Promise<FlashSaleReport> {
   // The shims run as the container image runs them: the bundled server under plain node.
   const server = await bundledServer();
   const shims: ServiceProcess[] = [
-    spawnServer({ ...env, PORT: String(ports[0]), INSTANCE_ID: 'shim-1' }, server),
+    spawnServer({ ...env, PORT: String(ports[0]), INSTANCE_ID: 'shim-1' }, server, SHIM_NODE_ARGS),
   ];
   const pool = new pg.Pool({ connectionString: database.url, max: 16 });
   const feeds: AdminFeedCounter[] = [];
@@ -246,7 +247,9 @@ export async function flashSale(scale: BenchScale): Promise<FlashSaleReport> {
       `  open loop at ${int(offered)}/s: p50 ${open.p50.toFixed(1)} ms, p99 ${open.p99.toFixed(1)} ms`,
     );
 
-    shims.push(spawnServer({ ...env, PORT: String(ports[1]), INSTANCE_ID: 'shim-2' }, server));
+    shims.push(
+      spawnServer({ ...env, PORT: String(ports[1]), INSTANCE_ID: 'shim-2' }, server, SHIM_NODE_ARGS),
+    );
     await waitForReady(`http://127.0.0.1:${ports[1]}`);
     const nginx = await startNginx(
       ports.map((port) => `127.0.0.1:${port}`),

@@ -70,7 +70,7 @@ async function relayRun(connections: number, updates: number): Promise<RelayFigu
         await new Promise((resolve) => setTimeout(resolve, PERIOD_MS));
       }
     })();
-    await relay({ runForMs: updates * PERIOD_MS + 10_000, leaseMs: 30_000 }, {} as never);
+    await relay({ runForMs: updates * PERIOD_MS + 20_000, leaseMs: 30_000 }, {} as never);
     await producing;
 
     // Per connection, the accepted posts in arrival order: version and when it was accepted.

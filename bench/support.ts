@@ -251,6 +251,12 @@ export class Histogram {
   }
 }
 
+/**
+ * Extra node arguments for every shim the benchmarks start, from BENCH_SHIM_NODE_ARGS (space-separated),
+ * e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` (the profile is written when the shim exits).
+ */
+export const SHIM_NODE_ARGS = (process.env.BENCH_SHIM_NODE_ARGS ?? '').split(' ').filter(Boolean);
+
 let serverBundle: Promise<string> | undefined;
 
 /** The container's bundled server (`server.mjs`), built once per run into a scratch directory. */
