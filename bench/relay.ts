@@ -1,15 +1,16 @@
 /**
  * AWS relay row of `npm run bench` (issue 19): the relay Lambda's handler, in this process, posts one
  * concert's updates to N registered connections through the management endpoint stand-in
- * (test/support/management-endpoint-stand-in.ts), which answers every PostToConnection after 20 ms, as
- * API Gateway's round trip would. Updates are published once a second for a while; for each (update,
+ * (test/support/management-endpoint-stand-in.ts, in a process of its own: bench/stand-in-process.ts),
+ * which answers every PostToConnection after 20 ms, as API Gateway's round trip would. Updates are published once a second for a while; for each (update,
  * connection) pair the figure is the time from publishing to the first accepted post of that version or a
  * newer one (the relay sends each concert's newest update, so a newer one stands for an older). A pair
  * never reached counts as lost. Baseline: the same with 100 connections. Figures only.
  */
+
+import { fork } from 'node:child_process';
 import type { ConcertUpdateMessage } from '../functions/core/realtime';
 import { handler as relay } from '../functions/handlers/relay';
-import { startManagementEndpointStandIn } from '../test/support/management-endpoint-stand-in';
 import { dropRedisPrefix, TEST_REDIS_URL, testRedisPrefix } from '../test/support/redis';
 import { startTestService } from '../test/support/test-service';
 import { Histogram, int, type Row } from './support';
@@ -32,12 +33,20 @@ export interface RelayFigures {
 
 async function relayRun(connections: number, updates: number): Promise<RelayFigures> {
   const prefix = testRedisPrefix();
-  const standIn = await startManagementEndpointStandIn({ delayMs: POST_MS });
+  // The stand-in runs in a process of its own, as API Gateway is another machine.
+  const child = fork('bench/stand-in-process.ts', [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, STAND_IN_DELAY_MS: String(POST_MS) },
+  });
+  const standInUrl = await new Promise<string>((resolve, reject) => {
+    child.once('message', (message) => resolve((message as { url: string }).url));
+    child.once('exit', (code) => reject(new Error(`the stand-in exited (${code})`)));
+  });
   const t = await startTestService({
     REDIS_URL: TEST_REDIS_URL,
     REDIS_KEY_PREFIX: prefix,
     REALTIME_COALESCE_MS: '0',
-    WEBSOCKET_CALLBACK_URL: standIn.url,
+    WEBSOCKET_CALLBACK_URL: standInUrl,
   });
   try {
     await t.service.fanout.stop(); // only the relay delivers
@@ -55,7 +64,7 @@ async function relayRun(connections: number, updates: number): Promise<RelayFigu
     await relay({ runForMs: 200 }, {} as never); // start from "now"
     const publishedAt: number[] = [];
     const producing = (async () => {
-      for (let v = 1; v <= updates; v++) {
+      for (let v = 1; v <= updates + 1; v++) {
         const update: ConcertUpdateMessage = {
           type: 'concert-update',
           concertId,
@@ -70,24 +79,30 @@ async function relayRun(connections: number, updates: number): Promise<RelayFigu
         await new Promise((resolve) => setTimeout(resolve, PERIOD_MS));
       }
     })();
-    await relay({ runForMs: updates * PERIOD_MS + 20_000, leaseMs: 30_000 }, {} as never);
+    await relay({ runForMs: (updates + 1) * PERIOD_MS + 20_000, leaseMs: 30_000 }, {} as never);
     await producing;
 
+    const rows = await new Promise<Array<[string, number, number, number]>>((resolve) => {
+      child.once('message', (message) =>
+        resolve((message as { rows: Array<[string, number, number, number]> }).rows),
+      );
+      child.send('collect');
+    });
     // Per connection, the accepted posts in arrival order: version and when it was accepted.
     const reached = new Map<string, Array<{ version: number; at: number }>>();
-    for (const post of standIn.posts) {
-      if (post.status !== 200) continue;
-      const version = Number((JSON.parse(post.data) as { version?: number }).version ?? 0);
-      const list = reached.get(post.connectionId) ?? [];
-      reached.set(post.connectionId, list);
-      list.push({ version, at: post.receivedAt + POST_MS });
+    for (const [connectionId, version, receivedAt, status] of rows) {
+      if (status !== 200) continue;
+      const list = reached.get(connectionId) ?? [];
+      reached.set(connectionId, list);
+      list.push({ version, at: receivedAt + POST_MS });
     }
     const histogram = new Histogram();
     let lost = 0;
-    const allReached = new Array<number>(updates + 1).fill(0);
+    const allReached = new Array<number>(updates + 2).fill(0);
     for (const id of ids) {
       const list = reached.get(id) ?? [];
-      for (let v = 1; v <= updates; v++) {
+      // Version 1 warms the relay up (its connections to the endpoint, the SDK): not counted.
+      for (let v = 2; v <= updates + 1; v++) {
         const first = list.find((post) => post.version >= v);
         if (!first) {
           lost++;
@@ -106,11 +121,11 @@ async function relayRun(connections: number, updates: number): Promise<RelayFigu
       slowestAllMs: Math.max(...allReached),
       lost,
       // While posting: accepted posts over the time from the first to the last one received.
-      postsPerSecond: busyRate(standIn.posts.map((post) => post.receivedAt)),
+      postsPerSecond: busyRate(rows.map((row) => row[2])),
     };
   } finally {
     await t.close();
-    await standIn.close();
+    child.kill();
     await dropRedisPrefix(prefix);
   }
 }
