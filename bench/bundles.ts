@@ -30,6 +30,17 @@ function heaviestInputs(metafile: Metafile, output: string, top = 6): string[] {
     .map(([name, bytes]) => `${name} ${int(bytes / 1024)} KiB`);
 }
 
+/** Bytes of an output and of every chunk it imports statically (what a cold import compiles). */
+function loadedBytes(metafile: Metafile, output: string, seen = new Set<string>()): number {
+  if (seen.has(output)) return 0;
+  seen.add(output);
+  const entry = metafile.outputs[output];
+  if (!entry) return 0;
+  return entry.imports
+    .filter((imported) => imported.kind === 'import-statement' && !imported.external)
+    .reduce((sum, imported) => sum + loadedBytes(metafile, imported.path, seen), entry.bytes);
+}
+
 export async function bundleRow(): Promise<{ row: Row; notes: string[] }> {
   const outDir = await mkdtemp(join(tmpdir(), 'cts-bench-lambda-'));
   const sizes = await buildLambdas(outDir);
@@ -45,21 +56,22 @@ export async function bundleRow(): Promise<{ row: Row; notes: string[] }> {
     metafile: true,
     write: false,
   });
-  const output = Object.keys(metafile?.outputs ?? {})[0] ?? '';
+  if (!metafile) throw new Error('esbuild answered no metafile');
+  const entry = Object.keys(metafile.outputs).find((path) => path.endsWith('/index.mjs')) ?? '';
+  const loaded = loadedBytes(metafile, entry);
+  const total = Object.values(metafile.outputs).reduce((sum, out) => sum + out.bytes, 0);
   const kib = (bytes: number) => `${int(bytes / 1024)} KiB`;
   return {
     row: {
-      figure: `HTTP Lambda bundle (${HTTP_FUNCTION}): size and cold import time`,
+      figure: `HTTP Lambda bundle (${HTTP_FUNCTION}): size loaded at a cold import, and its time`,
       baseline: `smallest bundle (${smallest.name}) ${kib(smallest.bytes)}, ${smallestMs.toFixed(0)} ms`,
-      value: `${kib(http.bytes)}, ${httpMs.toFixed(0)} ms (largest of ${sizes.length}: ${largest.name} ${kib(largest.bytes)})`,
-      ratio: (http.bytes / smallest.bytes).toFixed(2),
+      value: `${kib(loaded)} (index.mjs ${kib(http.bytes)}; ${kib(total)} with the chunks loaded by configuration), ${httpMs.toFixed(0)} ms (largest index.mjs of ${sizes.length}: ${largest.name} ${kib(largest.bytes)})`,
+      ratio: (loaded / smallest.bytes).toFixed(2),
       target: '≤ 600 KB, ≤ 80 ms',
-      met: http.bytes <= 600 * 1000 && httpMs <= 80,
+      met: loaded <= 600 * 1000 && httpMs <= 80,
     },
-    notes: metafile
-      ? [
-          `${HTTP_FUNCTION} bundle, heaviest inputs (esbuild metafile): ${heaviestInputs(metafile, output).join(', ')}`,
-        ]
-      : [],
+    notes: [
+      `${HTTP_FUNCTION} bundle, heaviest inputs of index.mjs (esbuild metafile): ${heaviestInputs(metafile, entry).join(', ')}`,
+    ],
   };
 }

@@ -4,13 +4,10 @@ import {
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { type ConnectionPusher, PushFailure } from '../../ports/connection-pusher.port';
+import { API_GATEWAY_MAX_MESSAGE_BYTES } from './api-gateway-limits';
 import { awsClientConfig } from './aws-client-config';
 
-/**
- * API Gateway WebSocket quota "Message payload size: 128 KB" (sent in frames of 32 KB):
- * docs.aws.amazon.com/apigateway/latest/developerguide/limits.html. A larger PostToConnection answers 413.
- */
-export const API_GATEWAY_MAX_MESSAGE_BYTES = 128 * 1024;
+export { API_GATEWAY_MAX_MESSAGE_BYTES };
 
 export interface ApiGatewayPusherOptions {
   /** `https://{api-id}.execute-api.{region}.amazonaws.com/{stage}`, or the local shim's URL. */
