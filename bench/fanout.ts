@@ -103,7 +103,8 @@ export async function fanout(options: FanoutOptions): Promise<FanoutFigures> {
   );
   let shimExit: string | undefined;
   void server.exited.then((code) => {
-    shimExit = `shim exited (code ${code}): ${server.output().slice(-300)}`;
+    const oom = /heap out of memory/i.test(server.output());
+    shimExit = `shim exited (code ${code}${oom ? ', JavaScript heap out of memory' : ''})`;
   });
   const pool = new pg.Pool({ connectionString: database.url, max: 2 });
   const closers: Array<() => void> = [];
