@@ -1,161 +1,288 @@
 /**
- * Fan-out benchmark (issue 3): N WebSocket clients watch one concert on one shim process while
- * reservations arrive at a steady rate. Prints delivered messages/s and the latency from each sale's
- * commit (the reservation's `createdAt`, taken by PostgreSQL in the committing transaction) to the moment
- * each client first holds an update that includes it.
+ * Fan-out rows of `npm run bench` (issues 3 and 19): N clients (raw WebSocket or Socket.IO) watch one
+ * concert on one shim process while holds arrive at a fixed rate (open loop, many buyers). Reports the
+ * latency from each sale's commit to the moment each client first holds an update that includes it, the
+ * shim's peak RSS, and as the baseline the sale's own HTTP latency (how long the buyer waited for the
+ * same commit).
  *
- *   npm run bench:fanout -- --clients 2000 --rate 4 --seconds 10 [--coalesce-ms 150] [--no-redis]
+ * "Includes sale k": holds commit concurrently, so the k-th sale in commit order (the reservation's
+ * `createdAt`, taken by PostgreSQL in the committing transaction) is counted as seen by a client when it
+ * holds an update with `availableTickets ≤ capacity − (k + 1)`.
  *
- * Needs PostgreSQL on 127.0.0.1 (a scratch database is created and dropped) and, unless --no-redis,
- * Redis on 127.0.0.1:6379 (a scratch key prefix). Figures only: nothing here asserts a time.
+ *   npm run bench:fanout -- --clients 2000 --rate 500 --seconds 10 [--transport ws|socket.io]
+ *
+ * Needs PostgreSQL and Redis on 127.0.0.1 (a scratch database and key prefix). Figures only.
  */
 import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
-import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { io, type Socket } from 'socket.io-client';
 import WebSocket from 'ws';
 import { createTestDatabase } from '../test/support/postgres';
 import { freePort, spawnServer, waitForReady } from '../test/support/processes';
 import { dropRedisPrefix, TEST_REDIS_URL, testRedisPrefix } from '../test/support/redis';
 import { ApiClient } from '../test/support/test-service';
+import {
+  benchBuyers,
+  bundledServer,
+  Histogram,
+  int,
+  loopbackAddress,
+  openLoop,
+  type Row,
+  SHIM_NODE_ARGS,
+  watchPeakRss,
+} from './support';
 
-const { values } = parseArgs({
-  options: {
-    clients: { type: 'string', default: '2000' },
-    rate: { type: 'string', default: '4' },
-    seconds: { type: 'string', default: '10' },
-    'coalesce-ms': { type: 'string', default: '150' },
-    'no-redis': { type: 'boolean', default: false },
-  },
-});
-const clientCount = Number(values.clients);
-const rate = Number(values.rate);
-const seconds = Number(values.seconds);
-const coalesceMs = Number(values['coalesce-ms']);
-const useRedis = !values['no-redis'];
+export type WatcherTransport = 'ws' | 'socket.io';
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+export interface FanoutOptions {
+  transport: WatcherTransport;
+  clients: number;
+  /** Holds per second offered. */
+  rate: number;
+  seconds: number;
+  coalesceMs?: number;
 }
 
-async function main(): Promise<void> {
+export interface FanoutFigures {
+  clients: number;
+  sales: number;
+  /** (sale, client) pairs never seen by the end. */
+  missing: number;
+  /** Commit → client, ms. */
+  p50: number;
+  p99: number;
+  max: number;
+  /** The buyers' own HTTP latency for the same holds, ms. */
+  holdP99: number;
+  /** Frames received per second over all clients. */
+  framesPerSecond: number;
+  peakRssMb: number;
+  /** Set when the shim stopped during the run. */
+  shimExit?: string;
+}
+
+/** One client's receipts, in arrival order, keeping only those that lower `availableTickets`. */
+class Receipts {
+  readonly available: number[] = [];
+  readonly at: number[] = [];
+
+  add(availableTickets: number, now: number): void {
+    const last = this.available.at(-1);
+    if (last === undefined || availableTickets < last) {
+      this.available.push(availableTickets);
+      this.at.push(now);
+    }
+  }
+}
+
+export async function fanout(options: FanoutOptions): Promise<FanoutFigures> {
   const database = await createTestDatabase();
   const prefix = testRedisPrefix();
   const port = await freePort();
+  const jwtSecret = randomBytes(32).toString('hex');
   const admin = { ADMIN_EMAIL: 'bench@example.test', ADMIN_PASSWORD: 'bench-password' };
-  const server = spawnServer({
-    PORT: String(port),
-    DATABASE_URL: database.url,
-    JWT_SECRET: randomBytes(32).toString('hex'),
-    TICKETS_PER_USER_LIMIT: '0',
-    HOLDS_PER_USER_LIMIT: '0',
-    REALTIME_COALESCE_MS: String(coalesceMs),
-    LOG_LEVEL: 'warn',
-    ...(useRedis ? { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: prefix } : {}),
-    ...admin,
+  const server = spawnServer(
+    {
+      PORT: String(port),
+      DATABASE_URL: database.url,
+      JWT_SECRET: jwtSecret,
+      TICKETS_PER_USER_LIMIT: '0',
+      HOLDS_PER_USER_LIMIT: '0',
+      WS_CONNECTIONS_PER_ADDRESS: '0',
+      REALTIME_COALESCE_MS: String(options.coalesceMs ?? 150),
+      LOG_LEVEL: 'warn',
+      NODE_OPTIONS: process.env.SHIM_NODE_OPTIONS ?? '--max-old-space-size=160',
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_KEY_PREFIX: prefix,
+      ...admin,
+    },
+    await bundledServer(),
+    SHIM_NODE_ARGS,
+  );
+  let shimExit: string | undefined;
+  void server.exited.then((code) => {
+    const oom = /heap out of memory/i.test(server.output());
+    shimExit = `shim exited (code ${code}${oom ? ', JavaScript heap out of memory' : ''})`;
   });
-  const sockets: WebSocket[] = [];
+  const pool = new pg.Pool({ connectionString: database.url, max: 2 });
+  const closers: Array<() => void> = [];
   try {
     const api = new ApiClient(`http://127.0.0.1:${port}`);
     await waitForReady(api.baseUrl);
     const adminToken = await api.login(admin.ADMIN_EMAIL, admin.ADMIN_PASSWORD);
-    const sales = Math.ceil(rate * seconds);
+    const sales = Math.round(options.rate * options.seconds);
+    const capacity = sales + 1_000;
     const concert = await api.createConcert(adminToken, [
-      { name: 'Floor', priceCents: 100, capacity: sales + 10, maxPerOrder: 1 },
+      { name: 'Floor', priceCents: 100, capacity, maxPerOrder: 1 },
     ]);
-    const capacity = sales + 10;
-    const fan = await api.register('bench-fan@example.test');
+    const { tokens } = await benchBuyers(pool, jwtSecret, 1_000);
 
-    // Each client remembers when it first saw each availability level.
-    const firstSeen: Array<Map<number, number>> = [];
+    const receipts: Receipts[] = [];
     let frames = 0;
-    process.stdout.write(`connecting ${clientCount} clients`);
-    for (let i = 0; i < clientCount; i += 200) {
+    const onUpdate = (seen: Receipts, message: { concertId?: string; availableTickets?: number }) => {
+      frames++;
+      if (message.concertId === concert.id && typeof message.availableTickets === 'number') {
+        seen.add(message.availableTickets, Date.now());
+      }
+    };
+    process.stdout.write(`  connecting ${int(options.clients)} ${options.transport} clients`);
+    for (let i = 0; i < options.clients; i += 250) {
       await Promise.all(
-        Array.from({ length: Math.min(200, clientCount - i) }, async () => {
-          const seen = new Map<number, number>();
-          firstSeen.push(seen);
-          const socket = new WebSocket(`ws://127.0.0.1:${port}/ws`);
-          sockets.push(socket);
-          let snapshot: () => void = () => undefined;
-          const joined = new Promise<void>((resolve) => {
-            snapshot = resolve;
-          });
-          socket.on('message', (data) => {
-            const now = Date.now();
-            const message = JSON.parse(data.toString());
-            if (message.type !== 'concert-update') return;
-            frames++;
-            if (!seen.has(message.availableTickets)) seen.set(message.availableTickets, now);
-            snapshot();
-          });
-          await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
-          socket.send(JSON.stringify({ action: 'join-concert', concertId: concert.id }));
-          await joined;
+        Array.from({ length: Math.min(250, options.clients - i) }, async (_, j) => {
+          const seen = new Receipts();
+          receipts.push(seen);
+          const localAddress = loopbackAddress(i + j);
+          if (options.transport === 'ws') {
+            const socket = new WebSocket(`ws://127.0.0.1:${port}/ws`, { localAddress });
+            closers.push(() => socket.terminate());
+            const joined = new Promise<void>((resolve) => {
+              socket.on('message', (data) => {
+                const message = JSON.parse(data.toString());
+                if (message.type !== 'concert-update') return;
+                onUpdate(seen, message);
+                resolve();
+              });
+            });
+            await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+            socket.send(JSON.stringify({ action: 'join-concert', concertId: concert.id }));
+            await joined;
+          } else {
+            const socket: Socket = io(api.baseUrl, {
+              transports: ['websocket'],
+              reconnection: false,
+              forceNew: true,
+              localAddress,
+            } as never);
+            closers.push(() => socket.close());
+            const joined = new Promise<void>((resolve) => {
+              socket.on('concert-update', (message) => {
+                onUpdate(seen, message);
+                resolve();
+              });
+            });
+            await new Promise<void>((resolve, reject) => {
+              socket.once('connect', () => resolve());
+              socket.once('connect_error', reject);
+            });
+            socket.emit('join-concert', concert.id);
+            await joined;
+          }
         }),
       );
-      process.stdout.write('.');
+      if (shimExit) throw new Error(shimExit);
+      if ((i / 250) % 8 === 0) process.stdout.write('.');
     }
     console.log(' joined');
     frames = 0;
 
-    const commits: number[] = [];
+    const stopRss = watchPeakRss(server.child.pid);
     const started = Date.now();
-    for (let k = 0; k < sales; k++) {
-      const due = started + (k * 1000) / rate;
-      if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
-      const response = await api.request('POST', '/api/reservations', {
-        token: fan,
-        body: { concertId: concert.id, tierId: concert.tiers[0]?.id, quantity: 1 },
-      });
-      if (response.status !== 201) throw new Error(`sale ${k} failed: ${JSON.stringify(response.body)}`);
-      commits.push(new Date(response.body.reservation.createdAt).getTime());
-    }
-    await new Promise((resolve) => setTimeout(resolve, Math.max(500, coalesceMs * 3)));
+    const sale = await openLoop({
+      label: 'sale',
+      origin: api.baseUrl,
+      ratePerSecond: options.rate,
+      seconds: options.seconds,
+      maxConnections: 64,
+      keepBodies: true,
+      request: (i) => ({
+        path: '/api/reservations',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[i % tokens.length]}` },
+        body: JSON.stringify({ concertId: concert.id, tierId: concert.tiers[0]?.id, quantity: 1 }),
+      }),
+    });
+    // Let the last coalescing windows go out.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const peakRssMb = stopRss();
     const elapsed = (Date.now() - started) / 1000;
+    const commits = (sale.bodies as Array<{ reservation: { createdAt: string } }>)
+      .map((body) => new Date(body.reservation.createdAt).getTime())
+      .sort((a, b) => a - b);
 
-    const latencies: number[] = [];
+    const histogram = new Histogram();
     let missing = 0;
-    for (const seen of firstSeen) {
-      const levels = [...seen.entries()].sort((a, b) => b[0] - a[0]);
-      for (let k = 0; k < sales; k++) {
+    let max = 0;
+    for (const seen of receipts) {
+      let j = 0;
+      for (let k = 0; k < commits.length; k++) {
         const level = capacity - (k + 1);
-        // The first update at or below this level includes sale k.
-        const receipt = levels.find(([available]) => available <= level)?.[1];
-        if (receipt === undefined) missing++;
-        else latencies.push(receipt - (commits[k] ?? receipt));
+        while (j < seen.available.length && (seen.available[j] ?? 0) > level) j++;
+        if (j >= seen.available.length) {
+          missing += commits.length - k;
+          break;
+        }
+        const latency = (seen.at[j] ?? 0) - (commits[k] ?? 0);
+        histogram.add(latency);
+        max = Math.max(max, latency);
       }
     }
-    latencies.sort((a, b) => a - b);
-    const lines = [
-      `## Fan-out, ${new Date().toISOString()}`,
-      '',
-      `machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}`,
-      `setup: ${clientCount} ws clients on one shim process, ${useRedis ? 'Redis pub/sub' : 'in-process bus'}, coalescing ${coalesceMs} ms, ${rate} sales/s for ${seconds} s`,
-      '',
-      '| figure | value |',
-      '|---|---|',
-      `| sales | ${sales} |`,
-      `| frames delivered | ${frames} (${(frames / elapsed).toFixed(0)} messages/s) |`,
-      `| (sale, client) pairs measured | ${latencies.length}${missing ? `, ${missing} never seen` : ''} |`,
-      `| commit → receipt p50 | ${percentile(latencies, 50)} ms |`,
-      `| commit → receipt p99 | ${percentile(latencies, 99)} ms |`,
-      `| commit → receipt max | ${latencies.at(-1)} ms |`,
-      '',
-    ];
-    console.log(lines.join('\n'));
-    await writeFile('bench/fanout-results.md', `${lines.join('\n')}\n`, { flag: 'a' });
+    return {
+      clients: options.clients,
+      sales: commits.length,
+      missing,
+      p50: histogram.percentile(50),
+      p99: histogram.percentile(99),
+      max,
+      holdP99: sale.p99,
+      framesPerSecond: frames / elapsed,
+      peakRssMb,
+      ...(shimExit ? { shimExit } : {}),
+    };
   } finally {
-    for (const socket of sockets) socket.terminate();
+    for (const close of closers) close();
+    await pool.end();
     server.child.kill('SIGTERM');
     await server.exited;
     await database.drop();
-    if (useRedis) await dropRedisPrefix(prefix);
+    await dropRedisPrefix(prefix);
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+/** The row of the issue's table for one transport. */
+export function fanoutRow(figures: FanoutFigures, transport: WatcherTransport, rate: number): Row {
+  const p99Target = transport === 'ws' ? 250 : 300;
+  const met =
+    figures.clients >= 10_000 &&
+    figures.missing === 0 &&
+    figures.p99 <= p99Target &&
+    (transport === 'socket.io' || figures.peakRssMb <= 500) &&
+    !figures.shimExit;
+  return {
+    figure: `${transport === 'ws' ? 'raw WebSocket' : 'Socket.IO'} watchers of one concert on one shim, ${int(rate)} holds/s sale: commit → client`,
+    baseline: `the buyer's own HTTP p99 ${figures.holdP99.toFixed(0)} ms`,
+    value: `${int(figures.clients)} watchers, p50 ${figures.p50} ms, p99 ${figures.p99} ms, max ${figures.max} ms; shim RSS ${figures.peakRssMb.toFixed(0)} MB; ${int(figures.framesPerSecond)} frames/s${figures.missing ? `; ${int(figures.missing)} (sale, watcher) pairs never seen` : ''}`,
+    ratio: (figures.p99 / figures.holdP99).toFixed(1),
+    target: transport === 'ws' ? '10,000, p99 ≤ 250 ms, RSS ≤ 500 MB' : '10,000, p99 ≤ 300 ms',
+    met,
+    ...(figures.shimExit ? { note: figures.shimExit } : {}),
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { values } = parseArgs({
+    options: {
+      clients: { type: 'string', default: '2000' },
+      rate: { type: 'string', default: '500' },
+      seconds: { type: 'string', default: '10' },
+      'coalesce-ms': { type: 'string', default: '150' },
+      transport: { type: 'string', default: 'ws' },
+    },
+  });
+  const transport = values.transport === 'socket.io' ? 'socket.io' : 'ws';
+  fanout({
+    transport,
+    clients: Number(values.clients),
+    rate: Number(values.rate),
+    seconds: Number(values.seconds),
+    coalesceMs: Number(values['coalesce-ms']),
+  })
+    .then((figures) => {
+      console.log(figures);
+      process.exit(0);
+    })
+    .catch((error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    });
+}

@@ -1,5 +1,5 @@
 import { cpSync, mkdirSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { type BuildOptions, buildSync } from 'esbuild';
 
 // Build tooling shared by the stacks (which bundle while they synthesize) and tools/build-lambdas.ts:
@@ -32,9 +32,22 @@ export function lambdaEntry(name: string): string {
   return `functions/handlers/${name}.ts`;
 }
 
-/** esbuild options for one function's bundle, written to `outfile`. */
+/**
+ * esbuild options for one function's bundle: its entry written to `outfile` (`…/index.mjs`, what Lambda
+ * imports), and each module the composition root loads by configuration (dynamic imports: mail, backups,
+ * metrics, the database driver) in `chunks/` beside it, loaded only by the functions and configurations
+ * that use it. A cold import compiles the entry alone (issue 19: compiling the whole 1.9 MB file was a
+ * third of a cold import, --cpu-prof).
+ */
 export function bundleOptions(name: string, outfile: string): BuildOptions {
-  return { ...NODE_BUNDLE, entryPoints: [lambdaEntry(name)], outfile };
+  return {
+    ...NODE_BUNDLE,
+    entryPoints: { index: lambdaEntry(name) },
+    outdir: dirname(outfile),
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
+    outExtension: { '.js': '.mjs' },
+  };
 }
 
 /** Copies functions/db/migrations into `dir/migrations` (each bundle migrates on its own). */

@@ -18,8 +18,8 @@ const OUT_DIR = LAMBDA_OUT_DIR;
 export { buildLambdaSync, NODE_BUNDLE, withMigrations };
 
 /**
- * One ESM bundle per Lambda (`dist/lambda/<function>/index.mjs`), for Node 20 so it runs here and on
- * Lambda's nodejs22.x. The migrations travel with each bundle; PGlite (embedded mode only) stays out.
+ * One ESM bundle per Lambda (`dist/lambda/<function>/index.mjs`, and `chunks/` it loads by configuration),
+ * for Node 20 so it runs here and on Lambda's nodejs22.x. The migrations travel with each bundle; PGlite (embedded mode only) stays out.
  */
 export async function buildLambdas(outDir = OUT_DIR): Promise<Array<{ name: string; bytes: number }>> {
   await rm(outDir, { recursive: true, force: true });

@@ -2,8 +2,6 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { lockDataDir } from '../adapters/node/data-dir-lock';
 import { probePostgres } from '../adapters/node/startup-probes';
-import { PgDatabase } from '../adapters/postgres/pg-database';
-import { RdsDataDatabase } from '../adapters/postgres/rds-data-database';
 import type { ServiceConfig } from '../config/service-config';
 import type { SqlDatabase } from '../ports/sql-database.port';
 import { dataFolder, LOCAL_CREDENTIALS } from './secrets';
@@ -23,6 +21,8 @@ export async function openDatabase(
 ): Promise<SqlDatabase> {
   if (!config.databaseUrl && config.dataApi) {
     const { endpoint, ...target } = config.dataApi;
+    // Imported by configuration: the Data API client is never loaded where PostgreSQL is used, nor pg here.
+    const { RdsDataDatabase } = await import('../adapters/postgres/rds-data-database');
     return new RdsDataDatabase({
       ...target,
       ...(endpoint ? { endpoint, credentials: LOCAL_CREDENTIALS } : {}),
@@ -34,6 +34,7 @@ export async function openDatabase(
         logger.warn({ database }, `created the database "${database}" (it did not exist)`),
       );
     }
+    const { PgDatabase } = await import('../adapters/postgres/pg-database');
     return new PgDatabase({
       connectionString: config.databaseUrl,
       maxConnections: config.dbPoolMax,

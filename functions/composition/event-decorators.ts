@@ -18,7 +18,7 @@ function hearingNotices(
   listener: (notice: Parameters<RealtimeEvents['notifyAdmins']>[0]) => void,
 ): RealtimeEvents {
   return {
-    concertChanged: (concertId) => inner.concertChanged(concertId),
+    concertChanged: (concertId, claims) => inner.concertChanged(concertId, claims),
     notifyAdmins: (notice) => {
       listener(notice);
       inner.notifyAdmins(notice);

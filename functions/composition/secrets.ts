@@ -1,4 +1,3 @@
-import { readSecret } from '../adapters/aws/secrets-manager';
 import { localJwtKey } from '../adapters/crypto/local-jwt-key';
 import { makeDirectory } from '../adapters/node/startup-probes';
 import { weakSecretReason } from '../config/published-secrets';
@@ -23,6 +22,7 @@ const secretsOptions = (config: ServiceConfig) =>
 export async function signingKey(config: ServiceConfig): Promise<string> {
   if (config.jwtSecret) return config.jwtSecret;
   if (config.jwtSecretArn) {
+    const { readSecret } = await import('../adapters/aws/secrets-manager');
     const key = await readSecret(config.jwtSecretArn, secretsOptions(config));
     const weakness = weakSecretReason(key, 'signing-key');
     if (weakness) throw new ConfigError(`JWT_SECRET_ARN: the signing key in Secrets Manager ${weakness}`);
@@ -38,6 +38,7 @@ export async function signingKey(config: ServiceConfig): Promise<string> {
  */
 export async function resolveRedisUrl(config: ServiceConfig): Promise<string | undefined> {
   if (!config.redisUrl || !config.redisAuthSecretArn) return config.redisUrl;
+  const { readSecret } = await import('../adapters/aws/secrets-manager');
   const token = await readSecret(config.redisAuthSecretArn, secretsOptions(config));
   const url = new URL(config.redisUrl);
   url.password = token;

@@ -1,22 +1,15 @@
 import type { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
-import { ApiGatewayPusher } from '../adapters/aws/apigw-management-pusher';
-import { AwsBackupVerifier } from '../adapters/aws/aws-backup-verifier';
-import { EmfMetrics } from '../adapters/aws/emf-metrics';
-import { SesMailer } from '../adapters/aws/ses-mailer';
+import { API_GATEWAY_MAX_MESSAGE_BYTES } from '../adapters/aws/api-gateway-limits';
 import { JoseTokenService } from '../adapters/crypto/jose-token-service';
 import { ScryptPasswordHasher } from '../adapters/crypto/scrypt-password-hasher';
 import { LogMailer } from '../adapters/mail/log-mailer';
-import { SmtpMailer } from '../adapters/mail/smtp-mailer';
 import { CachedConcertRepository } from '../adapters/memory/cached-concert-repository';
 import { MemoryConnectionRegistry } from '../adapters/memory/memory-connection-registry';
 import { MemoryEventBus } from '../adapters/memory/memory-event-bus';
 import { MirroredConnectionRegistry } from '../adapters/memory/mirrored-connection-registry';
-import { PrometheusMetrics } from '../adapters/node/prometheus-metrics';
 import { currentRequestId, runAsRequest } from '../adapters/node/request-context';
 import { awaitRedis } from '../adapters/node/startup-probes';
-import { PgDumpBackup } from '../adapters/postgres/pg-dump-backup';
-import { PgliteBackup } from '../adapters/postgres/pglite-backup';
 import { SqlCheckInRepository } from '../adapters/postgres/sql-check-in-repository';
 import { SqlConcertRepository } from '../adapters/postgres/sql-concert-repository';
 import { SqlMaintenanceRepository } from '../adapters/postgres/sql-maintenance-repository';
@@ -263,9 +256,13 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
           )
         : sharedRegistry;
     const reports = new SqlReportRepository(db);
-    const mailer = openMailer(config, logger);
+    const mailer = await openMailer(config, logger);
+    // Adapters are imported by configuration (their own chunks in a Lambda bundle): a Lambda never loads
+    // the SMTP, pg_dump or Prometheus modules, a container never the AWS SDK clients it does not use.
     const metrics: ServiceMetrics =
-      config.metricsFormat === 'emf' ? new EmfMetrics() : new PrometheusMetrics();
+      config.metricsFormat === 'emf'
+        ? new (await import('../adapters/aws/emf-metrics')).EmfMetrics()
+        : new (await import('../adapters/node/prometheus-metrics')).PrometheusMetrics();
     const waitlistRepository = new SqlWaitlistRepository(db);
     // The expiry timer joins below, once it exists: each offer's hold runs out on time too.
     const offerListeners: OfferListener[] = [
@@ -306,7 +303,7 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
       mailer,
       events: announced,
       registry,
-      backup: backupTarget(config, db),
+      backup: await backupTarget(config, db),
       timeZone: config.scheduleTimeZone,
       now: () => new Date(),
       progress: (message, details) => logger.info(details ?? {}, message),
@@ -404,14 +401,25 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
         pusherFor: (endpoint) => {
           let pusher = pushers.get(endpoint);
           if (!pusher) {
-            // A plain-HTTP endpoint is the local shim, which checks no signature.
-            const local = endpoint.startsWith('http://');
-            pusher = new ApiGatewayPusher({
-              endpoint,
-              ...(local
-                ? { region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
-                : {}),
-            });
+            // The SDK client is loaded on the first post (its own chunk in a Lambda bundle).
+            let client: Promise<ConnectionPusher> | undefined;
+            const load = () => {
+              client ??= import('../adapters/aws/apigw-management-pusher').then(
+                ({ ApiGatewayPusher }) =>
+                  new ApiGatewayPusher({
+                    endpoint,
+                    // A plain-HTTP endpoint is the local shim, which checks no signature.
+                    ...(endpoint.startsWith('http://')
+                      ? { region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+                      : {}),
+                  }),
+              );
+              return client;
+            };
+            pusher = {
+              maxMessageBytes: API_GATEWAY_MAX_MESSAGE_BYTES,
+              post: async (connectionId, data) => (await load()).post(connectionId, data),
+            };
             pushers.set(endpoint, pusher);
           }
           return pusher;
@@ -443,7 +451,7 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
         expiry?.close();
         events.close();
         await cache?.close();
-        if (mailer instanceof SmtpMailer) mailer.close();
+        (mailer as Partial<{ close(): void }>).close?.();
         relayStream?.close();
         await Promise.allSettled([db.close(), closeRedis(redis)]);
       },
@@ -456,30 +464,55 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
 }
 
 /** SMTP when SMTP_URL is set (containers), SES when SES_REGION is (AWS), else the log (embedded). */
-function openMailer(config: ServiceConfig, logger: Logger): Mailer {
-  if (config.smtpUrl) return new SmtpMailer(config.smtpUrl, config.emailFrom);
-  if (config.ses) {
-    return new SesMailer(config.emailFrom, {
-      region: config.ses.region,
-      ...(config.ses.endpoint ? { endpoint: config.ses.endpoint, credentials: LOCAL_CREDENTIALS } : {}),
-    });
+async function openMailer(config: ServiceConfig, logger: Logger): Promise<Mailer> {
+  if (config.smtpUrl) {
+    const { SmtpMailer } = await import('../adapters/mail/smtp-mailer');
+    return new SmtpMailer(config.smtpUrl, config.emailFrom);
+  }
+  const { ses } = config;
+  if (ses) {
+    // Loaded at the first e-mail: most functions never send one, and a cold start should not pay for SES.
+    let mailer: Promise<Mailer> | undefined;
+    const load = () => {
+      mailer ??= import('../adapters/aws/ses-mailer').then(
+        ({ SesMailer }) =>
+          new SesMailer(config.emailFrom, {
+            region: ses.region,
+            ...(ses.endpoint ? { endpoint: ses.endpoint, credentials: LOCAL_CREDENTIALS } : {}),
+          }),
+      );
+      return mailer;
+    };
+    return { send: async (email) => (await load()).send(email) };
   }
   return new LogMailer(logger);
 }
 
 /** AWS: verify the plan's recovery points; PostgreSQL: pg_dump; embedded: a data-directory tarball. */
-function backupTarget(config: ServiceConfig, db: SqlDatabase): BackupTarget | undefined {
+async function backupTarget(config: ServiceConfig, db: SqlDatabase): Promise<BackupTarget | undefined> {
   if (config.backupVerify) {
     const { endpoint, ...verify } = config.backupVerify;
-    return new AwsBackupVerifier({
-      ...verify,
-      ...(endpoint ? { endpoint, credentials: LOCAL_CREDENTIALS } : {}),
-    });
+    // Loaded when the backup job runs, never at another function's cold start.
+    let target: Promise<BackupTarget> | undefined;
+    const load = () => {
+      target ??= import('../adapters/aws/aws-backup-verifier').then(
+        ({ AwsBackupVerifier }) =>
+          new AwsBackupVerifier({
+            ...verify,
+            ...(endpoint ? { endpoint, credentials: LOCAL_CREDENTIALS } : {}),
+          }),
+      );
+      return target;
+    };
+    return { backUp: async () => (await load()).backUp() };
   }
-  if (config.databaseUrl)
+  if (config.databaseUrl) {
+    const { PgDumpBackup } = await import('../adapters/postgres/pg-dump-backup');
     return new PgDumpBackup(config.databaseUrl, config.backupDir, config.backupRetention);
+  }
   const embedded = db as Partial<{ dumpDataDir(): Promise<Uint8Array> }>;
   if (typeof embedded.dumpDataDir === 'function') {
+    const { PgliteBackup } = await import('../adapters/postgres/pglite-backup');
     return new PgliteBackup(
       embedded as { dumpDataDir(): Promise<Uint8Array> },
       config.backupDir,

@@ -65,8 +65,6 @@ export interface FanMessage extends WaitlistOfferMessage {
   userId: string;
 }
 
-export type RealtimeMessage = ConcertUpdateMessage | AdminNotification | FanMessage;
-
 /** The bus message for a waiting-list offer to `userId` of the hold `reservation` (owner id taken off). */
 export function waitlistOfferMessage(reservation: Reservation): FanMessage {
   const { userId, ...rest } = reservation;
@@ -83,6 +81,22 @@ export function waitlistOfferMessage(reservation: Reservation): FanMessage {
 export function forTheFan({ userId: _whose, ...message }: FanMessage): WaitlistOfferMessage {
   return message;
 }
+
+/**
+ * The admin feed's aggregated form of `new-reservation` during a sale (issue 19): per concert, how many
+ * holds committed in the window `from`–`to` (ISO 8601) beyond those announced one by one. The first few
+ * holds of a window (3 a second per publishing process) still go out as their own `admin-notification`;
+ * the ones after them are counted here, so a feed gets a few messages a second whatever the sale's rate,
+ * and the `new-reservation` notices plus these counts add up to every hold.
+ */
+export interface ReservationsSummary {
+  type: 'reservations';
+  from: string;
+  to: string;
+  concerts: Array<{ concertId: string; holds: number }>;
+}
+
+export type RealtimeMessage = ConcertUpdateMessage | AdminNotification | FanMessage | ReservationsSummary;
 
 /** The `concert-update` a watcher gets for `concert` as it is now: counts per tier and in total, status, version. */
 export function concertUpdate(concert: Concert): ConcertUpdateMessage {
@@ -130,6 +144,13 @@ export function applyConcertUpdate(concert: Concert, update: ConcertUpdateMessag
 export function eventSummary(message: RealtimeMessage): Record<string, string | number | undefined> {
   if (message.type === 'waitlist-offer')
     return { type: message.type, concertId: message.concertId, reservationId: message.reservation.id };
+  if (message.type === 'reservations') {
+    return {
+      type: message.type,
+      concerts: message.concerts.length,
+      holds: message.concerts.reduce((sum, concert) => sum + concert.holds, 0),
+    };
+  }
   return message.type === 'concert-update'
     ? { type: message.type, concertId: message.concertId, version: message.version, status: message.status }
     : {

@@ -65,7 +65,10 @@ export interface RelayOptions {
   blockMs?: number;
   /** How long (ms) the leader lease lasts unless renewed (default 30 000); renewed every third of it. */
   leaseMs?: number;
-  /** Posts in flight at once. */
+  /**
+   * Posts in flight at once (default RELAY_CONCURRENCY). Each worker takes the next post as soon as its
+   * own is answered, so one slow post holds up only its worker, never a whole slice.
+   */
   concurrency?: number;
   retry?: Partial<RelayRetryPolicy>;
   /**
@@ -88,6 +91,14 @@ export interface RelayReport {
   maxLagMs: number | null;
 }
 
+/**
+ * Posts in flight at once per relay run. At API Gateway's ~20 ms per PostToConnection, 200 workers post
+ * ~10,000 a second: one update reaches 10,000 connections in about a second. API Gateway's account-level
+ * throttle (10,000 requests/s by default, docs.aws.amazon.com/apigateway/latest/developerguide/limits.html)
+ * answers 429 beyond that, retried with back-off like any throttling. The pusher's HTTP agent must allow
+ * as many sockets (ApiGatewayPusher's `maxSockets`).
+ */
+export const RELAY_CONCURRENCY = 200;
 const DEFAULT_RETRY: RelayRetryPolicy = { attempts: 4, baseDelayMs: 100, maxDelayMs: 2_000 };
 const encoder = new TextEncoder();
 
@@ -129,7 +140,7 @@ export async function relayAvailability(deps: RelayDeps, options: RelayOptions):
       if (heartbeat.lost) break;
       const last = entries[entries.length - 1] as StreamEntry;
       await deliver(deps, entries, report, {
-        concurrency: options.concurrency ?? 50,
+        concurrency: options.concurrency ?? RELAY_CONCURRENCY,
         retry: { ...DEFAULT_RETRY, ...options.retry },
         postUntil: deadline + (options.overrunMs ?? 30_000),
       });
@@ -262,25 +273,29 @@ async function deliver(deps: RelayDeps, entries: StreamEntry[], report: RelayRep
     for (const connectionId of each.recipients) posts.push({ item: each, connectionId, frame });
   }
   const gone = new Set<string>();
-  for (let i = 0; i < posts.length; i += limits.concurrency) {
-    await Promise.all(
-      posts.slice(i, i + limits.concurrency).map(async ({ item, connectionId, frame }) => {
-        if (gone.has(connectionId)) return;
-        const outcome = await postWithRetries(deps.pusher, connectionId, frame, limits);
-        if (outcome === 'sent') {
-          report.delivered++;
-          item.delivered++;
-        } else if (outcome === 'gone') gone.add(connectionId);
-        else {
-          report.skipped++;
-          const failure = item.failures.get(outcome.reason) ?? { recipients: 0, error: undefined };
-          failure.recipients++;
-          failure.error = outcome.error;
-          item.failures.set(outcome.reason, failure);
-        }
-      }),
-    );
-  }
+  let next = 0;
+  const worker = async () => {
+    while (next < posts.length) {
+      const post = posts[next++];
+      if (post) await postOne(post);
+    }
+  };
+  const postOne = async ({ item, connectionId, frame }: (typeof posts)[number]) => {
+    if (gone.has(connectionId)) return;
+    const outcome = await postWithRetries(deps.pusher, connectionId, frame, limits);
+    if (outcome === 'sent') {
+      report.delivered++;
+      item.delivered++;
+    } else if (outcome === 'gone') gone.add(connectionId);
+    else {
+      report.skipped++;
+      const failure = item.failures.get(outcome.reason) ?? { recipients: 0, error: undefined };
+      failure.recipients++;
+      failure.error = outcome.error;
+      item.failures.set(outcome.reason, failure);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limits.concurrency, posts.length) }, worker));
   for (const connectionId of gone) await deps.registry.remove(connectionId);
   report.gone += gone.size;
   const now = Date.now();

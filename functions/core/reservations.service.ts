@@ -65,7 +65,20 @@ export async function reserveTickets(
         tierId: reservation.tierId,
         reservationId: reservation.id,
       };
-      deps.events.concertChanged(reservation.concertId);
+      deps.events.concertChanged(
+        reservation.concertId,
+        outcome.tierVersionAfter === undefined
+          ? undefined
+          : [
+              {
+                tierId: reservation.tierId,
+                quantity: reservation.quantity,
+                availableAfter: outcome.tierAvailableAfter,
+                versionAfter: outcome.tierVersionAfter,
+                expiresAt: reservation.expiresAt,
+              },
+            ],
+      );
       deps.events.notifyAdmins({ event: 'new-reservation', ...notice });
       if (outcome.tierAvailableAfter === 0) deps.events.notifyAdmins({ event: 'sold-out', ...notice });
       return { reservation, created: true };

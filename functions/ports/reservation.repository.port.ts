@@ -20,7 +20,14 @@ export interface HoldRequest {
  * (a deleted account, or a backup restored from before it) though its token is still valid.
  */
 export type HoldOutcome =
-  | { kind: 'created'; reservation: Reservation; tierAvailableAfter: number }
+  | {
+      kind: 'created';
+      reservation: Reservation;
+      /** The tier's `available` as this hold's claim left it (overdue holds not added back). */
+      tierAvailableAfter: number;
+      /** The tier's `version` as this hold's claim left it, when the statement answers it (batches do). */
+      tierVersionAfter?: number;
+    }
   | { kind: 'existing'; reservation: Reservation }
   | { kind: 'key-reused' }
   | { kind: 'user-gone' }

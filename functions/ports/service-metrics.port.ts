@@ -1,3 +1,4 @@
+import type { RealtimeMessage } from '../core/realtime';
 /**
  * The numbers operators watch, recorded where they happen. Prometheus in the containers (GET /metrics),
  * CloudWatch embedded metrics (EMF log lines) on Lambda: one interface, so no handler knows which.
@@ -7,7 +8,7 @@ export interface ServiceMetrics {
   /** A committed change announced to admins: new-reservation, reservation-confirmed, sold-out, … */
   ticketingEvent(event: string): void;
   /** A real-time message reached its recipients this long after it was published. */
-  deliveryLag(kind: 'concert-update' | 'admin-notification' | 'waitlist-offer', seconds: number): void;
+  deliveryLag(kind: RealtimeMessage['type'], seconds: number): void;
   /**
    * The relay gave up on a message for some recipients and went on: `reason` is too-large, throttled,
    * unavailable, refused, out-of-time, or malformed (a stream entry that does not parse). One per message.

@@ -10,6 +10,13 @@ export interface PostedFrame {
   bytes: number;
   /** The status the stand-in answered; 0 while it hangs. */
   status: number;
+  /** Epoch ms when the post was received (its answer goes `delayMs` later). */
+  receivedAt: number;
+}
+
+export interface StandInOptions {
+  /** Every answer waits this long (ms), as API Gateway's own round trip does; default 0. */
+  delayMs?: number;
 }
 
 export interface ManagementEndpointStandIn {
@@ -41,7 +48,10 @@ const ERRORS: Record<number, string> = {
  * message over 128 KB answers 413, and a test can make it throttle (429), fail (5xx), refuse (403),
  * forget a connection (410) or hang. Any connection id it is not told about is accepted.
  */
-export async function startManagementEndpointStandIn(): Promise<ManagementEndpointStandIn> {
+export async function startManagementEndpointStandIn(
+  options: StandInOptions = {},
+): Promise<ManagementEndpointStandIn> {
+  const delayMs = options.delayMs ?? 0;
   const endpoint: FakeEndpoint = await startFakeAwsEndpoint();
   const scripts = new Map<string, Array<number>>();
   const fixed = new Map<string, number | 'hang'>();
@@ -55,17 +65,24 @@ export async function startManagementEndpointStandIn(): Promise<ManagementEndpoi
           headers: { 'content-type': 'application/json', 'x-amzn-errortype': ERRORS[status] ?? 'Error' },
         };
   endpoint.respond = (request) => {
+    const answered = respond(request);
+    return delayMs > 0
+      ? new Promise<FakeResponse>((resolve) => setTimeout(() => resolve(answered), delayMs))
+      : answered;
+  };
+  const respond = (request: Parameters<FakeEndpoint['respond']>[0]): FakeResponse | Promise<FakeResponse> => {
+    const receivedAt = Date.now();
     const match = /^\/@connections\/([^/?]+)$/.exec(request.path);
     if (request.method !== 'POST' || !match?.[1]) return answer(403);
     const connectionId = decodeURIComponent(match[1]);
     const always = fixed.get(connectionId);
     if (always === 'hang') {
-      posts.push({ connectionId, data: request.body, bytes: request.bytes, status: 0 });
+      posts.push({ connectionId, data: request.body, bytes: request.bytes, status: 0, receivedAt });
       return new Promise<FakeResponse>(() => undefined);
     }
     let status = always ?? scripts.get(connectionId)?.shift() ?? 200;
     if (status === 200 && request.bytes > STAND_IN_MAX_MESSAGE_BYTES) status = 413;
-    posts.push({ connectionId, data: request.body, bytes: request.bytes, status });
+    posts.push({ connectionId, data: request.body, bytes: request.bytes, status, receivedAt });
     return answer(status);
   };
   return {

@@ -19,9 +19,16 @@ export interface ServiceProcess {
   exited: Promise<number | null>;
 }
 
-/** `local/server.ts` in its own process, as `npm start` runs it (or a bundled entry, as the image does). */
-export function spawnServer(env: Record<string, string>, bundle?: string): ServiceProcess {
-  const args = bundle ? [bundle] : ['--import', 'tsx', 'local/server.ts'];
+/**
+ * `local/server.ts` in its own process, as `npm start` runs it (or a bundled entry, as the image does).
+ * `nodeArgs` go before it (e.g. `--cpu-prof`, which NODE_OPTIONS does not accept).
+ */
+export function spawnServer(
+  env: Record<string, string>,
+  bundle?: string,
+  nodeArgs: string[] = [],
+): ServiceProcess {
+  const args = [...nodeArgs, ...(bundle ? [bundle] : ['--import', 'tsx', 'local/server.ts'])];
   const child = spawn(process.execPath, args, {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

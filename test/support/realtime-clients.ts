@@ -84,6 +84,7 @@ export async function socketIoClient(
   const inbox = new Inbox();
   socket.on('concert-update', (m) => inbox.push(m));
   socket.on('admin-notification', (m) => inbox.push(m));
+  socket.on('reservations', (m) => inbox.push(m));
   socket.on('error', (m) => inbox.push(m));
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());

@@ -4,13 +4,10 @@ import {
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { type ConnectionPusher, PushFailure } from '../../ports/connection-pusher.port';
+import { API_GATEWAY_MAX_MESSAGE_BYTES } from './api-gateway-limits';
 import { awsClientConfig } from './aws-client-config';
 
-/**
- * API Gateway WebSocket quota "Message payload size: 128 KB" (sent in frames of 32 KB):
- * docs.aws.amazon.com/apigateway/latest/developerguide/limits.html. A larger PostToConnection answers 413.
- */
-export const API_GATEWAY_MAX_MESSAGE_BYTES = 128 * 1024;
+export { API_GATEWAY_MAX_MESSAGE_BYTES };
 
 export interface ApiGatewayPusherOptions {
   /** `https://{api-id}.execute-api.{region}.amazonaws.com/{stage}`, or the local shim's URL. */
@@ -20,6 +17,11 @@ export interface ApiGatewayPusherOptions {
   credentials?: { accessKeyId: string; secretAccessKey: string };
   /** Ms one PostToConnection may take before it counts as failed (default 5 000; the SDK has none). */
   requestTimeoutMs?: number;
+  /**
+   * Keep-alive connections to the endpoint (default 200, the relay's concurrency; the SDK's own default of
+   * 50 would queue the relay's other posts behind them).
+   */
+  maxSockets?: number;
 }
 
 const encoder = new TextEncoder();
@@ -41,7 +43,13 @@ export class ApiGatewayPusher implements ConnectionPusher {
       ...awsClientConfig(options),
       maxAttempts: 1,
       // Without throwOnRequestTimeout this Smithy version only logs a warning when the time is up.
-      requestHandler: { requestTimeout: timeout, connectionTimeout: timeout, throwOnRequestTimeout: true },
+      requestHandler: {
+        requestTimeout: timeout,
+        connectionTimeout: timeout,
+        throwOnRequestTimeout: true,
+        httpAgent: { keepAlive: true, maxSockets: options.maxSockets ?? 200 },
+        httpsAgent: { keepAlive: true, maxSockets: options.maxSockets ?? 200 },
+      },
     });
   }
 

@@ -1,5 +1,6 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { METRICS_NAMESPACE, METRICS_SERVICE } from '../../config/metric-names';
+import type { RealtimeMessage } from '../../core/realtime';
 import type { ServiceMetrics } from '../../ports/service-metrics.port';
 
 export { METRICS_NAMESPACE, METRICS_SERVICE };
@@ -26,7 +27,7 @@ export class EmfMetrics implements ServiceMetrics {
     this.publish({ event }, [['TicketingEvents', MetricUnit.Count, 1]]);
   }
 
-  deliveryLag(kind: 'concert-update' | 'admin-notification' | 'waitlist-offer', seconds: number): void {
+  deliveryLag(kind: RealtimeMessage['type'], seconds: number): void {
     this.publish({ kind }, [['RelayLag', MetricUnit.Milliseconds, seconds * 1000]]);
   }
 

@@ -7,16 +7,25 @@ const ALGORITHM = 'HS256';
 const ROLES: readonly string[] = ['customer', 'staff', 'admin'];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+/** Tokens whose verified claims are remembered (a fan's token is checked on each of their requests). */
+const VERIFIED_TOKENS_KEPT = 10_000;
+
 /**
  * HS256 JWTs (RFC 7519): `sub` is the user id, `role` the role at issue, `ver` the account's token
  * version. Only HS256 is accepted (never `none`). Lifetime 12 h by default (s).
+ * A token that verified is remembered, by its exact text, until its `exp`: the same bytes under the same
+ * key verify the same way, so the HMAC (a WebCrypto job, a fifth of the shim's CPU during a flash sale,
+ * issue 19) runs once per token, not per request. Whether the account still stands is checked by the
+ * caller (AccountCheckedTokens) every time.
  */
 export class JoseTokenService implements TokenSigner {
   private readonly key: Uint8Array;
+  private readonly verified = new Map<string, TokenClaims>();
 
   constructor(
     secret: string,
     private readonly lifetimeSeconds = 12 * 60 * 60,
+    private readonly now: () => number = Date.now,
   ) {
     this.key = new TextEncoder().encode(secret);
   }
@@ -32,6 +41,25 @@ export class JoseTokenService implements TokenSigner {
   }
 
   async read(token: string): Promise<TokenClaims | null> {
+    const known = this.verified.get(token);
+    if (known) {
+      if (this.now() < known.expiresAtMs) return { ...known };
+      this.verified.delete(token);
+      return null;
+    }
+    const claims = await this.verify(token);
+    if (claims) {
+      if (this.verified.size >= VERIFIED_TOKENS_KEPT) {
+        // Forget the oldest remembered token (a Map iterates in insertion order).
+        const oldest = this.verified.keys().next().value;
+        if (oldest !== undefined) this.verified.delete(oldest);
+      }
+      this.verified.set(token, { ...claims });
+    }
+    return claims;
+  }
+
+  private async verify(token: string): Promise<TokenClaims | null> {
     try {
       const { payload } = await jwtVerify(token, this.key, { algorithms: [ALGORITHM], issuer: ISSUER });
       const { role, ver = 0, exp } = payload;

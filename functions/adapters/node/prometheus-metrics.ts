@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { RealtimeMessage } from '../../core/realtime';
 import type { JobRunSummary } from '../../ports/maintenance.repository.port';
 import type { ServiceMetrics } from '../../ports/service-metrics.port';
 
@@ -82,7 +83,7 @@ export class PrometheusMetrics implements ServiceMetrics {
     this.sales.inc({ event });
   }
 
-  deliveryLag(kind: 'concert-update' | 'admin-notification' | 'waitlist-offer', seconds: number): void {
+  deliveryLag(kind: RealtimeMessage['type'], seconds: number): void {
     this.deliveryLagSeconds.observe({ kind }, seconds);
   }
 

@@ -54,11 +54,19 @@ const waitlistOffer = z.object({
   }),
 });
 
+const reservationsSummary = z.object({
+  type: z.literal('reservations'),
+  from: z.string().max(40),
+  to: z.string().max(40),
+  concerts: z.array(z.object({ concertId: text, holds: count })).max(10_000),
+});
+
 /** A message as another replica publishes it: validated, because one malformed payload must never take a replica down. */
 export const realtimeMessageSchema = z.discriminatedUnion('type', [
   concertUpdate,
   adminNotification,
   waitlistOffer,
+  reservationsSummary,
 ]);
 
 /** The trace beside a message; `publishedAt` in epoch ms (finite, so lag metrics never see NaN). */
