@@ -64,8 +64,9 @@ export function announcingOffers(
   offers: Pick<WaitlistOfferAnnouncer, 'poke'>,
 ): RealtimeEvents {
   return {
-    concertChanged: (concertId) => {
-      inner.concertChanged(concertId);
+    // The hold batch's claims pass through: the publisher builds the next snapshot from them (issue 19).
+    concertChanged: (concertId, claims) => {
+      inner.concertChanged(concertId, claims);
       offers.poke();
     },
     notifyAdmins: (notice) => inner.notifyAdmins(notice),
