@@ -167,12 +167,14 @@ describe('one watcher path for raw /ws and Socket.IO', () => {
     expect(refusals[0]).toMatchObject({ type: 'error', code: 'FORBIDDEN' });
 
     // A notice reaches the admin (its join has no answer: notices go out until one arrives), none of the refused.
+    // `concert-updated`, not `new-reservation`: beyond 3 a second new-reservation notices are summed into a
+    // `reservations` summary (issue 19), so a probe of that kind could arrive as a count, not by its id.
     let probes = 0;
     await expect
       .poll(
         () => {
           t.service.services.events.notifyAdmins({
-            event: 'new-reservation',
+            event: 'concert-updated',
             concertId: concert.id,
             reservationId: `probe-${++probes}`,
           });
@@ -186,7 +188,7 @@ describe('one watcher path for raw /ws and Socket.IO', () => {
     // no notice came before that answer.
     const last = `probe-${++probes}`;
     t.service.services.events.notifyAdmins({
-      event: 'new-reservation',
+      event: 'concert-updated',
       concertId: concert.id,
       reservationId: last,
     });
