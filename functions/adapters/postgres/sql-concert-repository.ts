@@ -12,8 +12,8 @@ import type {
   TimedConcert,
   TimedConcertReads,
 } from '../../ports/concert.repository.port';
-import type { QueuedEmail } from '../../ports/outbox.repository.port';
 import type { SqlDatabase, SqlExecutor, SqlRow } from '../../ports/sql-database.port';
+import { enqueueEmails } from './sql-outbox-repository';
 import { asBoolean, asIsoTime, asNumber, asString } from './sql-values';
 
 // Overdue holds are added back to `available` here, so readers see them free before any sweep; the
@@ -264,29 +264,6 @@ async function endSales(
     }
   }
   return { holders: [...holders.values()], releasedHolds, voidedReservations };
-}
-
-/** The same rows SqlOutboxRepository.enqueue writes, inside the caller's transaction; duplicates skipped. */
-async function enqueueEmails(tx: SqlExecutor, emails: QueuedEmail[]): Promise<void> {
-  if (emails.length === 0) return;
-  await tx.query(
-    `INSERT INTO email_outbox (dedupe_key, recipient, subject, text_body, html_body)
-     SELECT x.dedupe_key, x.recipient, x.subject, x.text_body, x.html_body
-       FROM json_to_recordset($1::json)
-            AS x(dedupe_key text, recipient text, subject text, text_body text, html_body text)
-     ON CONFLICT (dedupe_key) DO NOTHING`,
-    [
-      JSON.stringify(
-        emails.map((email) => ({
-          dedupe_key: email.dedupeKey,
-          recipient: email.to,
-          subject: email.subject,
-          text_body: email.text,
-          html_body: email.html,
-        })),
-      ),
-    ],
-  );
 }
 
 async function updateTier(

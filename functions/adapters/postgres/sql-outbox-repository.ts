@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ClaimedEmail, OutboxRepository, QueuedEmail } from '../../ports/outbox.repository.port';
-import type { SqlDatabase } from '../../ports/sql-database.port';
+import type { SqlDatabase, SqlExecutor } from '../../ports/sql-database.port';
 import { asNumber, asString } from './sql-values';
 
 /**
@@ -112,4 +112,31 @@ export class SqlOutboxRepository implements OutboxRepository {
     );
     return rows.length;
   }
+}
+
+/**
+ * The rows {@link SqlOutboxRepository.enqueue} writes, inside the caller's transaction (a concert's
+ * cancellation mails, a waiting-list offer's mail): a mail is queued with the change that caused it, or
+ * not at all. Duplicates (same `dedupeKey`) are skipped.
+ */
+export async function enqueueEmails(tx: SqlExecutor, emails: QueuedEmail[]): Promise<void> {
+  if (emails.length === 0) return;
+  await tx.query(
+    `INSERT INTO email_outbox (dedupe_key, recipient, subject, text_body, html_body)
+     SELECT x.dedupe_key, x.recipient, x.subject, x.text_body, x.html_body
+       FROM json_to_recordset($1::json)
+            AS x(dedupe_key text, recipient text, subject text, text_body text, html_body text)
+     ON CONFLICT (dedupe_key) DO NOTHING`,
+    [
+      JSON.stringify(
+        emails.map((email) => ({
+          dedupe_key: email.dedupeKey,
+          recipient: email.to,
+          subject: email.subject,
+          text_body: email.text,
+          html_body: email.html,
+        })),
+      ),
+    ],
+  );
 }

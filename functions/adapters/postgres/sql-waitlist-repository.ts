@@ -9,6 +9,7 @@ import type {
   WaitlistStatus,
   WaitlistTierStats,
 } from '../../ports/waitlist.repository.port';
+import { enqueueEmails } from './sql-outbox-repository';
 import { toReservation } from './sql-reservation-repository';
 import { asIsoTime, asNumber, asString } from './sql-values';
 
@@ -177,7 +178,7 @@ export class SqlWaitlistRepository implements WaitlistRepository {
         }),
       );
       if (offers.length === 0) return offers;
-      await enqueue(tx, emails(offers));
+      await enqueueEmails(tx, emails(offers));
       await tx.query(
         `UPDATE waitlist_entries SET announced_at = now()
           WHERE id IN (SELECT value::uuid FROM json_array_elements_text($1::json))`,
@@ -191,29 +192,6 @@ export class SqlWaitlistRepository implements WaitlistRepository {
 async function findEntry(db: SqlExecutor, id: string): Promise<WaitlistEntry | null> {
   const [row] = await db.query(`${SELECT_ENTRIES} WHERE e.id = $1`, [id]);
   return row ? toEntry(row) : null;
-}
-
-/** The same rows SqlOutboxRepository.enqueue writes, inside the caller's transaction; duplicates skipped. */
-async function enqueue(tx: SqlExecutor, emails: QueuedEmail[]): Promise<void> {
-  if (emails.length === 0) return;
-  await tx.query(
-    `INSERT INTO email_outbox (dedupe_key, recipient, subject, text_body, html_body)
-     SELECT x.dedupe_key, x.recipient, x.subject, x.text_body, x.html_body
-       FROM json_to_recordset($1::json)
-            AS x(dedupe_key text, recipient text, subject text, text_body text, html_body text)
-     ON CONFLICT (dedupe_key) DO NOTHING`,
-    [
-      JSON.stringify(
-        emails.map((email) => ({
-          dedupe_key: email.dedupeKey,
-          recipient: email.to,
-          subject: email.subject,
-          text_body: email.text,
-          html_body: email.html,
-        })),
-      ),
-    ],
-  );
 }
 
 function toEntry(row: SqlRow): WaitlistEntry {
