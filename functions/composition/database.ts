@@ -38,6 +38,7 @@ export async function openDatabase(
     return new PgDatabase({
       connectionString: config.databaseUrl,
       maxConnections: config.dbPoolMax,
+      poolWaitMs: config.dbPoolWaitMs,
       onPoolError: (error) => logger.warn({ err: error }, 'idle database connection lost'),
     });
   }

@@ -103,6 +103,7 @@ const schema = z
     REDIS_AUTH_SECRET_ARN: optionalText,
     SECRETS_MANAGER_ENDPOINT: url('SECRETS_MANAGER_ENDPOINT', ['http:', 'https:']),
     DB_POOL_MAX: integer('DB_POOL_MAX', 8, 1, 200),
+    DB_POOL_WAIT_MS: integer('DB_POOL_WAIT_MS', 15_000, 100, 60_000),
     REDIS_URL: url('REDIS_URL', ['redis:', 'rediss:']),
     REDIS_KEY_PREFIX: optionalText,
     JWT_SECRET_ARN: optionalText,
@@ -224,6 +225,8 @@ export interface ServiceConfig {
   redisAuthSecretArn: string | undefined;
   secretsManagerEndpoint: string | undefined;
   dbPoolMax: number;
+  /** How long a query waits for a free pool connection (or a new one to open) before 503 (ms). */
+  dbPoolWaitMs: number;
   redisUrl: string | undefined;
   redisKeyPrefix: string;
   /** Undefined outside production: generated once and kept in the data directory. */
@@ -310,6 +313,7 @@ export function loadConfig(env: Record<string, string | undefined>): ServiceConf
     redisAuthSecretArn: e.REDIS_AUTH_SECRET_ARN,
     secretsManagerEndpoint: e.SECRETS_MANAGER_ENDPOINT,
     dbPoolMax: e.DB_POOL_MAX,
+    dbPoolWaitMs: e.DB_POOL_WAIT_MS,
     redisUrl: e.REDIS_URL,
     redisKeyPrefix: e.REDIS_KEY_PREFIX ?? 'cts:',
     jwtSecret: e.JWT_SECRET,
