@@ -259,12 +259,17 @@ export const SHIM_NODE_ARGS = (process.env.BENCH_SHIM_NODE_ARGS ?? '').split(' '
 
 let serverBundle: Promise<string> | undefined;
 
-/** The container's bundled server (`server.mjs`), built once per run into a scratch directory. */
+/**
+ * The container's bundled server (`server.mjs`), built once per run into a scratch directory. When the shims
+ * are profiled (`--cpu-prof` in BENCH_SHIM_NODE_ARGS) its identifiers and lines are left unminified, so the
+ * profile names functions (the code is otherwise the image's).
+ */
 export function bundledServer(): Promise<string> {
   serverBundle ??= (async () => {
     const { buildServer } = await import('../tools/build-server');
     const dir = await mkdtemp(join(tmpdir(), 'cts-bench-server-'));
-    await buildServer(dir);
+    const profiled = SHIM_NODE_ARGS.some((arg) => arg.startsWith('--cpu-prof'));
+    await buildServer(dir, profiled ? { minify: false, minifySyntax: true } : {});
     return join(dir, 'server.mjs');
   })();
   return serverBundle;
