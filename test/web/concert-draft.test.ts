@@ -27,7 +27,7 @@ function concert(times: { startsAt: string; onSaleAt?: string }): Concert {
     totalBooked: 0,
     version: 1,
     tiers: [],
-    waitingRoom: { enabled: true, admissionPerMinute: 'auto' },
+    waitingRoom: { enabled: true, admissionPerMinute: 'auto', admissionWindowSeconds: 600, paused: false },
     ...times,
   };
 }
