@@ -112,6 +112,36 @@ export function repositorySuite(driver: string, open: () => Promise<SuiteDatabas
       expect(admin).toMatchObject({ id: first?.id, role: 'admin' });
     });
 
+    it('answers concurrent account standings, read together, each with its own account', async () => {
+      const [staff, fan] = await Promise.all([
+        users.insert({ email: 'standing-staff@x.test', name: 'S', passwordHash: 'h', role: 'staff' }),
+        users.insert({ email: 'standing-fan@x.test', name: 'F', passwordHash: 'h', role: 'customer' }),
+      ]);
+      if (!staff || !fan) throw new Error('insert failed');
+      await users.updateAccount({
+        email: 'standing-fan@x.test',
+        name: 'F',
+        passwordHash: 'h2',
+        role: 'customer',
+      });
+      const unknown = '00000000-0000-4000-8000-000000000000';
+      expect(
+        await Promise.all([
+          users.standing(staff.id),
+          users.standing(fan.id.toUpperCase()),
+          users.standing(unknown),
+          users.standing('not-a-uuid'),
+          users.standing(staff.id),
+        ]),
+      ).toEqual([
+        { role: 'staff', tokenVersion: 0 },
+        { role: 'customer', tokenVersion: 1 },
+        null,
+        null,
+        { role: 'staff', tokenVersion: 0 },
+      ]);
+    });
+
     it('stores concerts with ordered tiers and refuses duplicate tier names', async () => {
       const { concert } = await newConcert(5);
       expect(concert).toMatchObject({ status: 'on-sale', availableTickets: 7, totalBooked: 0 });
