@@ -10,6 +10,7 @@ import {
   queuePosition,
   queueViews,
   requireAdmission,
+  updateQueuedConcert,
   type WaitingRoomDeps,
 } from '../../functions/core/waiting-room.service';
 import {
@@ -19,6 +20,8 @@ import {
   QUEUE_UPDATE_MIN_INTERVAL_MS,
   QueuePositionFeed,
 } from '../../functions/core/waiting-room-live';
+import type { ConcertChange, ConcertRepository } from '../../functions/ports/concert.repository.port';
+import type { RealtimeEvents } from '../../functions/ports/realtime-events.port';
 import type { Pacing } from '../../functions/ports/waiting-room.store.port';
 import {
   concertsOf,
@@ -494,5 +497,74 @@ describe('admission tokens', () => {
     await expect(
       requireAdmission({ concerts: concertsOf(open), tokens }, fan(), open.id, undefined),
     ).resolves.toBeUndefined();
+  });
+});
+
+describe('moving onSaleAt later while a first join races the check (the draw covers everyone waiting at onSaleAt)', () => {
+  /** The admin side over the same concerts map: an update applies `onSaleAt` only. */
+  function adminOf(concerts: ReturnType<typeof concertsOf>) {
+    const repository = {
+      ...concerts,
+      update: async (id: string, change: ConcertChange) => {
+        const concert = concerts.byId.get(id);
+        if (!concert) return { kind: 'not-found' as const };
+        const next = { ...concert, version: concert.version + 1 };
+        if (change.onSaleAt === null) delete next.onSaleAt;
+        else if (change.onSaleAt !== undefined) next.onSaleAt = change.onSaleAt;
+        concerts.byId.set(id, next);
+        return { kind: 'updated' as const, concert: next };
+      },
+    } as unknown as ConcertRepository;
+    const events = { concertChanged: () => {}, notifyAdmins: () => {} } as unknown as RealtimeEvents;
+    return { concerts: repository, events };
+  }
+
+  it('a fan who joined between the empty-line check and the move is drawn, not queued behind later draws', async () => {
+    const clock = { now: 21_000 }; // the sale opened at 20 000, nobody in line yet
+    const concert = queuedConcert({ onSaleAt: new Date(20_000).toISOString() });
+    const concerts = concertsOf(concert);
+    const d = deps(concerts, clock, seededRandom(7));
+    const early = randomUUID();
+    // Forced interleaving: the guard's count answers "nobody waiting", then the fan joins (an arrival
+    // under the old on-sale time), then the update commits.
+    const counts = d.store.counts.bind(d.store);
+    const store = Object.assign(Object.create(d.store) as MemoryWaitingRoomStore, {
+      counts: async (concertId: string) => {
+        const answer = await counts(concertId);
+        await joinQueue(d.all, fan(early), concert.id);
+        return answer;
+      },
+    });
+    await updateQueuedConcert({ ...d.all, store, ...adminOf(concerts) }, concert.id, {
+      onSaleAt: new Date(60_000).toISOString(),
+      tierChanges: [],
+      newTiers: [],
+    });
+    // Fans who join later, before the new on-sale time, are drawn; then the sale opens.
+    const later = Array.from({ length: 30 }, () => randomUUID());
+    for (const id of later) await joinQueue(d.all, fan(id), concert.id);
+    const [place] = await d.store.places(concert.id, [early]);
+    expect(place?.state === 'waiting' && place.score).toBeLessThan(1);
+    clock.now = 61_000;
+    const late = randomUUID();
+    await joinQueue(d.all, fan(late), concert.id);
+    const views = await queueViews(d.all, concert.id, [early, late]);
+    expect(views[0]?.position).toBeLessThan(views[1]?.position ?? 0);
+    expect(views[1]?.position).toBe(32);
+  });
+
+  it('the ticker puts into the draw, before the sale, an arrival scored by a stale read of the old time', async () => {
+    const clock = { now: 21_000 };
+    const concert = queuedConcert({ onSaleAt: new Date(60_000).toISOString() });
+    const d = deps(concertsOf(concert), clock, seededRandom(11));
+    const stale = randomUUID();
+    // A replica whose cached concert still said 20 000 scored this join by arrival.
+    await d.store.join(concert.id, stale, { kind: 'arrival' });
+    const drawn = Array.from({ length: 20 }, () => randomUUID());
+    for (const id of drawn) await joinQueue(d.all, fan(id), concert.id);
+    expect(await admitStep(d.all, concert, clock.now)).toMatchObject({ admitted: 0, idle: 'before-sale' });
+    const [place] = await d.store.places(concert.id, [stale]);
+    expect(place?.state === 'waiting' && place.score).toBeLessThan(1);
+    expect((await d.store.counts(concert.id)).waiting).toBe(21);
   });
 });
