@@ -78,9 +78,13 @@ async function viewContext(
     onSaleAtMs: onSaleAtMs(concert),
     settings,
     soldOut: concert.availableTickets <= 0,
+    // Nobody is admitted while the concert is not on sale (its sales paused, or cancelled): no estimate,
+    // as while the queue is paused (the last step's rate would promise a wait that is not happening).
     ratePerMinute:
-      pacing?.ratePerMinute ??
-      (typeof settings.admissionPerMinute === 'number' ? settings.admissionPerMinute : null),
+      concert.status !== 'on-sale'
+        ? null
+        : (pacing?.ratePerMinute ??
+          (typeof settings.admissionPerMinute === 'number' ? settings.admissionPerMinute : null)),
   };
 }
 
@@ -346,7 +350,9 @@ export async function admitAll(deps: WaitingRoomDeps, nowMs: number): Promise<Ad
 
 /**
  * GET /api/admin/concerts/{id}/queue: waiting, admitted, rates, sold and held, and the time to sell out
- * at the current rate and average order size.
+ * at the current rate and average order size (`0` once sold out; null while the queue is paused, the
+ * concert is not on sale, before the first step, or when the line, waiting plus open admissions at the
+ * average order size, cannot take what is left).
  * Errors: NOT_FOUND (404), QUEUE_NOT_OPEN (409: the concert has no waiting room settings).
  */
 export async function queueOverview(deps: WaitingRoomDeps, concertId: string): Promise<QueueOverview> {
@@ -362,6 +368,10 @@ export async function queueOverview(deps: WaitingRoomDeps, concertId: string): P
   ]);
   const rate = pacing?.ratePerMinute ?? 0;
   const perOrder = figures.averageOrderSize ?? 1;
+  // The line as it stands (still waiting, or admitted and yet to buy) at the average order size: when it
+  // cannot take what is left, the admission rate says nothing of a sell-out time.
+  const lineCanSellOut = (counts.waiting + figures.openAdmissions) * perOrder >= concert.availableTickets;
+  const admitting = rate > 0 && !settings.paused && concert.status === 'on-sale' && lineCanSellOut;
   return {
     waiting: counts.waiting,
     admitted: figures.admitted,
@@ -375,7 +385,7 @@ export async function queueOverview(deps: WaitingRoomDeps, concertId: string): P
     estimatedSellOutSeconds:
       concert.availableTickets <= 0
         ? 0
-        : rate > 0 && !settings.paused
+        : admitting
           ? Math.ceil((concert.availableTickets / (rate * perOrder)) * 60)
           : null,
     onSaleAt: concert.onSaleAt ?? null,

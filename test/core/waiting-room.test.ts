@@ -7,6 +7,7 @@ import { AUTO_MARGIN, admissionsDue, autoAllowance, placeRequest } from '../../f
 import {
   admitStep,
   joinQueue,
+  queueOverview,
   queuePosition,
   queueViews,
   requireAdmission,
@@ -566,5 +567,40 @@ describe('moving onSaleAt later while a first join races the check (the draw cov
     const [place] = await d.store.places(concert.id, [stale]);
     expect(place?.state === 'waiting' && place.score).toBeLessThan(1);
     expect((await d.store.counts(concert.id)).waiting).toBe(21);
+  });
+});
+
+describe('estimates that promise nothing are not shown', () => {
+  it('a fan waiting while the concert is not on sale gets no estimated wait (nobody is admitted)', async () => {
+    const clock = { now: 10_000 };
+    const concert = queuedConcert();
+    const concerts = concertsOf(concert);
+    const d = deps(concerts, clock);
+    const id = randomUUID();
+    await joinQueue(d.all, fan(id), concert.id);
+    await d.store.writePacing(concert.id, { atMs: 9_000, carry: 0, ratePerMinute: 600 });
+    expect((await queueViews(d.all, concert.id, [id]))[0]?.estimatedWaitSeconds).toBeGreaterThan(0);
+    concerts.byId.set(concert.id, { ...concert, status: 'paused' });
+    expect(await admitStep(d.all, { ...concert, status: 'paused' }, clock.now)).toMatchObject({
+      idle: 'not-on-sale',
+    });
+    const [view] = await queueViews(d.all, concert.id, [id]);
+    expect(view).toMatchObject({ status: 'waiting', position: 1 });
+    expect(view?.estimatedWaitSeconds).toBeUndefined();
+    expect((await queueOverview(d.all, concert.id)).estimatedSellOutSeconds).toBeNull();
+  });
+
+  it('the organiser sees no sell-out time when the line cannot take what is left', async () => {
+    const clock = { now: 10_000 };
+    const concert = queuedConcert({ availableTickets: 1_000 });
+    const d = deps(concertsOf(concert), clock);
+    for (let index = 0; index < 3; index++) await joinQueue(d.all, fan(), concert.id);
+    await d.store.writePacing(concert.id, { atMs: 9_000, carry: 0, ratePerMinute: 600 });
+    d.admissions.sales.averageOrderSize = 2;
+    // 3 fans × 2 tickets cannot sell 1,000: "sold out in 50 s" would be a promise the line cannot keep.
+    expect((await queueOverview(d.all, concert.id)).estimatedSellOutSeconds).toBeNull();
+    for (let index = 0; index < 600; index++) await joinQueue(d.all, fan(), concert.id);
+    // 603 fans × 2 can: 1,000 tickets at 600 fans × 2 tickets a minute.
+    expect((await queueOverview(d.all, concert.id)).estimatedSellOutSeconds).toBe(50);
   });
 });
