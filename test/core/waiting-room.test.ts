@@ -437,6 +437,38 @@ describe('the admission ticker lease', () => {
     clock.now += 1_000;
     expect(await two.tick()).not.toBeNull();
   });
+
+  it('a ticker whose step outlived its lease admits no more than the rate once another took over (the pacing in the store guards it)', async () => {
+    const clock = { now: 1_000_000 };
+    const first = queuedConcert({}, { admissionPerMinute: 600 });
+    const second = queuedConcert({}, { admissionPerMinute: 600 });
+    const concerts = concertsOf(first, second);
+    const d = deps(concerts, clock);
+    for (let i = 0; i < 100; i++) await d.store.join(second.id, `fan-${i}`, { kind: 'arrival' });
+    const two = new AdmissionTicker(d.all, { holder: 'two' });
+    let stalled = false;
+    // Ticker one stalls reading the second concert (a slow database) past its 5 s lease; meanwhile
+    // ticker two takes the lease and admits that second's share.
+    const slow = {
+      ...d.all,
+      concerts: {
+        ...concerts,
+        get: async (id: string) => {
+          if (id === second.id && !stalled) {
+            stalled = true;
+            clock.now += 6_000;
+            expect(await two.tick()).not.toBeNull();
+          }
+          return concerts.get(id);
+        },
+      },
+    };
+    const one = new AdmissionTicker(slow, { holder: 'one' });
+    await one.tick();
+    expect(stalled).toBe(true);
+    // 600 a minute: at most 11 in any one second, however many tickers think they lead.
+    expect(d.admissions.records.size).toBeLessThanOrEqual(11);
+  });
 });
 
 describe('admission tokens', () => {
