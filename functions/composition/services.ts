@@ -383,6 +383,7 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
         settings: { perUserLimit: config.perUserLimit, offerSeconds: config.waitlistOfferSeconds },
         events: announced,
         offers,
+        admission: waitingRoom.admission,
       },
       events,
       metrics,

@@ -61,7 +61,10 @@ export class AdmissionTicker {
 
   /**
    * Ticks for `runForMs` then returns (the scheduled Lambda, once a minute: it admits in steps over its
-   * minute). Answers how many fans it admitted and whether it ever led.
+   * minute). `afterTick` (the run's feed) runs after each tick this run led, never after one another
+   * run led: two overlapping runs each have their own feed, and both sending would tell every follower
+   * everything twice (more than one `queue-position` a second). Answers how many fans it admitted and
+   * whether it ever led.
    */
   async runFor(
     runForMs: number,
@@ -80,8 +83,8 @@ export class AdmissionTicker {
         if (steps) {
           led = true;
           admitted += steps.reduce((sum, step) => sum + step.admitted, 0);
+          await afterTick?.();
         }
-        await afterTick?.();
       } catch (error) {
         this.options.onError?.(error);
       }

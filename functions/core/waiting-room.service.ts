@@ -78,9 +78,13 @@ async function viewContext(
     onSaleAtMs: onSaleAtMs(concert),
     settings,
     soldOut: concert.availableTickets <= 0,
+    // Nobody is admitted while the concert is not on sale (its sales paused, or cancelled): no estimate,
+    // as while the queue is paused (the last step's rate would promise a wait that is not happening).
     ratePerMinute:
-      pacing?.ratePerMinute ??
-      (typeof settings.admissionPerMinute === 'number' ? settings.admissionPerMinute : null),
+      concert.status !== 'on-sale'
+        ? null
+        : (pacing?.ratePerMinute ??
+          (typeof settings.admissionPerMinute === 'number' ? settings.admissionPerMinute : null)),
   };
 }
 
@@ -278,7 +282,13 @@ export async function admitStep(
       : { concertId: concert.id, admitted, ratePerMinute };
   if (!settings || concert.status !== 'on-sale') return step(0, 'not-on-sale');
   const opensAt = onSaleAtMs(concert);
-  if (opensAt !== null && nowMs < opensAt) return step(0, 'before-sale');
+  if (opensAt !== null && nowMs < opensAt) {
+    // Before the sale every place belongs in the draw: an arrival here was scored by an on-sale time
+    // that has since moved later (a join that read the concert before the move, or one cached on
+    // another replica); put it into the draw before the sale opens.
+    await deps.store.drawArrivals(concert.id, deps.random);
+    return step(0, 'before-sale');
+  }
   const previous = await deps.store.readPacing(concert.id);
   if (settings.paused) {
     await deps.store.writePacing(concert.id, { atMs: nowMs, carry: 0, ratePerMinute: 0 });
@@ -340,7 +350,9 @@ export async function admitAll(deps: WaitingRoomDeps, nowMs: number): Promise<Ad
 
 /**
  * GET /api/admin/concerts/{id}/queue: waiting, admitted, rates, sold and held, and the time to sell out
- * at the current rate and average order size.
+ * at the current rate and average order size (`0` once sold out; null while the queue is paused, the
+ * concert is not on sale, before the first step, or when the line, waiting plus open admissions at the
+ * average order size, cannot take what is left).
  * Errors: NOT_FOUND (404), QUEUE_NOT_OPEN (409: the concert has no waiting room settings).
  */
 export async function queueOverview(deps: WaitingRoomDeps, concertId: string): Promise<QueueOverview> {
@@ -356,6 +368,10 @@ export async function queueOverview(deps: WaitingRoomDeps, concertId: string): P
   ]);
   const rate = pacing?.ratePerMinute ?? 0;
   const perOrder = figures.averageOrderSize ?? 1;
+  // The line as it stands (still waiting, or admitted and yet to buy) at the average order size: when it
+  // cannot take what is left, the admission rate says nothing of a sell-out time.
+  const lineCanSellOut = (counts.waiting + figures.openAdmissions) * perOrder >= concert.availableTickets;
+  const admitting = rate > 0 && !settings.paused && concert.status === 'on-sale' && lineCanSellOut;
   return {
     waiting: counts.waiting,
     admitted: figures.admitted,
@@ -369,7 +385,7 @@ export async function queueOverview(deps: WaitingRoomDeps, concertId: string): P
     estimatedSellOutSeconds:
       concert.availableTickets <= 0
         ? 0
-        : rate > 0 && !settings.paused
+        : admitting
           ? Math.ceil((concert.availableTickets / (rate * perOrder)) * 60)
           : null,
     onSaleAt: concert.onSaleAt ?? null,
@@ -382,8 +398,11 @@ export async function queueOverview(deps: WaitingRoomDeps, concertId: string): P
  * another time, or cleared): their places were scored at join (the draw, then arrivals), so a later
  * on-sale time would turn later arrivals into draws ahead of fans already in line. Moving it before the
  * sale opened keeps the draw (every early joiner stays in it); the same time again is no change.
- * The check reads the concert and the queue just before the update (a join in between is harmless: it
- * is scored by the time it sees).
+ * The check reads the queue before the update, so a first join can slip in between (scored as an
+ * arrival under the old time): after any update that leaves an `onSaleAt` still to come, every place
+ * scored by arrival is put into the draw (`WaitingRoomStore.drawArrivals`, atomic per place), as the
+ * rule says (everyone waiting at `onSaleAt` is in the draw). A join that read the concert before the
+ * change and lands after it is re-scored by the ticker's next step before the sale (`admitStep`).
  * Errors: those of `updateConcert`; QUEUE_ALREADY_OPEN (409, details `{onSaleAt, waiting}`).
  */
 export async function updateQueuedConcert(
@@ -406,7 +425,12 @@ export async function updateQueuedConcert(
       }
     }
   }
-  return updateConcert(deps, concertId, change);
+  const updated = await updateConcert(deps, concertId, change);
+  const opensAt = onSaleAtMs(updated);
+  if (updated.waitingRoom && opensAt !== null && deps.now() < opensAt) {
+    await deps.store.drawArrivals(concertId, deps.random);
+  }
+  return updated;
 }
 
 /**

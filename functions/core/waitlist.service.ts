@@ -22,6 +22,11 @@ export interface WaitlistDeps {
   events: RealtimeEvents;
   /** Told after a change that may have made offers (a fan leaving from the head of a list). */
   offers: Pick<WaitlistOfferAnnouncer, 'poke'>;
+  /**
+   * The waiting room's gate (waiting-room.service.ts `requireAdmission`, as for reservations): throws
+   * ADMISSION_REQUIRED unless the fan may buy for the concert with this token. Absent: no gate.
+   */
+  admission?: (principal: Principal, concertId: string, admissionToken: string | undefined) => Promise<void>;
 }
 
 /**
@@ -32,16 +37,19 @@ export interface WaitlistDeps {
  * quantity could never be offered; `scope` user: with the tickets the fan holds or bought for the concert,
  * above TICKETS_PER_USER_LIMIT), TIER_AVAILABLE (nobody waits and at least one ticket can be reserved now,
  * even fewer than asked: a fan may not close a tier's last tickets to the open market by asking for more),
- * UNAUTHORIZED (the token's account is gone).
+ * UNAUTHORIZED (the token's account is gone), ADMISSION_REQUIRED (403: a waiting-room concert and no
+ * valid admission of this fan in `admissionToken`: an offer is a sale, and tickets that come back go
+ * to the queue's admitted fans, never to one who skipped the queue; nothing is written).
  */
 export async function joinWaitlist(
   deps: WaitlistDeps,
   principal: Principal,
-  input: { concertId: string; tierId: string; quantity: number },
+  input: { concertId: string; tierId: string; quantity: number; admissionToken?: string | undefined },
 ): Promise<{ entry: WaitlistEntry; created: boolean }> {
   if (!Number.isSafeInteger(input.quantity) || input.quantity < 1) {
     throw new TicketingError('VALIDATION_FAILED', 'The quantity must be a positive integer');
   }
+  await deps.admission?.(principal, input.concertId, input.admissionToken);
   const outcome = await deps.waitlist.join({
     userId: principal.userId,
     concertId: input.concertId,

@@ -29,8 +29,9 @@ const queueAdmissionEvent = z
 /**
  * The waiting room's admission on AWS (scheduled every minute): a Lambda cannot tick on its own, so each
  * run admits in one-second steps for `runForMs` (the same core step and lease as the containers' ticker:
- * two overlapping runs still admit once), and after each step sends the `queue-position` of every
- * `join-queue` follower (registered in Redis by the `$default` route) through PostToConnection.
+ * two overlapping runs still admit once), and after each step it led sends the `queue-position` of every
+ * `join-queue` follower (registered in Redis by the `$default` route) through PostToConnection (only the
+ * leading run sends, so overlapping runs do not double the messages).
  */
 export const handler = middy<QueueAdmissionEvent, QueueAdmissionReport>().handler(async (event) => {
   const services = await getServices();

@@ -50,6 +50,15 @@ export interface WaitingRoomStore {
     concertId: string,
     admissions: ReadonlyArray<{ userId: string; admittedAtMs: number }>,
   ): Promise<void>;
+  /**
+   * Puts every fan still waiting with an arrival score (≥ 1) into the draw: each gets a new score
+   * `random()` in [0, 1), in arrival order; fans drawn or admitted are left as they are. Each re-score
+   * reads and writes the place in one atomic step (a Redis script; one synchronous pass in memory), so
+   * a fan admitted at the same moment is never put back. Answers how many places were re-scored.
+   * Called when the sale is not open (yet, or again): an arrival then means the place was scored by an
+   * on-sale time that has since moved later (the rule: everyone waiting at `onSaleAt` is in the draw).
+   */
+  drawArrivals(concertId: string, random: () => number): Promise<number>;
   /** How many wait and how many were admitted (since the store was last lost). */
   counts(concertId: string): Promise<{ waiting: number; admitted: number }>;
   readPacing(concertId: string): Promise<Pacing | null>;

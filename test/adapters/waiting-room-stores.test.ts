@@ -68,6 +68,37 @@ describe.each([
     });
   });
 
+  it('puts every arrival still waiting into the draw, leaving draws and admitted fans as they are', async () => {
+    const concertId = randomUUID();
+    await store.join(concertId, 'drawn', { kind: 'draw', score: 0.5 });
+    const arrivals = Array.from({ length: 40 }, (_, index) => `arrival-${index}`);
+    for (const id of arrivals) await store.join(concertId, id, { kind: 'arrival' });
+    await store.markAdmitted(concertId, [{ userId: 'arrival-0', admittedAtMs: 7 }]);
+    const draws = [0.9, 0.1, 0.3];
+    let next = 0;
+    // More arrivals than the first script batch; each gets the next draw, in arrival order.
+    const redrawn = await store.drawArrivals(concertId, () => (draws[next++] ?? 0.95 + next * 1e-4) % 1);
+    expect(redrawn).toBe(39);
+    const places = await store.places(concertId, [
+      'drawn',
+      'arrival-0',
+      'arrival-1',
+      'arrival-2',
+      'arrival-3',
+    ]);
+    expect(places).toEqual([
+      { state: 'waiting', score: 0.5, rank: 2 },
+      { state: 'admitted', admittedAtMs: 7 },
+      { state: 'waiting', score: 0.9, rank: 3 },
+      { state: 'waiting', score: 0.1, rank: 0 },
+      { state: 'waiting', score: 0.3, rank: 1 },
+    ]);
+    const all = await store.places(concertId, arrivals.slice(1));
+    expect(all.every((place) => place?.state === 'waiting' && place.score < 1)).toBe(true);
+    expect(await store.counts(concertId)).toEqual({ waiting: 40, admitted: 1 });
+    expect(await store.drawArrivals(concertId, () => 0.5)).toBe(0);
+  });
+
   it('keeps the pacing with its recent steps', async () => {
     const concertId = randomUUID();
     expect(await store.readPacing(concertId)).toBeNull();

@@ -108,6 +108,15 @@ describe('the waiting room on AWS: Redis followers, scheduled admission runs, Po
     const toFirst = endpoint.delivered('conn-0');
     expect(toFirst.at(-1)).toMatchObject({ type: 'queue-position', status: 'admitted' });
     expect(endpoint.delivered('conn-3')).toEqual([]);
+    // Only the run that admits sends: overlapping runs never tell a follower the same thing twice (each
+    // run's feed remembers only its own sends, so two sending runs doubled every message).
+    for (const connection of ['conn-0', 'conn-1', 'conn-2']) {
+      const bodies = endpoint.delivered(connection).map((message) => {
+        const { admission, ...rest } = message as { admission?: { expiresAt: string } };
+        return JSON.stringify({ ...rest, expiresAt: admission?.expiresAt });
+      });
+      expect(bodies.filter((body, index) => index > 0 && body === bodies[index - 1])).toEqual([]);
+    }
   });
 
   it('forgets a follower whose connection is gone (410)', async () => {

@@ -66,6 +66,20 @@ export class MemoryWaitingRoomStore implements WaitingRoomStore {
     if (leaving.size > 0) queue.waiting = queue.waiting.filter((entry) => !leaving.has(entry.userId));
   }
 
+  async drawArrivals(concertId: string, random: () => number): Promise<number> {
+    const queue = this.queue(concertId);
+    // Arrival scores are ≥ 2 (1 + arrival number) and sort after every draw: the tail of the line.
+    const first = queue.waiting.findIndex((entry) => entry.score >= 1);
+    if (first < 0) return 0;
+    const arrivals = queue.waiting.splice(first);
+    for (const { userId } of arrivals) {
+      const entry = { score: random(), userId };
+      queue.waiting.splice(this.insertionIndex(queue, entry), 0, entry);
+      queue.scores.set(userId, entry.score);
+    }
+    return arrivals.length;
+  }
+
   async counts(concertId: string): Promise<{ waiting: number; admitted: number }> {
     const queue = this.queue(concertId);
     return { waiting: queue.waiting.length, admitted: queue.admitted.size };

@@ -43,6 +43,20 @@ for i = 1, #ARGV, 2 do
 end
 return 1`;
 
+// Re-scores up to #ARGV waiting fans with an arrival score (≥ 1), in arrival order, with the draws in
+// ARGV (XX: only a fan still waiting). Answers how many it re-scored.
+const DRAW_ARRIVALS = `
+local users = redis.call('ZRANGEBYSCORE', KEYS[1], 1, '+inf', 'LIMIT', 0, #ARGV)
+for i, user in ipairs(users) do redis.call('ZADD', KEYS[1], 'XX', ARGV[i], user) end
+return #users`;
+
+/**
+ * Draws handed to one DRAW_ARRIVALS call: few at first (usually there is no arrival to re-score, and
+ * the ticker asks every second before the sale), doubling up to the most one script call handles.
+ */
+const DRAW_FIRST_BATCH = 16;
+const DRAW_MAX_BATCH = 1_024;
+
 const LEASE = `
 local holder = redis.call('GET', KEYS[1])
 if holder == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
@@ -120,6 +134,18 @@ export class RedisWaitingRoomStore implements WaitingRoomStore {
       this.keys.queueAdmitted(concertId),
       ...admissions.flatMap(({ userId, admittedAtMs }) => [userId, String(admittedAtMs)]),
     );
+  }
+
+  async drawArrivals(concertId: string, random: () => number): Promise<number> {
+    let total = 0;
+    for (let batch = DRAW_FIRST_BATCH; ; batch = Math.min(batch * 2, DRAW_MAX_BATCH)) {
+      const draws = Array.from({ length: batch }, () => String(random()));
+      const done = Number(
+        await this.redis.eval(DRAW_ARRIVALS, 1, this.keys.queueWaiting(concertId), ...draws),
+      );
+      total += done;
+      if (done < batch) return total;
+    }
   }
 
   async counts(concertId: string): Promise<{ waiting: number; admitted: number }> {

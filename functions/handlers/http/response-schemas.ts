@@ -123,13 +123,19 @@ const queueView = z.strictObject({
   status: z.enum(['before-sale', 'waiting', 'admitted', 'sold-out', 'window-expired']),
   position: z.number().int().min(1).optional().describe('1-based among those still waiting'),
   ahead: count.optional(),
-  estimatedWaitSeconds: count.optional(),
+  estimatedWaitSeconds: count
+    .optional()
+    .describe(
+      'At the current admission rate; absent while the queue is paused or the concert is not on sale',
+    ),
   opensAt: instant.optional().describe('When the sale opens (status before-sale)'),
   admittedAt: instant.optional(),
   admission: z
     .strictObject({ token: z.string(), expiresAt: instant })
     .optional()
-    .describe('While admitted: send `token` as `admissionToken` with POST /api/reservations'),
+    .describe(
+      'While admitted: send `token` as `admissionToken` with POST /api/reservations (and a waiting-list join) of this concert',
+    ),
   requeued: z.boolean().optional().describe('The place was given again after the queue store was lost'),
 });
 
@@ -143,7 +149,11 @@ const queueOverview = z.strictObject({
   sold: count,
   held: count,
   available: count,
-  estimatedSellOutSeconds: count.nullable(),
+  estimatedSellOutSeconds: count
+    .nullable()
+    .describe(
+      '0 once sold out; null while paused, not on sale, before the first step, or when the line (waiting + open admissions at the average order size) cannot take what is left',
+    ),
   onSaleAt: instant.nullable(),
 });
 

@@ -115,7 +115,8 @@ const TABLE = [
     path: '/api/reservations',
     functionName: 'reservations-create',
     access: 'user',
-    summary: 'Hold tickets (Idempotency-Key optional)',
+    summary:
+      'Hold tickets (Idempotency-Key optional). On a waiting-room concert the body needs admissionToken (403 ADMISSION_REQUIRED); one admission allows several reservations in its window, all bounded by TICKETS_PER_USER_LIMIT (held + confirmed tickets per fan and concert, 409 LIMIT_EXCEEDED scope user).',
     body: createReservationBody,
     response: { status: 201, body: responseBodies.reservation },
   },
@@ -190,7 +191,7 @@ const TABLE = [
     functionName: 'waitlist-join',
     access: 'user',
     summary:
-      'Join the waiting list of a sold-out tier (201; again: 200 with the same entry). Released tickets are offered in list order, strict: a head whose quantity does not fit waits, and nobody behind it is served first.',
+      'Join the waiting list of a sold-out tier (201; again: 200 with the same entry). Released tickets are offered in list order, strict: a head whose quantity does not fit waits, and nobody behind it is served first. On a waiting-room concert the body needs the admissionToken of the fan (403 ADMISSION_REQUIRED otherwise).',
     body: joinWaitlistBody,
     response: { status: 201, body: responseBodies.waitlistEntry },
   },

@@ -116,8 +116,14 @@ export const createReservationBody = z.object({
   admissionToken: z.string().min(1).max(2048).optional(),
 });
 
-/** POST /api/concerts/{id}/tiers/{tierId}/waitlist: how many tickets the fan waits for. */
-export const joinWaitlistBody = z.object({ quantity: z.number().int().min(1).max(100) });
+/**
+ * POST /api/concerts/{id}/tiers/{tierId}/waitlist: how many tickets the fan waits for, and on a
+ * waiting-room concert the fan's admission token (as for reservations).
+ */
+export const joinWaitlistBody = z.object({
+  quantity: z.number().int().min(1).max(100),
+  admissionToken: z.string().min(1).max(2048).optional(),
+});
 /** PATCH /api/admin/concerts/{id}/queue: pause or resume, or change the rate, during the sale. */
 export const updateQueueBody = z
   .object({ paused: z.boolean().optional(), admissionPerMinute: admissionPerMinute.optional() })

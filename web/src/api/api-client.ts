@@ -75,9 +75,15 @@ export class ApiClient {
   myReservations = () => this.call<ReservationsResponse>('GET', '/api/me/reservations');
   myTickets = () => this.call<TicketsResponse>('GET', '/api/me/tickets');
 
-  /** Waiting list of a sold-out tier: 201 a new entry (its place), 200 the same entry again. */
-  joinWaitlist = (concertId: string, tierId: string, quantity: number) =>
-    this.call<WaitlistEntryResponse>('POST', waitlistPath(concertId, tierId), { quantity });
+  /**
+   * Waiting list of a sold-out tier: 201 a new entry (its place), 200 the same entry again. On a
+   * waiting-room concert it needs the fan's `admissionToken` (403 ADMISSION_REQUIRED without).
+   */
+  joinWaitlist = (concertId: string, tierId: string, quantity: number, admissionToken?: string) =>
+    this.call<WaitlistEntryResponse>('POST', waitlistPath(concertId, tierId), {
+      quantity,
+      ...(admissionToken ? { admissionToken } : {}),
+    });
   /** Leaves it; an open offer is declined (its hold cancelled and passed to the next fan). */
   leaveWaitlist = (concertId: string, tierId: string) =>
     this.call<WaitlistEntryResponse>('DELETE', waitlistPath(concertId, tierId));

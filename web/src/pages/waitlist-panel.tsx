@@ -152,7 +152,17 @@ function JoinForm({
       return;
     }
     setInvalid(undefined);
-    if (await run(() => api.joinWaitlist(concert.id, tier.id, quantity))) onJoined();
+    // On a waiting-room concert the join needs the fan's admission: the queue's answer carries it.
+    const joining = async () => {
+      const admissionToken = concert.waitingRoom?.enabled
+        ? await api
+            .queue(concert.id)
+            .then((answer) => answer.queue.admission?.token)
+            .catch(() => undefined)
+        : undefined;
+      return api.joinWaitlist(concert.id, tier.id, quantity, admissionToken);
+    };
+    if (await run(joining)) onJoined();
   }
 
   return (
