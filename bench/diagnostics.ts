@@ -141,6 +141,7 @@ export interface CpuProfile {
   nodes: Array<{
     id: number;
     callFrame: { functionName: string; url: string; lineNumber: number };
+    children?: number[];
   }>;
   startTime: number;
   samples: number[];
@@ -194,4 +195,44 @@ export function topFunctions(
     .sort((a, b) => b[1] - a[1])
     .slice(0, limit)
     .map(([name, micros]) => `${((100 * micros) / total).toFixed(1)} % ${name}`);
+}
+
+/**
+ * The `limit` named functions of the shim's own bundle (`server.mjs`: the service and its libraries, not
+ * Node's internals) with the most inclusive time in the window (self time plus what they called), as
+ * `12.3 % name (file:line)`, percentages of the window's non-idle samples: which code path the CPU went to.
+ */
+export function topInclusive(
+  profiles: CpuProfile[],
+  window: { from: number; to: number },
+  limit = 8,
+): string[] {
+  const inclusive = new Map<string, number>();
+  let busy = 0;
+  for (const profile of profiles) {
+    const parent = new Map<number, number>();
+    for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+    const byId = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
+    let at = profile.startTime;
+    for (const [i, id] of profile.samples.entries()) {
+      const delta = profile.timeDeltas[i] ?? 0;
+      at += delta;
+      if (at < window.from || at > window.to || byId.get(id)?.functionName === '(idle)') continue;
+      busy += delta;
+      const seen = new Set<string>();
+      for (let node: number | undefined = id; node !== undefined; node = parent.get(node)) {
+        const frame = byId.get(node);
+        if (!frame?.url.endsWith('server.mjs') || !frame.functionName) continue;
+        const name = `${frame.functionName} (${basename(frame.url)}:${frame.lineNumber + 1})`;
+        if (seen.has(name)) continue;
+        seen.add(name);
+        inclusive.set(name, (inclusive.get(name) ?? 0) + delta);
+      }
+    }
+  }
+  if (busy === 0) return [];
+  return [...inclusive.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, limit)
+    .map(([name, micros]) => `${((100 * micros) / busy).toFixed(1)} % ${name}`);
 }
