@@ -72,3 +72,24 @@ export function announcingOffers(
     notifyAdmins: (notice) => inner.notifyAdmins(notice),
   };
 }
+
+/** The notices that say an organiser changed a concert (its settings, on-sale time, status or tiers). */
+const ORGANISER_CHANGES: ReadonlySet<string> = new Set([
+  'concert-created',
+  'concert-updated',
+  'concert-cancelled',
+]);
+
+/**
+ * Tells `settings` (the waiting room's gate reads, OrganiserSettingsCache) at once when this instance
+ * committed an organiser's change to a concert, before the answer goes out: the next reservation on this
+ * instance sees a waiting room just turned on. Holds, which change only availability, do not touch it.
+ */
+export function forgettingSettings(
+  inner: RealtimeEvents,
+  settings: { invalidate(concertId: string): void },
+): RealtimeEvents {
+  return hearingNotices(inner, (notice) => {
+    if (ORGANISER_CHANGES.has(notice.event) && notice.concertId) settings.invalidate(notice.concertId);
+  });
+}

@@ -8,6 +8,7 @@ import { CachedConcertRepository } from '../adapters/memory/cached-concert-repos
 import { MemoryConnectionRegistry } from '../adapters/memory/memory-connection-registry';
 import { MemoryEventBus } from '../adapters/memory/memory-event-bus';
 import { MirroredConnectionRegistry } from '../adapters/memory/mirrored-connection-registry';
+import { OrganiserSettingsCache } from '../adapters/memory/organiser-settings-cache';
 import { currentRequestId, runAsRequest } from '../adapters/node/request-context';
 import { awaitRedis } from '../adapters/node/startup-probes';
 import { SqlCheckInRepository } from '../adapters/postgres/sql-check-in-repository';
@@ -52,7 +53,13 @@ import type { SqlDatabase } from '../ports/sql-database.port';
 import type { TokenService } from '../ports/token-service.port';
 import { CATCH_UP_INTERVAL_MS, startCatchUp } from './catch-up';
 import { openDatabase } from './database';
-import { announcingOffers, countingEvents, countingJobRuns, timingHolds } from './event-decorators';
+import {
+  announcingOffers,
+  countingEvents,
+  countingJobRuns,
+  forgettingSettings,
+  timingHolds,
+} from './event-decorators';
 import { armHeldExpiries, holdExpiryTimer } from './hold-expiry';
 import { closeRedis, openRedis } from './redis-client';
 import { type RuntimePolicy, runtimePolicy, type ServiceRuntime } from './runtime-policy';
@@ -341,7 +348,13 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
       offerListeners.push({
         offerMade: (offer) => expiry.holdRunsOutAt(new Date(offer.reservation.expiresAt)),
       });
+    // The waiting room's reservation gate reads only what organisers set: long-running processes keep it
+    // through holds (a Lambda has no local invalidation across containers: it reads the database).
+    const organiserSettings = options.cacheConcertReads
+      ? new OrganiserSettingsCache(storedConcerts)
+      : undefined;
     const waitingRoom = buildWaitingRoom({
+      gateConcerts: organiserSettings,
       config,
       logger,
       db,
@@ -367,7 +380,10 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
       concerts,
       storedConcerts,
       // The counted announcements: a concert's creation and changes show in ticketing_events_total too.
-      concertAdmin: { concerts, events: announced },
+      concertAdmin: {
+        concerts,
+        events: organiserSettings ? forgettingSettings(announced, organiserSettings) : announced,
+      },
       reservations: {
         reservations: new SqlReservationRepository(db),
         settings: {

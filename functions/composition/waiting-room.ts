@@ -76,6 +76,8 @@ export function buildWaitingRoom(input: {
   signingKey: string;
   concerts: ConcertRepository;
   storedConcerts: ConcertRepository;
+  /** Concert reads for the reservation gate (only the organiser's settings are used); default `concerts`. */
+  gateConcerts?: Pick<ConcertRepository, 'get'> | undefined;
   bus: EventBus;
   longRunning: boolean;
 }): WaitingRoomServices {
@@ -147,7 +149,12 @@ export function buildWaitingRoom(input: {
     ticker,
     followers,
     admission: (principal, concertId, admissionToken) =>
-      requireAdmission(deps, principal, concertId, admissionToken),
+      requireAdmission(
+        { concerts: input.gateConcerts ?? deps.concerts, tokens: deps.tokens },
+        principal,
+        concertId,
+        admissionToken,
+      ),
     live: { deps, followers, feed },
     feedThrough,
     deliverThrough: (send) => {

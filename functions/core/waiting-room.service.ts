@@ -235,7 +235,7 @@ export async function queueViews(
  *   concert's token
  */
 export async function requireAdmission(
-  deps: Pick<WaitingRoomDeps, 'concerts' | 'tokens'>,
+  deps: { concerts: Pick<ConcertRepository, 'get'>; tokens: WaitingRoomDeps['tokens'] },
   principal: Principal,
   concertId: string,
   admissionToken: string | undefined,

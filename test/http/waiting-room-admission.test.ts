@@ -123,4 +123,42 @@ describe('what one admission can buy (issue 20: one admission, several reservati
     });
     expect(joined.status).toBe(201);
   });
+
+  it('a waiting room turned on or off applies to the very next reservation on this instance (the gate keeps its read through holds only)', async () => {
+    const created = await t.api.request('POST', '/api/concerts', {
+      token: admin,
+      body: {
+        title: 'Open sale',
+        artist: 'A',
+        venue: 'V',
+        startsAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+        tiers: [{ name: 'GA', priceCents: 1000, capacity: 100, maxPerOrder: 4 }],
+      },
+    });
+    const concert = created.body.concert as { id: string; tiers: Array<{ id: string }> };
+    const tierId = concert.tiers[0]?.id ?? '';
+    const [, , fan = ''] = fans;
+    const plain = () =>
+      t.api.request('POST', '/api/reservations', {
+        token: fan,
+        body: { concertId: concert.id, tierId, quantity: 1 },
+      });
+    // Holds without a waiting room: the gate reads the concert once and keeps it through them.
+    expect((await plain()).status).toBe(201);
+    expect((await plain()).status).toBe(201);
+    const on = await t.api.request('PATCH', `/api/concerts/${concert.id}`, {
+      token: admin,
+      body: { waitingRoom: { enabled: true, admissionPerMinute: 600 } },
+    });
+    expect(on.status).toBe(200);
+    const refused = await plain();
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.code).toBe('ADMISSION_REQUIRED');
+    const off = await t.api.request('PATCH', `/api/concerts/${concert.id}`, {
+      token: admin,
+      body: { waitingRoom: { enabled: false } },
+    });
+    expect(off.status).toBe(200);
+    expect((await plain()).status).toBe(201);
+  });
 });
