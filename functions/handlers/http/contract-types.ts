@@ -31,6 +31,7 @@ export type {
   AdminNotification,
   ConcertUpdateMessage,
   ErrorMessage,
+  ReservationsSummary,
   WaitlistOfferMessage,
 } from '../../core/realtime';
 export type { QueuePositionMessage, QueueStatus } from '../../core/waiting-room';
