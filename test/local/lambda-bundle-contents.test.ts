@@ -22,7 +22,7 @@ function staticInputs(metafile: Metafile, output: string, seen = new Set<string>
 }
 
 describe('the hold function’s Lambda bundle', () => {
-  it('loads no mail, backup, Prometheus, Data API, Secrets Manager, management-API or Redis client module at a cold import', async () => {
+  it('loads no mail, backup, Prometheus, Data API, Secrets Manager, management-API, Redis or PostgreSQL client module at a cold import', async () => {
     const { metafile } = await build({
       ...bundleOptions('reservations-create', join('dist', 'test-bundle', 'index.mjs')),
       metafile: true,
@@ -42,6 +42,9 @@ describe('the hold function’s Lambda bundle', () => {
       // ioredis: only a configuration with REDIS_URL loads it (functions/composition/redis-client.ts).
       'node_modules/ioredis/',
       'node_modules/@ioredis/commands/',
+      // node-postgres: only DATABASE_URL loads it (the start-up probe and the driver); AWS uses the Data API.
+      'node_modules/pg/',
+      'node_modules/pg-protocol/',
     ]) {
       expect(loaded.filter((input) => input.includes(lazy))).toEqual([]);
     }
