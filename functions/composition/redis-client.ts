@@ -2,7 +2,8 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
 /**
- * The process's one Redis client, with the policy a sale needs: no offline queue and one retry per
+ * The process's one Redis client (this module, and ioredis with it, is imported by configuration: see
+ * buildServices), with the policy a sale needs: no offline queue and one retry per
  * request, so while Redis is away calls fail at once instead of piling up behind a sale (the callers
  * degrade: see docs/reliability.md). An unreachable Redis is logged at most every 10 s.
  * @param quietUntilReady the start-up check reports an unreachable Redis itself, in one line: until the

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
-import { z } from 'zod';
+import * as z from 'zod';
 import { canonicalEmail } from '../core/email-address';
 import { weakSecretReason } from './published-secrets';
 

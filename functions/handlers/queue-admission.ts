@@ -1,5 +1,5 @@
 import middy from '@middy/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { getServices } from './lambda-runtime';
 
 export interface QueueAdmissionEvent {

@@ -1,5 +1,5 @@
 import middy from '@middy/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { TicketingError } from '../core/errors';
 import { eventSummary } from '../core/realtime';
 import { type RelayReport, relayAvailability } from '../core/relay-availability';

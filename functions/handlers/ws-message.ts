@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { TicketingError } from '../core/errors';
 import { followQueue } from '../core/waiting-room-live';
 import { joinAdmins, joinConcert, leaveConcert } from '../core/watchers.service';

@@ -1,5 +1,4 @@
 import type { Redis } from 'ioredis';
-import pg from 'pg';
 
 /** How long (ms) a process waits at start-up for a dependency to answer before it gives up. */
 export const STARTUP_PROBE_MS = 10_000;
@@ -36,6 +35,8 @@ export async function probePostgres(
   timeoutMs = STARTUP_PROBE_MS,
 ): Promise<void> {
   const address = addressOf(url, 5432);
+  // node-postgres only when DATABASE_URL asks for it: a Lambda on the Data API never loads it (issue 19).
+  const { default: pg } = await import('pg');
   const connect = async (connectionString: string) => {
     const client = new pg.Client({ connectionString, connectionTimeoutMillis: timeoutMs });
     client.on('error', () => {});

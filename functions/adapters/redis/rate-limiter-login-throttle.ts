@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { LoginThrottle, ThrottleVerdict } from '../../ports/login-throttle.port';
 import { addressBlock } from '../node/address-block';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from './rate-limiter-classes';
 
 export interface LoginThrottleLimits {
   /** Login tries one address may make per minute, over all accounts (LOGIN_ATTEMPTS_PER_MINUTE). */

@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { ThrottleVerdict } from '../../ports/login-throttle.port';
 import type { QueueJoinThrottle } from '../../ports/waiting-room.store.port';
 import { addressBlock } from '../node/address-block';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from './rate-limiter-classes';
 
 /**
  * Waiting-room joins per client address per minute (QUEUE_JOINS_PER_ADDRESS_PER_MINUTE; 0 = no limit),

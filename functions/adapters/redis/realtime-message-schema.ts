@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { RealtimeMessage } from '../../core/realtime';
 import type { EventTrace } from '../../ports/event-bus.port';
 

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { ErrorCode } from '../../core/errors';
 import type { Concert, Reservation, Ticket, User } from '../../core/model';
 import type { responseBodies } from './response-schemas';
@@ -31,6 +31,7 @@ export type {
   AdminNotification,
   ConcertUpdateMessage,
   ErrorMessage,
+  ReservationsSummary,
   WaitlistOfferMessage,
 } from '../../core/realtime';
 export type { QueuePositionMessage, QueueStatus } from '../../core/waiting-room';

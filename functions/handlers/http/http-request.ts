@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { authenticate, requireAdmin } from '../../core/auth.service';
 import { notFound, TicketingError } from '../../core/errors';
 import type { Principal } from '../../core/model';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { responseBodies } from './response-schemas';
 import { HTTP_ROUTE_TABLE } from './route-table';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CheckInAdmitted, ConcertCheckIns, TicketCodeList } from '../../core/check-ins.service';
 import type { Concert, Reservation, Ticket, User } from '../../core/model';
 import type { QueueOverview, QueueView } from '../../core/waiting-room';

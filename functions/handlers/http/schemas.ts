@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CONCERT_LIMITS } from '../../core/concert-limits';
 import { canonicalEmail } from '../../core/email-address';
 

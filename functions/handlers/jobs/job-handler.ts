@@ -1,5 +1,5 @@
 import middy from '@middy/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type JobOptions, type JobReport, runJob } from '../../core/jobs.service';
 import type { JobName } from '../../core/schedule';
 import { adminDate, calendarDate } from '../http/schemas';

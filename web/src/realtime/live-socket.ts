@@ -3,6 +3,7 @@ import type {
   ConcertUpdateMessage,
   ErrorMessage,
   QueuePositionMessage,
+  ReservationsSummary,
   WaitlistOfferMessage,
 } from '../api/contract';
 
@@ -11,6 +12,7 @@ export type ServerMessage =
   | AdminNotification
   | ErrorMessage
   | QueuePositionMessage
+  | ReservationsSummary
   | WaitlistOfferMessage;
 export type LinkState = 'connecting' | 'live' | 'reconnecting';
 

@@ -1,18 +1,19 @@
 import { useEffect, useState } from 'react';
-import type { AdminNotification } from '../api/contract';
+import { type AdminFeedEntries, EMPTY_FEED, type FeedNotice, withAdminMessage } from './admin-feed-entries';
 import { type LinkState, LiveSocket } from './live-socket';
 
-const KEEP = 50;
-
 export interface AdminFeedState {
-  notices: AdminNotification[];
+  /** Newest first: notices, and new reservations counted together during a sale (`holds`). */
+  notices: FeedNotice[];
+  /** New reservations announced since the feed opened (the notices plus the summaries' counts). */
+  newReservations: number;
   link: LinkState;
   error?: string;
 }
 
 /** The admin notifications (newest first) over a WebSocket opened with the admin's token. */
 export function useAdminFeed(token: string | null): AdminFeedState {
-  const [notices, setNotices] = useState<AdminNotification[]>([]);
+  const [entries, setEntries] = useState<AdminFeedEntries>(EMPTY_FEED);
   const [link, setLink] = useState<LinkState>('connecting');
   const [error, setError] = useState<string>();
 
@@ -20,8 +21,8 @@ export function useAdminFeed(token: string | null): AdminFeedState {
     if (!token) return;
     const live = new LiveSocket(
       (message) => {
-        if (message.type === 'admin-notification')
-          setNotices((current) => [message, ...current].slice(0, KEEP));
+        if (message.type === 'admin-notification' || message.type === 'reservations')
+          setEntries((current) => withAdminMessage(current, message));
         else if (message.type === 'error') setError(message.message);
       },
       setLink,
@@ -31,5 +32,5 @@ export function useAdminFeed(token: string | null): AdminFeedState {
     return () => live.close();
   }, [token]);
 
-  return { notices, link, error };
+  return { ...entries, link, error };
 }
