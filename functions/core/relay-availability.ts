@@ -393,7 +393,7 @@ async function deliver(deps: RelayDeps, entries: StreamEntry[], report: RelayRep
   }
 }
 
-type PostOutcome = 'sent' | 'gone' | { reason: RelaySkipReason; error: string };
+type PostOutcome = 'sent' | 'gone' | { reason: PushFailure['kind'] | 'out-of-time'; error: string };
 
 /**
  * One message to one connection: retried with exponential back-off and full jitter while the failure is

@@ -1,4 +1,4 @@
-import type { RelaySkipReason } from '../core/relay-skip-reasons';
+import type { PushFailureKind } from './connection-pusher.port';
 
 /** How long each post may be retried, and how many run at once, within one shard. */
 export interface RelayShardLimits {
@@ -21,8 +21,11 @@ export interface RelayShard {
   limits: RelayShardLimits;
 }
 
-/** One post's outcome: 0 sent, 1 gone (410), or why it was given up on, with the last failure. */
-export type RelayPostOutcome = 0 | 1 | [RelaySkipReason, string];
+/**
+ * One post's outcome: 0 sent, 1 gone (410), or why it was given up on (a failure kind after its retries,
+ * or `out-of-time`), with the last failure's text.
+ */
+export type RelayPostOutcome = 0 | 1 | [PushFailureKind | 'out-of-time', string];
 
 /** A shard's outcomes, `outcomes[i]` for `posts[i]`. */
 export interface RelayShardResult {
