@@ -12,6 +12,8 @@ export interface WorkerThreadShardsOptions {
    * (`.ts` under tsx, `.js` or `.mjs` once built).
    */
   workerUrl?: URL;
+  /** Node options of the threads (default: this process's); a test under vitest passes tsx's loader. */
+  execArgv?: string[];
 }
 
 /**
@@ -57,7 +59,10 @@ export class WorkerThreadShardRunner implements RelayShardRunner {
     const here = import.meta.url;
     const url =
       this.options.workerUrl ?? new URL(`./relay-shard-worker${here.slice(here.lastIndexOf('.'))}`, here);
-    const worker = new Worker(url, { workerData: this.options.pusher });
+    const worker = new Worker(url, {
+      workerData: this.options.pusher,
+      ...(this.options.execArgv ? { execArgv: this.options.execArgv } : {}),
+    });
     worker.unref();
     worker.on('message', ({ id, result }: { id: number; result: RelayShardResult }) => {
       this.pending.get(id)?.resolve(result);
