@@ -5,7 +5,11 @@
  * which answers every PostToConnection after 20 ms, as API Gateway's round trip would. Updates are published once a second for a while; for each (update,
  * connection) pair the figure is the time from publishing to the first accepted post of that version or a
  * newer one (the relay sends each concert's newest update, so a newer one stands for an older). A pair
- * never reached counts as lost. Baseline: the same with 100 connections. Figures only.
+ * never reached counts as lost. Baseline: the same with 100 connections; then the full count from the
+ * relay's own event loop and from one worker thread per core (RELAY_WORKER_THREADS), in the same run.
+ * Each run also prints the CPU per accepted post of the relay process (its threads included) and of the
+ * stand-in (process.cpuUsage on both sides), so a miss on a shared machine says where the time went.
+ * Figures only.
  */
 
 import { fork } from 'node:child_process';
