@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryConnectionRegistry } from '../../functions/adapters/memory/memory-connection-registry';
-import { postShard, relayAvailability, splitByConnection } from '../../functions/core/relay-availability';
 import type { ConcertUpdateMessage } from '../../functions/core/realtime';
+import { postShard, relayAvailability, splitByConnection } from '../../functions/core/relay-availability';
 import { type ConnectionPusher, PushFailure } from '../../functions/ports/connection-pusher.port';
 import type { RelayShard, RelayShardRunner } from '../../functions/ports/relay-shards.port';
 import type { RelayStream, StreamEntry } from '../../functions/ports/relay-stream.port';
