@@ -45,6 +45,7 @@ import type { ConnectionPusher } from '../ports/connection-pusher.port';
 import type { ConnectionRegistry } from '../ports/connection-registry.port';
 import type { EventBus } from '../ports/event-bus.port';
 import type { Mailer } from '../ports/mailer.port';
+import type { RelayShardRunner } from '../ports/relay-shards.port';
 import type { RelayStream } from '../ports/relay-stream.port';
 import type { ReportRepository } from '../ports/report.repository.port';
 import type { SalesRepository } from '../ports/sales.repository.port';
@@ -116,6 +117,11 @@ export interface Services {
     /** The management endpoint PostToConnection goes to; the local shim sets its own address here. */
     callbackUrl: string | undefined;
     pusherFor(endpoint: string): ConnectionPusher;
+    /**
+     * The relay's worker threads for `endpoint` (RELAY_WORKER_THREADS), or undefined when it posts from
+     * its own event loop (0, the default). One runner per endpoint, closed with the services.
+     */
+    relayShardsFor(endpoint: string): Promise<RelayShardRunner | undefined>;
   };
   /** The waiting room (issue 20): queue store, admissions, tokens, the admission ticker, live followers. */
   waitingRoom: WaitingRoomServices;
@@ -249,6 +255,7 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
       },
     });
     const pushers = new Map<string, ConnectionPusher>();
+    const shardRunners = new Map<string, RelayShardRunner>();
     const sharedRegistry = redis
       ? new RedisConnectionRegistry(redis, keys, { ttlSeconds: config.wsRegistryTtlSeconds })
       : undefined;
@@ -417,6 +424,19 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
         snapshots,
         relayStream,
         callbackUrl: config.websocketCallbackUrl,
+        relayShardsFor: async (endpoint) => {
+          if (config.relayWorkerThreads === 0) return undefined;
+          let runner = shardRunners.get(endpoint);
+          if (!runner) {
+            const { WorkerThreadShardRunner } = await import('../adapters/node/worker-thread-shards');
+            runner = new WorkerThreadShardRunner({
+              workers: config.relayWorkerThreads,
+              pusher: { endpoint, ...localEndpointCredentials(endpoint) },
+            });
+            shardRunners.set(endpoint, runner);
+          }
+          return runner;
+        },
         pusherFor: (endpoint) => {
           let pusher = pushers.get(endpoint);
           if (!pusher) {
@@ -427,10 +447,7 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
                 ({ ApiGatewayPusher }) =>
                   new ApiGatewayPusher({
                     endpoint,
-                    // A plain-HTTP endpoint is the local shim, which checks no signature.
-                    ...(endpoint.startsWith('http://')
-                      ? { region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
-                      : {}),
+                    ...localEndpointCredentials(endpoint),
                   }),
               );
               return client;
@@ -472,6 +489,7 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
         await cache?.close();
         (mailer as Partial<{ close(): void }>).close?.();
         relayStream?.close();
+        await Promise.allSettled([...shardRunners.values()].map((runner) => runner.close?.()));
         await Promise.allSettled([db.close(), redisClient?.closeRedis(redis)]);
       },
     };
@@ -539,4 +557,11 @@ async function backupTarget(config: ServiceConfig, db: SqlDatabase): Promise<Bac
     );
   }
   return undefined;
+}
+
+/** A plain-HTTP management endpoint is the local shim (or a stand-in), which checks no signature. */
+function localEndpointCredentials(endpoint: string) {
+  return endpoint.startsWith('http://')
+    ? { region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+    : {};
 }

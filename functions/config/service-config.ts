@@ -142,6 +142,7 @@ const schema = z
     REALTIME_COALESCE_MS: integer('REALTIME_COALESCE_MS', -1, 0, 5_000),
     WS_REGISTRY_TTL_SECONDS: integer('WS_REGISTRY_TTL_SECONDS', 3 * 60 * 60, 1, 7 * 86_400),
     WEBSOCKET_CALLBACK_URL: url('WEBSOCKET_CALLBACK_URL', ['http:', 'https:']),
+    RELAY_WORKER_THREADS: integer('RELAY_WORKER_THREADS', 0, 0, 64),
     AWS_LAMBDA_FUNCTION_NAME: optionalText,
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
     METRICS_FORMAT: z.enum(['prometheus', 'emf']).optional(),
@@ -275,6 +276,12 @@ export interface ServiceConfig {
    * Default 3 h: API Gateway closes a WebSocket after 2 h at most.
    */
   wsRegistryTtlSeconds: number;
+  /**
+   * Worker threads the relay splits each delivery over, by connection (each its own SDK client and
+   * sockets); 0 (default): the relay posts from its own event loop. For a relay run in a container with
+   * more than one core; a Lambda relay keeps 0.
+   */
+  relayWorkerThreads: number;
   /** Where PostToConnection goes (API Gateway's management endpoint); unset: derived from the event. */
   websocketCallbackUrl: string | undefined;
   logLevel: string;
@@ -349,6 +356,7 @@ export function loadConfig(env: Record<string, string | undefined>): ServiceConf
     wsRegistryTtlSeconds: e.WS_REGISTRY_TTL_SECONDS,
     // On Lambda the runtime policy publishes every change before answering, whatever this says.
     realtimeCoalesceMs: e.REALTIME_COALESCE_MS >= 0 ? e.REALTIME_COALESCE_MS : 150,
+    relayWorkerThreads: e.RELAY_WORKER_THREADS,
     websocketCallbackUrl: e.WEBSOCKET_CALLBACK_URL,
     logLevel: e.LOG_LEVEL ?? 'info',
     metricsFormat: e.METRICS_FORMAT ?? (e.AWS_LAMBDA_FUNCTION_NAME ? 'emf' : 'prometheus'),

@@ -1,6 +1,13 @@
 import { type ConnectionPusher, PushFailure } from '../ports/connection-pusher.port';
 import type { ConnectionRegistry } from '../ports/connection-registry.port';
 import type { EventTrace } from '../ports/event-bus.port';
+import type {
+  RelayPostOutcome,
+  RelayShard,
+  RelayShardLimits,
+  RelayShardResult,
+  RelayShardRunner,
+} from '../ports/relay-shards.port';
 import type { RelayLease, RelayStream, StreamEntry } from '../ports/relay-stream.port';
 import { mergeTraces } from './event-trace';
 import {
@@ -15,6 +22,12 @@ export interface RelayDeps {
   stream: RelayStream;
   registry: ConnectionRegistry;
   pusher: ConnectionPusher;
+  /**
+   * Where the posts go when not from this event loop: each delivery is split by connection into
+   * `shards.shards` slices run in parallel (worker threads, parallel relay Lambdas). A slice whose runner
+   * fails is posted here with `pusher`. Without it, every post goes from here.
+   */
+  shards?: RelayShardRunner;
   /** Told of each message delivered: for the delivery log line (with its requests) and the lag metric. */
   observe?: (delivery: RelayDelivery) => void;
   /** Told of each message given up on, for some or all of its recipients: for a log line and a metric. */
@@ -196,11 +209,58 @@ interface Outgoing {
   sent?: WaitlistOfferMessage;
 }
 
-interface DeliveryLimits {
-  concurrency: number;
-  retry: RelayRetryPolicy;
-  /** No post or retry starts after this instant (epoch ms). */
-  postUntil: number;
+type DeliveryLimits = RelayShardLimits;
+
+/**
+ * Splits posts into `count` shards by connection (a hash of its id): every post lands in exactly one
+ * shard, all of one connection's posts in the same one, in their original order. Shards may be empty.
+ */
+export function splitByConnection(
+  posts: Array<[number, string]>,
+  count: number,
+): Array<Array<[number, string]>> {
+  const shards = Array.from({ length: Math.max(1, count) }, () => [] as Array<[number, string]>);
+  for (const post of posts) (shards[shardOf(post[1], shards.length)] as Array<[number, string]>).push(post);
+  return shards;
+}
+
+/** FNV-1a of the connection id, modulo `count`. */
+function shardOf(connectionId: string, count: number): number {
+  if (count === 1) return 0;
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < connectionId.length; i++) {
+    hash ^= connectionId.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % count;
+}
+
+/**
+ * Posts one shard (a relay worker's slice, or the whole delivery): `limits.concurrency` workers, each
+ * taking the next post as soon as its own is answered, so one slow post holds up only its worker. Every
+ * post is retried by {@link postWithRetries}; a connection found gone gets no further post in this shard.
+ * Never rejects: each failure is an outcome. `outcomes[i]` answers `shard.posts[i]` (undefined: skipped
+ * because its connection was gone).
+ */
+export async function postShard(pusher: ConnectionPusher, shard: RelayShard): Promise<RelayShardResult> {
+  const outcomes: RelayPostOutcome[] = new Array(shard.posts.length);
+  const gone = new Set<string>();
+  let next = 0;
+  const worker = async () => {
+    while (next < shard.posts.length) {
+      const index = next++;
+      const [frame, connectionId] = shard.posts[index] as [number, string];
+      if (gone.has(connectionId)) continue;
+      const outcome = await postWithRetries(pusher, connectionId, shard.frames[frame] ?? '', shard.limits);
+      if (outcome === 'sent') outcomes[index] = 0;
+      else if (outcome === 'gone') {
+        gone.add(connectionId);
+        outcomes[index] = 1;
+      } else outcomes[index] = [outcome.reason, outcome.error];
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(shard.limits.concurrency, shard.posts.length) }, worker));
+  return { outcomes };
 }
 
 async function deliver(deps: RelayDeps, entries: StreamEntry[], report: RelayReport, limits: DeliveryLimits) {
@@ -272,30 +332,54 @@ async function deliver(deps: RelayDeps, entries: StreamEntry[], report: RelayRep
     }
     for (const connectionId of each.recipients) posts.push({ item: each, connectionId, frame });
   }
+  const frames: string[] = [];
+  const frameOf = new Map<Outgoing, number>();
+  for (const post of posts) {
+    if (!frameOf.has(post.item)) {
+      frameOf.set(post.item, frames.length);
+      frames.push(post.frame);
+    }
+  }
+  const items = [...frameOf.keys()];
+  const shards = splitByConnection(
+    posts.map(({ item, connectionId }): [number, string] => [frameOf.get(item) ?? 0, connectionId]),
+    deps.shards?.shards ?? 1,
+  );
+  const results = await Promise.all(
+    shards.map(async (shardPosts) => {
+      const shard: RelayShard = { frames, posts: shardPosts, limits };
+      if (shardPosts.length === 0) return { shard, result: { outcomes: [] } };
+      const runner = deps.shards;
+      if (runner) {
+        try {
+          return { shard, result: await runner.run(shard) };
+        } catch {
+          // The worker or invocation is lost, not the posts: this event loop posts that slice itself.
+        }
+      }
+      return { shard, result: await postShard(deps.pusher, shard) };
+    }),
+  );
   const gone = new Set<string>();
-  let next = 0;
-  const worker = async () => {
-    while (next < posts.length) {
-      const post = posts[next++];
-      if (post) await postOne(post);
-    }
-  };
-  const postOne = async ({ item, connectionId, frame }: (typeof posts)[number]) => {
-    if (gone.has(connectionId)) return;
-    const outcome = await postWithRetries(deps.pusher, connectionId, frame, limits);
-    if (outcome === 'sent') {
-      report.delivered++;
-      item.delivered++;
-    } else if (outcome === 'gone') gone.add(connectionId);
-    else {
-      report.skipped++;
-      const failure = item.failures.get(outcome.reason) ?? { recipients: 0, error: undefined };
-      failure.recipients++;
-      failure.error = outcome.error;
-      item.failures.set(outcome.reason, failure);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limits.concurrency, posts.length) }, worker));
+  for (const { shard, result } of results) {
+    shard.posts.forEach(([frame, connectionId], i) => {
+      const outcome = result.outcomes[i];
+      const item = items[frame] as Outgoing;
+      if (outcome === 0) {
+        report.delivered++;
+        item.delivered++;
+      } else if (outcome === 1) gone.add(connectionId);
+      else if (Array.isArray(outcome)) {
+        report.skipped++;
+        const [reason, error] = outcome;
+        const failure = item.failures.get(reason) ?? { recipients: 0, error: undefined };
+        failure.recipients++;
+        failure.error = error;
+        item.failures.set(reason, failure);
+      }
+      // Otherwise not posted: the connection was found gone earlier in the same shard.
+    });
+  }
   for (const connectionId of gone) await deps.registry.remove(connectionId);
   report.gone += gone.size;
   const now = Date.now();
@@ -309,7 +393,7 @@ async function deliver(deps: RelayDeps, entries: StreamEntry[], report: RelayRep
   }
 }
 
-type PostOutcome = 'sent' | 'gone' | { reason: RelaySkipReason; error: string };
+type PostOutcome = 'sent' | 'gone' | { reason: PushFailure['kind'] | 'out-of-time'; error: string };
 
 /**
  * One message to one connection: retried with exponential back-off and full jitter while the failure is

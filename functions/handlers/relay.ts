@@ -48,6 +48,7 @@ export const handler = middy<RelayEvent, RelayReport>().handler(async (event) =>
       stream,
       registry: services.realtime.registry,
       pusher: services.realtime.pusherFor(endpoint),
+      shards: await services.realtime.relayShardsFor(endpoint),
       // One line per delivered message, carrying the requests that caused it (x-request-id or API GW's).
       observe: ({ message, trace, recipients, delivered, lagMs }) => {
         if (lagMs !== undefined && delivered > 0) services.metrics.deliveryLag(message.type, lagMs / 1000);
