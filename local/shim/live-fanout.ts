@@ -78,6 +78,19 @@ export class LiveFanout {
     socketIo.limitClients(limits, addressOf);
   }
 
+  /**
+   * The fan-out's backpressure, for operators and tests: sockets (raw and Socket.IO) owed a concert's
+   * newest update because they were too slow when it went out, updates skipped for slow sockets so far
+   * (each made good by a newer one), and the largest unsent backlog of one raw socket, in bytes.
+   */
+  backpressure(): { owing: number; coalesced: number; largestRawBacklogBytes: number } {
+    return {
+      owing: this.ws.backlog.owing + this.socketIo.backlog.owing,
+      coalesced: this.ws.backlog.coalesced + this.socketIo.backlog.coalesced,
+      largestRawBacklogBytes: this.ws.largestBacklogBytes(),
+    };
+  }
+
   async start(): Promise<void> {
     this.unsubscribe = await this.services.realtime.bus.subscribe((message, trace) =>
       this.receive(message, trace),

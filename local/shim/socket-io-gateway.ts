@@ -18,16 +18,20 @@ import { pathId } from '../../functions/handlers/http/schemas';
 import { concertSnapshots, errorMessage } from '../../functions/handlers/websocket/websocket-handler';
 import { type ClientLimits, type ConnectionBudget, RATE_LIMITED_MESSAGE } from './client-limits';
 import { CoalescedBacklog, type Readiness } from './coalesced-backlog';
+import { SLOW_SOCKET_BYTES } from './websocket-gateway';
 
 /** The client events, and only these, are handled; any other name gets an `error` message. */
 const CLIENT_EVENTS = new Set(['join-concert', 'leave-concert', 'join-admin', 'join-queue']);
 
 /**
- * A socket with this many packets or more waiting in Engine.IO's write buffer (its transport still busy
- * with earlier ones: the client reads slower than updates come) is skipped by a concert broadcast and
- * later gets the newest update instead.
+ * A Socket.IO socket is slow, and skipped by a concert broadcast (it later gets the newest update), when
+ * the kernel stopped taking its bytes: its WebSocket holds more than SLOW_SOCKET_BYTES unsent, or it holds
+ * some and Engine.IO has SLOW_SOCKET_PACKETS or more packets waiting behind them. A burst to a client that
+ * keeps reading (bytes taken at once, packets waiting only for Engine.IO's next tick) is never coalesced.
+ * Other transports (long polling) are slow at MAX_QUEUED_PACKETS waiting packets.
  */
-export const SLOW_SOCKET_PACKETS = 2;
+export const SLOW_SOCKET_PACKETS = 16;
+export const MAX_QUEUED_PACKETS = 256;
 
 /** The Socket.IO room of a concert's watchers on this gateway (kept equal to its watch sets). */
 export function concertRoom(concertId: string): string {
@@ -36,9 +40,18 @@ export function concertRoom(concertId: string): string {
 
 function readiness(socket: Socket): Readiness {
   if (!socket.connected) return 'gone';
-  // Engine.IO's queue of packets its transport has not taken yet (typed private, read only here).
-  const queued = (socket.conn as unknown as { writeBuffer?: unknown[] }).writeBuffer?.length ?? 0;
-  return queued < SLOW_SOCKET_PACKETS;
+  // Engine.IO's queue of packets its transport has not taken yet, and the WebSocket under a websocket
+  // transport (both typed private by Engine.IO: read only here).
+  const conn = socket.conn as unknown as {
+    writeBuffer?: unknown[];
+    transport?: { socket?: { bufferedAmount?: number } };
+  };
+  const queued = conn.writeBuffer?.length ?? 0;
+  if (queued >= MAX_QUEUED_PACKETS) return false;
+  const unsent = conn.transport?.socket?.bufferedAmount;
+  if (unsent === undefined) return true;
+  if (unsent > SLOW_SOCKET_BYTES) return false;
+  return unsent === 0 || queued < SLOW_SOCKET_PACKETS;
 }
 
 /**

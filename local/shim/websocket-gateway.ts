@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import express, { type Router } from 'express';
+import * as wsModule from 'ws';
 import { WebSocket, WebSocketServer } from 'ws';
 import { connectToken as tokenAtConnect } from '../../functions/core/connect-token';
 import type { WebSocketEvent, WebSocketLambda } from '../../functions/handlers/websocket/websocket-handler';
@@ -55,8 +56,9 @@ export interface PreFramed {
  */
 export function preFrame(message: unknown): PreFramed {
   const payload = Buffer.from(JSON.stringify(message));
+  // `Sender` is exported by ws (wrapper.mjs) but not declared by @types/ws.
   const parts = (
-    WebSocket as unknown as { Sender: { frame(data: Buffer, options: object): Buffer[] } }
+    wsModule as unknown as { Sender: { frame(data: Buffer, options: object): Buffer[] } }
   ).Sender.frame(payload, { fin: true, rsv1: false, opcode: 1, mask: false, readOnly: false });
   return { frame: parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts), payload };
 }
@@ -169,6 +171,13 @@ export class WebSocketGateway {
       sent++;
     }
     return sent;
+  }
+
+  /** The largest `bufferedAmount` (bytes queued and not yet taken by the kernel) of this process's sockets. */
+  largestBacklogBytes(): number {
+    let largest = 0;
+    for (const { socket } of this.connections.values()) largest = Math.max(largest, socket.bufferedAmount);
+    return largest;
   }
 
   get size(): number {
