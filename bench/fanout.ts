@@ -146,6 +146,8 @@ export async function fanout(options: FanoutOptions): Promise<FanoutFigures> {
     const { tokens } = await benchBuyers(pool, jwtSecret, 1_000);
 
     const receipts: Receipts[] = [];
+    // A client's connection reset (the shim closed it): counted and reported, the run goes on.
+    const clientErrors: string[] = [];
     let frames = 0;
     const onUpdate = (seen: Receipts, message: { concertId?: string; availableTickets?: number }) => {
       frames++;
@@ -163,6 +165,7 @@ export async function fanout(options: FanoutOptions): Promise<FanoutFigures> {
           if (options.transport === 'ws') {
             const socket = new WebSocket(`ws://127.0.0.1:${port}/ws`, { localAddress });
             closers.push(() => socket.terminate());
+            socket.on('error', (error) => clientErrors.push(String(error)));
             const joined = new Promise<void>((resolve) => {
               socket.on('message', (data) => {
                 const message = JSON.parse(data.toString());
@@ -200,7 +203,7 @@ export async function fanout(options: FanoutOptions): Promise<FanoutFigures> {
       if (shimExit) throw new Error(`${shimExit}: ${server.output().slice(-2_000)}`);
       if ((i / 250) % 8 === 0) process.stdout.write('.');
     }
-    console.log(' joined');
+    console.log(` joined${clientErrors.length ? ` (${clientErrors.length} client errors: ${clientErrors[0]})` : ''}`);
     frames = 0;
 
     const stopRss = watchPeakRss(server.child.pid);
