@@ -32,7 +32,7 @@ export interface SelfTime {
   name: string;
   /** Milliseconds of self time. */
   ms: number;
-  /** Share of all sampled time, 0–100 (idle included, so the rest of the machine shows as `(idle)`). */
+  /** Share of the busy (not idle) sampled time, 0–100: of the process's own work, where it went. */
   percent: number;
 }
 
@@ -97,11 +97,14 @@ export function summariseProfile(profile: CpuProfile, top = 15, window?: Profile
     const pkg = packageOf(frame.url, frame.functionName);
     packages.set(pkg, (packages.get(pkg) ?? 0) + us);
   }
+  functions.delete('(idle)');
+  packages.delete('(idle)');
+  const busyUs = totalUs - idleUs;
   const lines = (entries: Map<string, number>) =>
     [...entries]
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
-      .map(([name, us]) => ({ name, ms: us / 1000, percent: totalUs ? (100 * us) / totalUs : 0 }));
+      .map(([name, us]) => ({ name, ms: us / 1000, percent: busyUs ? (100 * us) / busyUs : 0 }));
   return {
     totalMs: totalUs / 1000,
     busyPercent: totalUs ? (100 * (totalUs - idleUs)) / totalUs : 0,
@@ -126,9 +129,9 @@ export async function summariseNewestProfile(
 export function formatSummary(summary: ProfileSummary, top = 10): string[] {
   const pct = (line: SelfTime) => `${line.percent.toFixed(1).padStart(5)} %  ${line.name}`;
   return [
-    `CPU profile: ${(summary.totalMs / 1000).toFixed(1)} s sampled, ${summary.busyPercent.toFixed(0)} % of it busy (not idle); self time by package:`,
+    `CPU profile: ${(summary.totalMs / 1000).toFixed(1)} s sampled, ${summary.busyPercent.toFixed(0)} % of it busy (not idle); % of busy time by package:`,
     ...summary.packages.slice(0, 8).map((line) => `    ${pct(line)}`),
-    '  top functions by self time:',
+    '  top functions by self time (% of busy time):',
     ...summary.functions.slice(0, top).map((line) => `    ${pct(line)}`),
   ];
 }
