@@ -208,7 +208,9 @@ export async function fanout(options: FanoutOptions): Promise<FanoutFigures> {
       if (shimExit) throw new Error(`${shimExit}: ${server.output().slice(-2_000)}`);
       if ((i / 250) % 8 === 0) process.stdout.write('.');
     }
-    console.log(` joined${clientErrors.length ? ` (${clientErrors.length} client errors: ${clientErrors[0]})` : ''}`);
+    console.log(
+      ` joined${clientErrors.length ? ` (${clientErrors.length} client errors: ${clientErrors[0]})` : ''}`,
+    );
     frames = 0;
 
     const stopRss = watchPeakRss(server.child.pid);
