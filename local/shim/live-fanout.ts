@@ -81,13 +81,20 @@ export class LiveFanout {
   /**
    * The fan-out's backpressure, for operators and tests: sockets (raw and Socket.IO) owed a concert's
    * newest update because they were too slow when it went out, updates skipped for slow sockets so far
-   * (each made good by a newer one), and the largest unsent backlog of one raw socket, in bytes.
+   * (each made good by a newer one), and the largest unsent backlog of one raw and of one Socket.IO
+   * socket, in bytes (`socketIoPacketBytes`: what a packet still waiting in Engine.IO counts for).
    */
-  backpressure(): { owing: number; coalesced: number; largestRawBacklogBytes: number } {
+  backpressure(socketIoPacketBytes = 0): {
+    owing: number;
+    coalesced: number;
+    largestRawBacklogBytes: number;
+    largestSocketIoBacklogBytes: number;
+  } {
     return {
       owing: this.ws.backlog.owing + this.socketIo.backlog.owing,
       coalesced: this.ws.backlog.coalesced + this.socketIo.backlog.coalesced,
       largestRawBacklogBytes: this.ws.largestBacklogBytes(),
+      largestSocketIoBacklogBytes: this.socketIo.largestBacklogBytes(socketIoPacketBytes),
     };
   }
 

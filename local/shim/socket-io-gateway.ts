@@ -307,6 +307,24 @@ export class SocketIoGateway {
     return members.size - slow.length;
   }
 
+  /**
+   * The largest backlog of one of this gateway's sockets: bytes its WebSocket holds unsent plus, at
+   * `bytesPerPacket` each, the packets waiting in Engine.IO's write buffer.
+   */
+  largestBacklogBytes(bytesPerPacket = 0): number {
+    let largest = 0;
+    for (const socket of this.io.of('/').sockets.values()) {
+      const conn = socket.conn as unknown as {
+        writeBuffer?: unknown[];
+        transport?: { socket?: { bufferedAmount?: number } };
+      };
+      const bytes =
+        (conn.transport?.socket?.bufferedAmount ?? 0) + (conn.writeBuffer?.length ?? 0) * bytesPerPacket;
+      largest = Math.max(largest, bytes);
+    }
+    return largest;
+  }
+
   /** Registers the socket under the user of its handshake token, when that token verifies. */
   private async identify(socket: Socket, services: Pick<Services, 'tokens'>): Promise<void> {
     const { token } = handshakeToken(socket.handshake);

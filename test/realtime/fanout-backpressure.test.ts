@@ -98,4 +98,32 @@ describe('live fan-out: one frame for all, slow watchers coalesced to the newest
       expect(got.at(-1)).toBe(version);
     }
   });
+
+  it('coalesces a Socket.IO watcher that stops reading: a bounded queue in Engine.IO, then the newest, never an older after a newer', async () => {
+    const slow = await joinedSocketIo();
+    // The TCP socket under socket.io-client's websocket transport (private members, for this test only).
+    const engine = (slow.socket.io as unknown as { engine: { transport: { ws: RawClient['socket'] } } })
+      .engine;
+    const tcp = (engine.transport.ws as unknown as { _socket: NetSocket })._socket;
+    tcp.pause();
+    const from = version;
+    // One update per turn of the event loop, as they come from Redis (Engine.IO flushes between turns).
+    for (let i = 0; i < SLOW_BURST; i++) {
+      await publish({ padding: PADDING });
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    // Let the fan-out run what it was handed (the in-process bus delivers in microtasks).
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Without coalescing every update the kernel would not take waits in the shim's memory (≈ 15+ MB).
+    expect(t.service.fanout.backpressure(PADDING.length).largestSocketIoBacklogBytes).toBeLessThan(
+      2 * 1024 * 1024,
+    );
+
+    tcp.resume();
+    await slow.inbox.next((m) => m.type === 'concert-update' && m.version === version, 30_000);
+    const seen = versions(slow).filter((v) => v > from);
+    expect(seen.length).toBeLessThan(SLOW_BURST);
+    for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThan(seen[i - 1] ?? 0);
+    expect(seen.at(-1)).toBe(version);
+  });
 });
