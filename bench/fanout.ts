@@ -133,7 +133,9 @@ export async function fanout(options: FanoutOptions): Promise<FanoutFigures> {
     extraArgs,
   );
   let shimExit: string | undefined;
+  let stopping = false; // set before this run stops the shim itself: that exit is not a failure
   void server.exited.then((code) => {
+    if (stopping) return;
     const oom = /heap out of memory/i.test(server.output());
     shimExit = `shim exited (code ${code}${oom ? ', JavaScript heap out of memory' : ''})`;
   });
@@ -260,6 +262,7 @@ export async function fanout(options: FanoutOptions): Promise<FanoutFigures> {
       }
     }
     for (const close of closers.splice(0)) close();
+    stopping = true;
     server.child.kill('SIGTERM');
     await server.exited;
     const exitedAt = Date.now();
