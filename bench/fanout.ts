@@ -14,6 +14,9 @@
  * Needs PostgreSQL and Redis on 127.0.0.1 (a scratch database and key prefix). Figures only.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { io, type Socket } from 'socket.io-client';
@@ -22,6 +25,7 @@ import { createTestDatabase } from '../test/support/postgres';
 import { freePort, spawnServer, waitForReady } from '../test/support/processes';
 import { dropRedisPrefix, TEST_REDIS_URL, testRedisPrefix } from '../test/support/redis';
 import { ApiClient } from '../test/support/test-service';
+import { formatSummary, summariseNewestProfile } from './profile-summary';
 import {
   benchBuyers,
   bundledServer,
@@ -35,6 +39,9 @@ import {
 } from './support';
 
 export type WatcherTransport = 'ws' | 'socket.io';
+
+/** The shim's V8 heap cap (MB) in these rows: room under the row's RSS target of 500 MB. */
+export const FANOUT_HEAP_MB = 384;
 
 export interface FanoutOptions {
   transport: WatcherTransport;
@@ -59,8 +66,24 @@ export interface FanoutFigures {
   /** Frames received per second over all clients. */
   framesPerSecond: number;
   peakRssMb: number;
+  /** CPU seconds during the sale (and its 2 s tail): the shim, and this process (buyers and watchers). */
+  shimCpuS: number;
+  generatorCpuS: number;
+  /** Wall seconds of the same window. */
+  windowS: number;
+  /** Where the shim's CPU went during the sale (its `--cpu-prof`), as printed lines. */
+  profile: string[];
   /** Set when the shim stopped during the run. */
   shimExit?: string;
+}
+
+/** A process's user + system CPU seconds so far (Linux /proc), 0 when it is gone. */
+async function cpuSeconds(pid: number | undefined): Promise<number> {
+  if (pid === undefined) return 0;
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) / 100; // USER_HZ is 100 on Linux
 }
 
 /** One client's receipts, in arrival order, keeping only those that lower `availableTickets`. */
@@ -82,6 +105,12 @@ export async function fanout(options: FanoutOptions): Promise<FanoutFigures> {
   const prefix = testRedisPrefix();
   const port = await freePort();
   const jwtSecret = randomBytes(32).toString('hex');
+  // The shim is always profiled (sampling costs a few %): a missed row says where the time went.
+  const profileDir = await mkdtemp(join(tmpdir(), 'cts-bench-fanout-prof-'));
+  const extraArgs = SHIM_NODE_ARGS.some((arg) => arg.startsWith('--cpu-prof'))
+    ? SHIM_NODE_ARGS
+    : [...SHIM_NODE_ARGS, '--cpu-prof', `--cpu-prof-dir=${profileDir}`];
+  const ownDir = SHIM_NODE_ARGS.find((arg) => arg.startsWith('--cpu-prof-dir='))?.split('=')[1];
   const admin = { ADMIN_EMAIL: 'bench@example.test', ADMIN_PASSWORD: 'bench-password' };
   const server = spawnServer(
     {
@@ -93,16 +122,20 @@ export async function fanout(options: FanoutOptions): Promise<FanoutFigures> {
       WS_CONNECTIONS_PER_ADDRESS: '0',
       REALTIME_COALESCE_MS: String(options.coalesceMs ?? 150),
       LOG_LEVEL: 'warn',
-      NODE_OPTIONS: process.env.SHIM_NODE_OPTIONS ?? '--max-old-space-size=160',
+      // The image's 160 MB heap (local/Dockerfile, sized for a replica under 256 HTTP clients) cannot hold
+      // 10,000 sockets (≈ 12 KB of heap each): this row's budget is its target, RSS ≤ 500 MB.
+      NODE_OPTIONS: process.env.SHIM_NODE_OPTIONS ?? `--max-old-space-size=${FANOUT_HEAP_MB}`,
       REDIS_URL: TEST_REDIS_URL,
       REDIS_KEY_PREFIX: prefix,
       ...admin,
     },
     await bundledServer(),
-    SHIM_NODE_ARGS,
+    extraArgs,
   );
   let shimExit: string | undefined;
+  let stopping = false; // set before this run stops the shim itself: that exit is not a failure
   void server.exited.then((code) => {
+    if (stopping) return;
     const oom = /heap out of memory/i.test(server.output());
     shimExit = `shim exited (code ${code}${oom ? ', JavaScript heap out of memory' : ''})`;
   });
@@ -120,6 +153,8 @@ export async function fanout(options: FanoutOptions): Promise<FanoutFigures> {
     const { tokens } = await benchBuyers(pool, jwtSecret, 1_000);
 
     const receipts: Receipts[] = [];
+    // A client's connection reset (the shim closed it): counted and reported, the run goes on.
+    const clientErrors: string[] = [];
     let frames = 0;
     const onUpdate = (seen: Receipts, message: { concertId?: string; availableTickets?: number }) => {
       frames++;
@@ -137,6 +172,7 @@ export async function fanout(options: FanoutOptions): Promise<FanoutFigures> {
           if (options.transport === 'ws') {
             const socket = new WebSocket(`ws://127.0.0.1:${port}/ws`, { localAddress });
             closers.push(() => socket.terminate());
+            socket.on('error', (error) => clientErrors.push(String(error)));
             const joined = new Promise<void>((resolve) => {
               socket.on('message', (data) => {
                 const message = JSON.parse(data.toString());
@@ -171,14 +207,18 @@ export async function fanout(options: FanoutOptions): Promise<FanoutFigures> {
           }
         }),
       );
-      if (shimExit) throw new Error(shimExit);
+      if (shimExit) throw new Error(`${shimExit}: ${server.output().slice(-2_000)}`);
       if ((i / 250) % 8 === 0) process.stdout.write('.');
     }
-    console.log(' joined');
+    console.log(
+      ` joined${clientErrors.length ? ` (${clientErrors.length} client errors: ${clientErrors[0]})` : ''}`,
+    );
     frames = 0;
 
     const stopRss = watchPeakRss(server.child.pid);
     const started = Date.now();
+    const shimCpuBefore = await cpuSeconds(server.child.pid);
+    const generatorCpuBefore = process.cpuUsage();
     const sale = await openLoop({
       label: 'sale',
       origin: api.baseUrl,
@@ -195,7 +235,11 @@ export async function fanout(options: FanoutOptions): Promise<FanoutFigures> {
     // Let the last coalescing windows go out.
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     const peakRssMb = stopRss();
-    const elapsed = (Date.now() - started) / 1000;
+    const ended = Date.now();
+    const elapsed = (ended - started) / 1000;
+    const shimCpuS = shimExit ? Number.NaN : (await cpuSeconds(server.child.pid)) - shimCpuBefore;
+    const generatorCpu = process.cpuUsage(generatorCpuBefore);
+    const generatorCpuS = (generatorCpu.user + generatorCpu.system) / 1e6;
     const commits = (sale.bodies as Array<{ reservation: { createdAt: string } }>)
       .map((body) => new Date(body.reservation.createdAt).getTime())
       .sort((a, b) => a - b);
@@ -217,6 +261,15 @@ export async function fanout(options: FanoutOptions): Promise<FanoutFigures> {
         max = Math.max(max, latency);
       }
     }
+    for (const close of closers.splice(0)) close();
+    stopping = true;
+    server.child.kill('SIGTERM');
+    await server.exited;
+    const exitedAt = Date.now();
+    const summary = await summariseNewestProfile(ownDir ?? profileDir, 15, {
+      fromMsBeforeEnd: exitedAt - started,
+      toMsBeforeEnd: exitedAt - ended,
+    });
     return {
       clients: options.clients,
       sales: commits.length,
@@ -227,9 +280,14 @@ export async function fanout(options: FanoutOptions): Promise<FanoutFigures> {
       holdP99: sale.p99,
       framesPerSecond: frames / elapsed,
       peakRssMb,
+      shimCpuS,
+      generatorCpuS,
+      windowS: elapsed,
+      profile: summary ? formatSummary(summary, 12) : [],
       ...(shimExit ? { shimExit } : {}),
     };
   } finally {
+    await rm(profileDir, { recursive: true, force: true });
     for (const close of closers) close();
     await pool.end();
     server.child.kill('SIGTERM');
@@ -251,7 +309,7 @@ export function fanoutRow(figures: FanoutFigures, transport: WatcherTransport, r
   return {
     figure: `${transport === 'ws' ? 'raw WebSocket' : 'Socket.IO'} watchers of one concert on one shim, ${int(rate)} holds/s sale: commit → client`,
     baseline: `the buyer's own HTTP p99 ${figures.holdP99.toFixed(0)} ms`,
-    value: `${int(figures.clients)} watchers, p50 ${figures.p50} ms, p99 ${figures.p99} ms, max ${figures.max} ms; shim RSS ${figures.peakRssMb.toFixed(0)} MB; ${int(figures.framesPerSecond)} frames/s${figures.missing ? `; ${int(figures.missing)} (sale, watcher) pairs never seen` : ''}`,
+    value: `${int(figures.clients)} watchers, p50 ${figures.p50} ms, p99 ${figures.p99} ms, max ${figures.max} ms; shim RSS ${figures.peakRssMb.toFixed(0)} MB; ${int(figures.framesPerSecond)} frames/s${figures.missing ? `; ${int(figures.missing)} (sale, watcher) pairs never seen` : ''}; CPU over the ${figures.windowS.toFixed(0)} s sale: shim ${figures.shimCpuS.toFixed(1)} s, load generator and watchers ${figures.generatorCpuS.toFixed(1)} s (2 cores: ${(2 * figures.windowS).toFixed(0)} s)`,
     ratio: (figures.p99 / figures.holdP99).toFixed(1),
     target: transport === 'ws' ? '10,000, p99 ≤ 250 ms, RSS ≤ 500 MB' : '10,000, p99 ≤ 300 ms',
     met,

@@ -61,7 +61,17 @@ async function main(): Promise<void> {
         rate: scale.watcherSaleRate,
         seconds: scale.watcherSeconds,
       });
-      rows.push(fanoutRow(figures, transport, scale.watcherSaleRate));
+      const row = fanoutRow(figures, transport, scale.watcherSaleRate);
+      rows.push(row);
+      // Under a missed row: where the shim's time went during the sale (its CPU profile).
+      if (!row.met && figures.profile.length > 0) {
+        console.log(
+          `   ${transport} missed; the shim during the sale:\n${figures.profile.map((l) => `   ${l}`).join('\n')}`,
+        );
+        notes.push(
+          `${transport} row missed; the shim during the sale, ${figures.profile.join('; ').replace(/\s+/g, ' ')}`,
+        );
+      }
     });
   }
   await section('relay', async () => {

@@ -15,7 +15,7 @@ import type { EventTrace } from '../../functions/ports/event-bus.port';
 import { clientAddressOf } from './client-address';
 import { ClientLimits, DEFAULT_CLIENT_LIMITS } from './client-limits';
 import { ADMIN_FEED_ENDED, type SocketIoGateway } from './socket-io-gateway';
-import type { WebSocketGateway } from './websocket-gateway';
+import { preFrame, type WebSocketGateway } from './websocket-gateway';
 
 /** How often (ms) admin feeds re-verify their tokens: a withdrawn role or an expired token ends them. */
 export const ADMIN_RECHECK_MS = 5_000;
@@ -76,6 +76,26 @@ export class LiveFanout {
     const addressOf = clientAddressOf(services.config.trustProxy);
     ws.limitClients(limits, addressOf);
     socketIo.limitClients(limits, addressOf);
+  }
+
+  /**
+   * The fan-out's backpressure, for operators and tests: sockets (raw and Socket.IO) owed a concert's
+   * newest update because they were too slow when it went out, updates skipped for slow sockets so far
+   * (each made good by a newer one), and the largest unsent backlog of one raw and of one Socket.IO
+   * socket, in bytes (`socketIoPacketBytes`: what a packet still waiting in Engine.IO counts for).
+   */
+  backpressure(socketIoPacketBytes = 0): {
+    owing: number;
+    coalesced: number;
+    largestRawBacklogBytes: number;
+    largestSocketIoBacklogBytes: number;
+  } {
+    return {
+      owing: this.ws.backlog.owing + this.socketIo.backlog.owing,
+      coalesced: this.ws.backlog.coalesced + this.socketIo.backlog.coalesced,
+      largestRawBacklogBytes: this.ws.largestBacklogBytes(),
+      largestSocketIoBacklogBytes: this.socketIo.largestBacklogBytes(socketIoPacketBytes),
+    };
   }
 
   async start(): Promise<void> {
@@ -168,7 +188,11 @@ export class LiveFanout {
     );
   }
 
-  /** Pushes one message to this replica's raw and Socket.IO recipients, from memory, framed once each. */
+  /**
+   * Pushes one message to this replica's raw and Socket.IO recipients, from memory: serialised and framed
+   * once for all raw sockets, encoded once by Socket.IO for all of its own. A concert update is coalesced
+   * per slow socket (see CoalescedBacklog); other messages go to every recipient.
+   */
   private deliver(
     message: RealtimeMessage,
     trace: EventTrace | undefined,
@@ -178,18 +202,10 @@ export class LiveFanout {
     sent: RealtimeMessage | WaitlistOfferMessage = message,
   ): void {
     this.stats.broadcasts++;
-    this.socketIo.sendTo(socketIoIds, sent);
-    if (rawIds.size > 0) {
-      // Serialized and encoded once; every socket gets the same bytes as a text frame.
-      const frame = Buffer.from(JSON.stringify(sent));
-      for (const id of rawIds) {
-        const socket = this.ws.socket(id);
-        if (socket) {
-          socket.send(frame, { binary: false });
-          this.stats.framesSent++;
-        }
-      }
-    }
+    const concertId = message.type === 'concert-update' ? message.concertId : undefined;
+    if (concertId !== undefined) this.socketIo.broadcastConcertUpdate(concertId, sent);
+    else this.socketIo.sendTo(socketIoIds, sent);
+    if (rawIds.size > 0) this.stats.framesSent += this.ws.broadcast(rawIds, preFrame(sent), concertId);
     // The containers' relay: its lag, and the delivery tied to the requests that caused it.
     if (!trace) return;
     const lagMs = Math.max(0, Date.now() - trace.publishedAt);

@@ -17,9 +17,65 @@ import {
 import { pathId } from '../../functions/handlers/http/schemas';
 import { concertSnapshots, errorMessage } from '../../functions/handlers/websocket/websocket-handler';
 import { type ClientLimits, type ConnectionBudget, RATE_LIMITED_MESSAGE } from './client-limits';
+import { CoalescedBacklog, type Readiness } from './coalesced-backlog';
+import { SLOW_SOCKET_BYTES } from './websocket-gateway';
 
 /** The client events, and only these, are handled; any other name gets an `error` message. */
 const CLIENT_EVENTS = new Set(['join-concert', 'leave-concert', 'join-admin', 'join-queue']);
+
+/**
+ * A Socket.IO socket is slow, and skipped by a concert broadcast (it later gets the newest update), when
+ * the kernel stopped taking its bytes: its WebSocket holds more than SLOW_SOCKET_BYTES unsent, or it holds
+ * some and Engine.IO has SLOW_SOCKET_PACKETS or more packets waiting behind them. A burst to a client that
+ * keeps reading (bytes taken at once, packets waiting only for Engine.IO's next tick) is never coalesced.
+ * Other transports (long polling) are slow at MAX_QUEUED_PACKETS waiting packets.
+ */
+export const SLOW_SOCKET_PACKETS = 16;
+export const MAX_QUEUED_PACKETS = 256;
+
+/** The Socket.IO room of a concert's watchers on this gateway (kept equal to its watch sets). */
+export function concertRoom(concertId: string): string {
+  return `concert:${concertId}`;
+}
+
+function readiness(socket: Socket): Readiness {
+  if (!socket.connected) return 'gone';
+  // Engine.IO's queue of packets its transport has not taken yet, and the WebSocket under a websocket
+  // transport (both typed private by Engine.IO: read only here).
+  const conn = socket.conn as unknown as {
+    writeBuffer?: unknown[];
+    transport?: { socket?: { bufferedAmount?: number } };
+  };
+  const queued = conn.writeBuffer?.length ?? 0;
+  if (queued >= MAX_QUEUED_PACKETS) return false;
+  const unsent = conn.transport?.socket?.bufferedAmount;
+  if (unsent === undefined) return true;
+  if (unsent > SLOW_SOCKET_BYTES) return false;
+  return unsent === 0 || queued < SLOW_SOCKET_PACKETS;
+}
+
+/**
+ * The gateway's watch sets, with each socket also in the Socket.IO room of every concert it watches, so a
+ * concert update is one room broadcast (encoded and framed once) instead of a list of 10,000 socket ids.
+ * The room is joined as soon as the watch is recorded (before the joiner's snapshot is read: no update
+ * in between is missed) and left with it; Socket.IO empties a socket's rooms when it disconnects.
+ */
+class RoomMirroredRegistry extends MemoryConnectionRegistry {
+  constructor(private readonly socketOf: (id: string) => Socket | undefined) {
+    super();
+  }
+
+  override async watch(connectionId: string, concertId: string, maxConcerts = 0) {
+    const outcome = await super.watch(connectionId, concertId, maxConcerts);
+    if (outcome === 'watching') void this.socketOf(connectionId)?.join(concertRoom(concertId));
+    return outcome;
+  }
+
+  override async unwatch(connectionId: string, concertId: string): Promise<void> {
+    await super.unwatch(connectionId, concertId);
+    void this.socketOf(connectionId)?.leave(concertRoom(concertId));
+  }
+}
 
 /** Queue followers of this gateway are told apart from raw WebSocket connections by this prefix. */
 const QUEUE_FOLLOWER_PREFIX = 'sio:';
@@ -46,7 +102,12 @@ interface SocketData {
 export class SocketIoGateway {
   readonly io: Server;
   /** This gateway's sockets (by socket id): which concerts each watches, which are in the admin feed. */
-  private readonly registry = new MemoryConnectionRegistry();
+  private readonly registry = new RoomMirroredRegistry((id) => this.io.of('/').sockets.get(id));
+  /** Concert updates owed to sockets too slow to take them when they went out. */
+  readonly backlog = new CoalescedBacklog<Socket, RealtimeMessage | WaitlistOfferMessage>({
+    ready: readiness,
+    send: (socket, message) => socket.emit(message.type, message),
+  });
   /** What this gateway's sockets are watching, read by the fan-out for every message. */
   readonly watchSets: LocalWatchSets = this.registry;
   private limits: ClientLimits | undefined;
@@ -223,6 +284,47 @@ export class SocketIoGateway {
     this.io.to([...socketIds]).emit(message.type, message);
   }
 
+  /**
+   * Sends a concert's newest update to the sockets of this gateway watching it: one broadcast to the
+   * concert's room, encoded and framed once, except the slow sockets (SLOW_SOCKET_PACKETS), which get the
+   * newest update once they drained (CoalescedBacklog). Returns how many sockets got it now.
+   */
+  broadcastConcertUpdate(concertId: string, message: RealtimeMessage | WaitlistOfferMessage): number {
+    const room = concertRoom(concertId);
+    const members = this.io.of('/').adapter.rooms.get(room);
+    if (!members || members.size === 0) {
+      this.backlog.forgetKey(concertId);
+      return 0;
+    }
+    this.backlog.setLatest(concertId, message);
+    const sockets = this.io.of('/').sockets;
+    const slow: string[] = [];
+    for (const id of members) {
+      const socket = sockets.get(id);
+      if (socket && !this.backlog.admit(socket, concertId)) slow.push(id);
+    }
+    if (slow.length < members.size) this.io.to(room).except(slow).emit(message.type, message);
+    return members.size - slow.length;
+  }
+
+  /**
+   * The largest backlog of one of this gateway's sockets: bytes its WebSocket holds unsent plus, at
+   * `bytesPerPacket` each, the packets waiting in Engine.IO's write buffer.
+   */
+  largestBacklogBytes(bytesPerPacket = 0): number {
+    let largest = 0;
+    for (const socket of this.io.of('/').sockets.values()) {
+      const conn = socket.conn as unknown as {
+        writeBuffer?: unknown[];
+        transport?: { socket?: { bufferedAmount?: number } };
+      };
+      const bytes =
+        (conn.transport?.socket?.bufferedAmount ?? 0) + (conn.writeBuffer?.length ?? 0) * bytesPerPacket;
+      largest = Math.max(largest, bytes);
+    }
+    return largest;
+  }
+
   /** Registers the socket under the user of its handshake token, when that token verifies. */
   private async identify(socket: Socket, services: Pick<Services, 'tokens'>): Promise<void> {
     const { token } = handshakeToken(socket.handshake);
@@ -234,6 +336,7 @@ export class SocketIoGateway {
 
   /** Disconnects the clients; the HTTP server itself is closed by its owner. */
   close(): void {
+    this.backlog.stop();
     this.io.disconnectSockets(true);
     this.io.engine.close();
   }

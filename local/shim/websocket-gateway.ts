@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import express, { type Router } from 'express';
+import * as wsModule from 'ws';
 import { WebSocket, WebSocketServer } from 'ws';
 import { connectToken as tokenAtConnect } from '../../functions/core/connect-token';
 import type { WebSocketEvent, WebSocketLambda } from '../../functions/handlers/websocket/websocket-handler';
@@ -12,6 +13,7 @@ import {
   type RefusalReason,
   TOO_MANY_CONNECTIONS_MESSAGE,
 } from './client-limits';
+import { CoalescedBacklog, type Readiness } from './coalesced-backlog';
 import { lambdaContext } from './lambda-context';
 
 export interface WebSocketRoutes {
@@ -34,6 +36,51 @@ interface LocalConnection {
   budget: ConnectionBudget | undefined;
 }
 
+/**
+ * A socket whose unsent bytes (ws `bufferedAmount`: its queue plus the kernel-side write buffer Node still
+ * holds) exceed this is skipped by the fan-out and later gets the newest update instead (CoalescedBacklog).
+ */
+export const SLOW_SOCKET_BYTES = 16 * 1024;
+
+/** One server message framed once (an unmasked WebSocket text frame) for every socket it goes to. */
+export interface PreFramed {
+  /** The whole frame: header and payload. */
+  frame: Buffer;
+  /** The payload alone (UTF-8 JSON), for a socket that negotiated an extension. */
+  payload: Buffer;
+}
+
+/**
+ * Serialises `message` and builds its WebSocket text frame once (ws's own `Sender.frame`, as Socket.IO's
+ * adapter does for its broadcasts), so a broadcast writes the same bytes to every socket.
+ */
+export function preFrame(message: unknown): PreFramed {
+  const payload = Buffer.from(JSON.stringify(message));
+  // `Sender` is exported by ws (wrapper.mjs) but not declared by @types/ws.
+  const parts = (
+    wsModule as unknown as { Sender: { frame(data: Buffer, options: object): Buffer[] } }
+  ).Sender.frame(payload, { fin: true, rsv1: false, opcode: 1, mask: false, readOnly: false });
+  return { frame: parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts), payload };
+}
+
+/** ws's sender, which writes whole frames to the socket (untyped: the same member Engine.IO uses). */
+interface FrameSender {
+  sendFrame(list: Buffer[], cb?: (error?: Error) => void): void;
+}
+
+/** Writes a pre-built frame to one socket: one write, no per-socket framing or copy. */
+function writeFrame(socket: WebSocket, message: PreFramed): void {
+  const sender = (socket as unknown as { _sender?: Partial<FrameSender> })._sender;
+  // With an extension (permessage-deflate, off on this server) the frame must go through ws itself.
+  if (socket.extensions === '' && typeof sender?.sendFrame === 'function') sender.sendFrame([message.frame]);
+  else socket.send(message.payload, { binary: false });
+}
+
+function readiness(socket: WebSocket): Readiness {
+  if (socket.readyState !== WebSocket.OPEN) return 'gone';
+  return socket.bufferedAmount <= SLOW_SOCKET_BYTES;
+}
+
 const MAX_MESSAGE_BYTES = 128 * 1024; // API Gateway's WebSocket frame limit, for what the server posts
 /** Largest client frame: the protocol's messages are a few hundred bytes (ws closes with 1009 beyond). */
 export const MAX_CLIENT_FRAME_BYTES = 16 * 1024;
@@ -48,6 +95,8 @@ export class WebSocketGateway {
   private readonly connections = new Map<string, LocalConnection>();
   private readonly heartbeat: NodeJS.Timeout;
   private limits: ClientLimits | undefined;
+  /** Concert updates owed to sockets that were too slow to take them when they went out. */
+  readonly backlog = new CoalescedBacklog<WebSocket, PreFramed>({ ready: readiness, send: writeFrame });
   private addressOf: (request: IncomingMessage) => string = (request) =>
     request.socket.remoteAddress ?? 'unknown';
 
@@ -105,6 +154,32 @@ export class WebSocketGateway {
     return connection?.socket.readyState === WebSocket.OPEN ? connection.socket : undefined;
   }
 
+  /**
+   * Sends one pre-framed message to these connections of this process; returns how many got it now.
+   * With `coalesceKey` (a concert id: the message is that concert's newest update), a socket whose send
+   * buffer is over SLOW_SOCKET_BYTES is skipped and gets the key's newest frame once it drained; without
+   * it (admin notices, a fan's own offer: nothing may be lost) every open socket gets it.
+   */
+  broadcast(connectionIds: Iterable<string>, message: PreFramed, coalesceKey?: string): number {
+    if (coalesceKey !== undefined) this.backlog.setLatest(coalesceKey, message);
+    let sent = 0;
+    for (const id of connectionIds) {
+      const socket = this.connections.get(id)?.socket;
+      if (!socket || socket.readyState !== WebSocket.OPEN) continue;
+      if (coalesceKey !== undefined && !this.backlog.admit(socket, coalesceKey)) continue;
+      writeFrame(socket, message);
+      sent++;
+    }
+    return sent;
+  }
+
+  /** The largest `bufferedAmount` (bytes queued and not yet taken by the kernel) of this process's sockets. */
+  largestBacklogBytes(): number {
+    let largest = 0;
+    for (const { socket } of this.connections.values()) largest = Math.max(largest, socket.bufferedAmount);
+    return largest;
+  }
+
   get size(): number {
     return this.connections.size;
   }
@@ -149,6 +224,7 @@ export class WebSocketGateway {
   /** Closes every socket with "going away" (1001) so clients reconnect elsewhere during a rolling update. */
   async close(): Promise<void> {
     clearInterval(this.heartbeat);
+    this.backlog.stop();
     for (const { socket } of this.connections.values()) socket.close(1001, 'server shutting down');
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
