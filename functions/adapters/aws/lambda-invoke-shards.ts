@@ -130,7 +130,7 @@ export function splitByPayload(shard: RelayShard, maxBytes: number): RelayShard[
     if (local === undefined) {
       local = frames.length;
       index.set(frame, local);
-      frames.push(shard.frames[frame] ?? '');
+      frames.push(shard.frames[frame] as string); // a missing frame goes as null: the handler refuses it
       bytes += frameBytes[frame] ?? 0;
     }
     posts.push([local, connectionId]);
