@@ -433,6 +433,12 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
             runner = new LambdaInvokeShardRunner({
               functionName: config.relayShardFunction,
               shards: config.relayShards,
+              ...(config.relayShardEndpoint
+                ? {
+                    endpoint: config.relayShardEndpoint,
+                    ...localEndpointCredentials(config.relayShardEndpoint),
+                  }
+                : {}),
             });
             shardRunners.set(endpoint, runner);
           }

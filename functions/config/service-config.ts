@@ -145,6 +145,7 @@ const schema = z
     RELAY_WORKER_THREADS: integer('RELAY_WORKER_THREADS', 0, 0, 64),
     RELAY_SHARDS: integer('RELAY_SHARDS', 1, 1, 64),
     RELAY_SHARD_FUNCTION: optionalText,
+    RELAY_SHARD_ENDPOINT: url('RELAY_SHARD_ENDPOINT', ['http:', 'https:']),
     AWS_LAMBDA_FUNCTION_NAME: optionalText,
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
     METRICS_FORMAT: z.enum(['prometheus', 'emf']).optional(),
@@ -291,6 +292,8 @@ export interface ServiceConfig {
   relayShards: number;
   /** The relay-shard Lambda's name (RELAY_SHARD_FUNCTION); unset: the relay does not invoke shards. */
   relayShardFunction: string | undefined;
+  /** Lambda's Invoke endpoint for the relay's shards, only for a local stand-in (RELAY_SHARD_ENDPOINT). */
+  relayShardEndpoint: string | undefined;
   /** Where PostToConnection goes (API Gateway's management endpoint); unset: derived from the event. */
   websocketCallbackUrl: string | undefined;
   logLevel: string;
@@ -368,6 +371,7 @@ export function loadConfig(env: Record<string, string | undefined>): ServiceConf
     relayWorkerThreads: e.RELAY_WORKER_THREADS,
     relayShards: e.RELAY_SHARDS,
     relayShardFunction: e.RELAY_SHARD_FUNCTION,
+    relayShardEndpoint: e.RELAY_SHARD_ENDPOINT,
     websocketCallbackUrl: e.WEBSOCKET_CALLBACK_URL,
     logLevel: e.LOG_LEVEL ?? 'info',
     metricsFormat: e.METRICS_FORMAT ?? (e.AWS_LAMBDA_FUNCTION_NAME ? 'emf' : 'prometheus'),
