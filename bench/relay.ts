@@ -6,7 +6,10 @@
  * connection) pair the figure is the time from publishing to the first accepted post of that version or a
  * newer one (the relay sends each concert's newest update, so a newer one stands for an older). A pair
  * never reached counts as lost. Baseline: the same with 100 connections; then the full count from the
- * relay's own event loop and from one worker thread per core (RELAY_WORKER_THREADS), in the same run.
+ * relay's own event loop, from one worker thread per core (RELAY_WORKER_THREADS), and as 8 relay-shard
+ * Lambda invocations per delivery through an Invoke stand-in process (bench/lambda-shards-process.ts,
+ * RELAY_SHARDS; one process for every invocation, so it shows the protocol's cost, not AWS's parallel
+ * CPUs; its CPU counts as the relay's), in the same run.
  * Each run also prints the CPU per accepted post of the relay process (its threads included) and of the
  * stand-in (process.cpuUsage on both sides), so a miss on a shared machine says where the time went.
  * Figures only.
