@@ -17,7 +17,7 @@ export interface EnvironmentSettings {
     logRetentionDays: number;
     /**
      * Reserved concurrency per function name (AWS keeps at least 100 of the account's concurrency
-     * unreserved, so the account quota must exceed the sum by 100: prod needs a quota of 600 or more).
+     * unreserved, so the account quota must exceed the sum by 100: prod reserves 524, so needs a quota of 624 or more).
      */
     reservedConcurrency: Record<string, number>;
     /**
