@@ -6,7 +6,10 @@
  * connection) pair the figure is the time from publishing to the first accepted post of that version or a
  * newer one (the relay sends each concert's newest update, so a newer one stands for an older). A pair
  * never reached counts as lost. Baseline: the same with 100 connections; then the full count from the
- * relay's own event loop and from one worker thread per core (RELAY_WORKER_THREADS), in the same run.
+ * relay's own event loop, from one worker thread per core (RELAY_WORKER_THREADS), and as 8 relay-shard
+ * Lambda invocations per delivery through an Invoke stand-in process (bench/lambda-shards-process.ts,
+ * RELAY_SHARDS; one process for every invocation, so it shows the protocol's cost, not AWS's parallel
+ * CPUs; its CPU counts as the relay's), in the same run.
  * Each run also prints the CPU per accepted post of the relay process (its threads included) and of the
  * stand-in (process.cpuUsage on both sides), so a miss on a shared machine says where the time went.
  * Figures only.
@@ -44,7 +47,12 @@ export interface RelayFigures {
   standInCores: number;
 }
 
-async function relayRun(connections: number, updates: number, workers = 0): Promise<RelayFigures> {
+async function relayRun(
+  connections: number,
+  updates: number,
+  workers = 0,
+  lambdaShards = 0,
+): Promise<RelayFigures> {
   const prefix = testRedisPrefix();
   // The stand-in runs in a process of its own, as API Gateway is another machine.
   const child = fork('bench/stand-in-process.ts', [], {
@@ -55,12 +63,40 @@ async function relayRun(connections: number, updates: number, workers = 0): Prom
     child.once('message', (message) => resolve((message as { url: string }).url));
     child.once('exit', (code) => reject(new Error(`the stand-in exited (${code})`)));
   });
+  // Relay shards as Lambda invocations: the Invoke stand-in runs the relay-shard handler in its own process.
+  const shardChild =
+    lambdaShards > 1
+      ? fork('bench/lambda-shards-process.ts', [], {
+          execArgv: ['--import', 'tsx'],
+          env: { ...process.env, MANAGEMENT_URL: standInUrl },
+        })
+      : undefined;
+  const shardUrl = shardChild
+    ? await new Promise<string>((resolve, reject) => {
+        shardChild.once('message', (message) => resolve((message as { url: string }).url));
+        shardChild.once('exit', (code) => reject(new Error(`the Invoke stand-in exited (${code})`)));
+      })
+    : undefined;
+  const shardCpu = () =>
+    shardChild
+      ? new Promise<number>((resolve) => {
+          shardChild.once('message', (message) => resolve((message as { cpuMicros: number }).cpuMicros));
+          shardChild.send('cpu');
+        })
+      : Promise.resolve(0);
   const t = await startTestService({
     REDIS_URL: TEST_REDIS_URL,
     REDIS_KEY_PREFIX: prefix,
     REALTIME_COALESCE_MS: '0',
     WEBSOCKET_CALLBACK_URL: standInUrl,
     RELAY_WORKER_THREADS: String(workers),
+    ...(shardUrl
+      ? {
+          RELAY_SHARDS: String(lambdaShards),
+          RELAY_SHARD_FUNCTION: 'relay-shard',
+          RELAY_SHARD_ENDPOINT: shardUrl,
+        }
+      : {}),
   });
   const standInCpu = () =>
     new Promise<number>((resolve) => {
@@ -84,6 +120,7 @@ async function relayRun(connections: number, updates: number, workers = 0): Prom
     const publishedAt: number[] = [];
     const cpuBefore = process.cpuUsage();
     const standInBefore = await standInCpu();
+    const shardBefore = await shardCpu();
     const runStarted = Date.now();
     const producing = (async () => {
       for (let v = 1; v <= updates + 1; v++) {
@@ -103,7 +140,10 @@ async function relayRun(connections: number, updates: number, workers = 0): Prom
     })();
     await relay({ runForMs: (updates + 1) * PERIOD_MS + 20_000, leaseMs: 30_000 }, {} as never);
     await producing;
-    const relayCpu = process.cpuUsage(cpuBefore);
+    const leaderCpu = process.cpuUsage(cpuBefore);
+    // The shard "Lambdas" are the relay's too: their CPU counts with the leader's.
+    const shardMicros = (await shardCpu()) - shardBefore;
+    const relayCpu = { user: leaderCpu.user + shardMicros, system: leaderCpu.system };
     const standInMicros = (await standInCpu()) - standInBefore;
     const runMicros = (Date.now() - runStarted) * 1000;
 
@@ -157,6 +197,7 @@ async function relayRun(connections: number, updates: number, workers = 0): Prom
   } finally {
     await t.close();
     child.kill();
+    shardChild?.kill();
     await dropRedisPrefix(prefix);
   }
 }
@@ -170,6 +211,9 @@ function busyRate(times: number[]): number {
 
 /** Relay worker threads of the sharded run: one per core of this machine (the stand-in shares them). */
 const WORKERS = Math.max(2, availableParallelism());
+
+/** Shards of the Lambda run (RELAY_SHARDS), as prod deploys. */
+const LAMBDA_SHARDS = 8;
 
 const describeRun = (f: RelayFigures) =>
   `p50 ${f.p50} ms, p99 ${f.p99} ms, slowest update to all ${f.slowestAllMs} ms; ${int(f.postsPerSecond)} posts/s; ${f.lost} (update, connection) pairs lost; CPU per post: relay ${f.relayMicrosPerPost} µs, stand-in ${f.standInMicrosPerPost} µs; cores busy: relay ${f.relayCores.toFixed(2)}, stand-in ${f.standInCores.toFixed(2)}`;
@@ -187,6 +231,10 @@ export async function relayRow(connections: number, updates: number): Promise<Ro
   console.log(`  relay, ${int(connections)} connections, one event loop: ${describeRun(single)}`);
   const figures = await relayRun(connections, updates, WORKERS);
   console.log(`  relay, ${int(connections)} connections, ${WORKERS} worker threads: ${describeRun(figures)}`);
+  const lambdas = await relayRun(connections, updates, 0, LAMBDA_SHARDS);
+  console.log(
+    `  relay, ${int(connections)} connections, Lambda shards (${LAMBDA_SHARDS} invocations per delivery, Invoke stand-in, all in one process on these cores: cannot show the AWS speed-up, see docs/speed.md): ${describeRun(lambdas)}`,
+  );
   // At 20 ms a post, one worker's 200 sockets carry ≤ 10,000 posts/s; its CPU per post caps it lower.
   const perWorker = Math.min(10_000, Math.round(1e6 / Math.max(1, figures.relayMicrosPerPost)));
   console.log(

@@ -17,9 +17,14 @@ export interface EnvironmentSettings {
     logRetentionDays: number;
     /**
      * Reserved concurrency per function name (AWS keeps at least 100 of the account's concurrency
-     * unreserved, so the account quota must exceed the sum by 100: prod needs a quota of 600 or more).
+     * unreserved, so the account quota must exceed the sum by 100: prod reserves 524, so needs a quota of 624 or more).
      */
     reservedConcurrency: Record<string, number>;
+    /**
+     * Parallel relay-shard invocations the relay splits each delivery over (RELAY_SHARDS; 1: the relay
+     * posts alone). At ~0.6–1 ms of CPU per post, 10,000 posts within a second take 7–10 (docs/speed.md).
+     */
+    relayShards: number;
   };
   /** Sender of every mail (EMAIL_FROM); a deploy refuses one SES can never verify. */
   emailFrom: string;
@@ -73,6 +78,7 @@ export function environmentsFrom(env: NodeJS.ProcessEnv): Record<'dev' | 'prod',
         // None: AWS keeps 100 unreserved, and a new account's quota (10) leaves nothing to reserve; a
         // dev account's own quota caps the functions anyway.
         reservedConcurrency: {},
+        relayShards: 1,
       },
       throttling: { rate: 50, burst: 100, loginRate: 2, loginBurst: 5 },
     },
@@ -92,12 +98,15 @@ export function environmentsFrom(env: NodeJS.ProcessEnv): Record<'dev' | 'prod',
         // are capped so a reconnect storm cannot take the concurrency the reservations need.
         reservedConcurrency: {
           relay: 2,
+          // Eight shards per delivery, for two relays at a handover, and room for a split large shard.
+          'relay-shard': 20,
           // One admitting run and the next taking over; the lease keeps it to one admitter.
           'queue-admission': 2,
           'ws-connect': 200,
           'ws-message': 200,
           'ws-disconnect': 100,
         },
+        relayShards: 8,
       },
       throttling: { rate: 2000, burst: 5000, loginRate: 20, loginBurst: 40 },
     },

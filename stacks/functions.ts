@@ -43,6 +43,10 @@ export interface FunctionsOptions {
   bundleDir?: string;
   /** Reserved concurrency per function name; the others share the account's unreserved pool. */
   reservedConcurrency?: Record<string, number>;
+  /** Timeout (s) per function name; default 120 for asynchronous functions, 29 for the others. */
+  timeouts?: Record<string, number>;
+  /** Variables one function gets on top of `environment` (e.g. the relay's shard function). */
+  environmentFor?: (name: string) => Record<string, string>;
 }
 
 /**
@@ -128,9 +132,9 @@ export class Functions extends Construct {
         filename: asset.path,
         sourceCodeHash: asset.assetHash,
         memorySize: options.memoryMb,
-        timeout: asynchronous ? 120 : 29,
+        timeout: options.timeouts?.[name] ?? (asynchronous ? 120 : 29),
         vpcConfig: { subnetIds: options.subnetIds, securityGroupIds: options.securityGroupIds },
-        environment: { variables: options.environment },
+        environment: { variables: { ...options.environment, ...options.environmentFor?.(name) } },
         loggingConfig: { logFormat: 'JSON', logGroup: logGroup.name },
         ...(options.reservedConcurrency?.[name] !== undefined
           ? { reservedConcurrentExecutions: options.reservedConcurrency[name] }

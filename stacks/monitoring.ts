@@ -16,6 +16,8 @@ export interface MonitoringOptions {
   redisNodeId: string;
   deadLetterQueueNames: string[];
   relayFunctionName: string;
+  /** The relay's shard function (functions/handlers/relay-shard.ts), when deployed. */
+  relayShardFunctionName?: string;
   /** The waiting room's scheduled admission (functions/handlers/queue-admission.ts). */
   queueAdmissionFunctionName: string;
   reserveFunctionName: string;
@@ -90,6 +92,23 @@ export class Monitoring extends Construct {
       1,
       2,
     );
+    if (options.relayShardFunctionName) {
+      // A failed or throttled shard is posted by the relay leader itself (nothing lost), but slowly: at
+      // 10,000 watchers updates arrive late while shards fail.
+      for (const metricName of ['Errors', 'Throttles'])
+        alarm(
+          `relay-shard-${metricName.toLowerCase()}`,
+          `Relay shards ${metricName === 'Errors' ? 'fail' : 'are throttled'}: the leader posts them alone, watchers see updates late`,
+          {
+            namespace: 'AWS/Lambda',
+            metricName,
+            dimensions: { FunctionName: options.relayShardFunctionName },
+            statistic: 'Sum',
+          },
+          1,
+          2,
+        );
+    }
     alarm(
       'queue-admission-errors',
       'The waiting room admission fails: queued fans stop being admitted',

@@ -25,6 +25,8 @@ export const VPC_ENDPOINT_SERVICES: Record<
   '@aws-sdk/client-rds-data': { endpoint: 'rds-data' },
   '@aws-sdk/client-secrets-manager': { endpoint: 'secretsmanager' },
   '@aws-sdk/client-backup': { endpoint: 'backup' },
+  // The relay invokes its relay-shard function (each shard's payload, up to a few MB per delivery).
+  '@aws-sdk/client-lambda': { endpoint: 'lambda' },
   '@aws-sdk/client-ses': {
     why: 'SES offers an interface endpoint for SMTP (email-smtp) only, not for the SendEmail API the mailer calls; two jobs send a few mails a day through NAT',
   },
@@ -43,7 +45,7 @@ export interface NetworkOptions {
 
 /**
  * VPC 10.0.0.0/16 with a public and a private subnet in each of two AZs. Lambdas live in the private
- * subnets and reach the Data API, Secrets Manager and AWS Backup through interface endpoints (no NAT
+ * subnets and reach the Data API, Secrets Manager, AWS Backup and Lambda (the relay's shards) through interface endpoints (no NAT
  * cost, no NAT gateway between them and the data), SES and the WebSocket management API through NAT
  * (see VPC_ENDPOINT_SERVICES).
  */

@@ -1,3 +1,5 @@
+import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
+import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
 import { DataAwsSecretsmanagerRandomPassword } from '@cdktf/provider-aws/lib/data-aws-secretsmanager-random-password';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
@@ -30,6 +32,7 @@ export interface ServiceStackOptions {
 const WEBSOCKET_FUNCTIONS = new Set([
   ...WEBSOCKET_ROUTES.map((r) => r.functionName),
   'relay',
+  'relay-shard',
   'queue-admission',
 ]);
 const MAILING_FUNCTIONS = new Set([jobFunctionName('reminders'), jobFunctionName('daily-report')]);
@@ -103,6 +106,12 @@ export class ServiceStack extends TerraformStack {
     this.webSocketApi = new WebSocketApi(this, 'websocket', { prefix, settings });
 
     const secretsEveryoneReads = [this.cache.authTokenSecretArn, jwt];
+    // The relay invokes the relay-shard function synchronously, one invocation per shard (named, not
+    // referenced: the relay's role is made before that function).
+    const relayShardFunction = `${prefix}-relay-shard`;
+    const account = new DataAwsCallerIdentity(this, 'account');
+    const partition = new DataAwsPartition(this, 'partition');
+    const relayShardArn = `arn:${partition.partition}:lambda:${settings.region}:${account.accountId}:function:${relayShardFunction}`;
     const grants = (name: string): PolicyStatement[] => {
       const usesDatabase = !FUNCTIONS_WITHOUT_DATABASE.has(name);
       const statements: PolicyStatement[] = [
@@ -132,6 +141,9 @@ export class ServiceStack extends TerraformStack {
           Resource: [this.webSocketApi.manageConnectionsArn],
         });
       }
+      if (name === 'relay' && settings.lambda.relayShards > 1) {
+        statements.push({ Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: [relayShardArn] });
+      }
       if (MAILING_FUNCTIONS.has(name)) {
         statements.push({
           Effect: 'Allow',
@@ -159,6 +171,12 @@ export class ServiceStack extends TerraformStack {
       securityGroupIds: [this.network.lambdaSecurityGroup.id],
       grants,
       reservedConcurrency: settings.lambda.reservedConcurrency,
+      // A shard posts until the leader's post deadline (its run's end + 30 s): as long as the relay may run.
+      timeouts: { 'relay-shard': 120 },
+      environmentFor: (name): Record<string, string> =>
+        name === 'relay' && settings.lambda.relayShards > 1
+          ? { RELAY_SHARD_FUNCTION: relayShardFunction, RELAY_SHARDS: String(settings.lambda.relayShards) }
+          : {},
       ...(options.bundleDir ? { bundleDir: options.bundleDir } : {}),
       environment: {
         NODE_ENV: 'production',
@@ -199,6 +217,7 @@ export class ServiceStack extends TerraformStack {
       redisNodeId: `${this.cache.replicationGroup.replicationGroupId}-001`,
       deadLetterQueueNames: [this.functions.deadLetterQueue.name, this.schedules.deadLetterQueue.name],
       relayFunctionName: this.functions.get('relay').fn.functionName,
+      relayShardFunctionName: this.functions.get('relay-shard').fn.functionName,
       queueAdmissionFunctionName: this.functions.get('queue-admission').fn.functionName,
       reserveFunctionName: this.functions.get('reservations-create').fn.functionName,
       ...(process.env.ALARM_EMAIL ? { alarmEmail: process.env.ALARM_EMAIL } : {}),

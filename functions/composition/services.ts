@@ -118,7 +118,8 @@ export interface Services {
     callbackUrl: string | undefined;
     pusherFor(endpoint: string): ConnectionPusher;
     /**
-     * The relay's worker threads for `endpoint` (RELAY_WORKER_THREADS), or undefined when it posts from
+     * The relay's shard runner for `endpoint`: relay-shard Lambda invocations (RELAY_SHARD_FUNCTION with
+     * RELAY_SHARDS > 1), else worker threads (RELAY_WORKER_THREADS), or undefined when it posts from
      * its own event loop (0, the default). One runner per endpoint, closed with the services.
      */
     relayShardsFor(endpoint: string): Promise<RelayShardRunner | undefined>;
@@ -425,8 +426,23 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
         relayStream,
         callbackUrl: config.websocketCallbackUrl,
         relayShardsFor: async (endpoint) => {
-          if (config.relayWorkerThreads === 0) return undefined;
           let runner = shardRunners.get(endpoint);
+          if (!runner && config.relayShardFunction && config.relayShards > 1) {
+            // On AWS: parallel synchronous invocations of the relay-shard Lambda (its own chunk).
+            const { LambdaInvokeShardRunner } = await import('../adapters/aws/lambda-invoke-shards');
+            runner = new LambdaInvokeShardRunner({
+              functionName: config.relayShardFunction,
+              shards: config.relayShards,
+              ...(config.relayShardEndpoint
+                ? {
+                    endpoint: config.relayShardEndpoint,
+                    ...localEndpointCredentials(config.relayShardEndpoint),
+                  }
+                : {}),
+            });
+            shardRunners.set(endpoint, runner);
+          }
+          if (config.relayWorkerThreads === 0 && !runner) return undefined;
           if (!runner) {
             const { WorkerThreadShardRunner } = await import('../adapters/node/worker-thread-shards');
             runner = new WorkerThreadShardRunner({

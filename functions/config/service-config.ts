@@ -143,6 +143,9 @@ const schema = z
     WS_REGISTRY_TTL_SECONDS: integer('WS_REGISTRY_TTL_SECONDS', 3 * 60 * 60, 1, 7 * 86_400),
     WEBSOCKET_CALLBACK_URL: url('WEBSOCKET_CALLBACK_URL', ['http:', 'https:']),
     RELAY_WORKER_THREADS: integer('RELAY_WORKER_THREADS', 0, 0, 64),
+    RELAY_SHARDS: integer('RELAY_SHARDS', 1, 1, 64),
+    RELAY_SHARD_FUNCTION: optionalText,
+    RELAY_SHARD_ENDPOINT: url('RELAY_SHARD_ENDPOINT', ['http:', 'https:']),
     AWS_LAMBDA_FUNCTION_NAME: optionalText,
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
     METRICS_FORMAT: z.enum(['prometheus', 'emf']).optional(),
@@ -282,6 +285,15 @@ export interface ServiceConfig {
    * more than one core; a Lambda relay keeps 0.
    */
   relayWorkerThreads: number;
+  /**
+   * Parallel invocations of the relay-shard Lambda (`relayShardFunction`) each delivery is split over, by
+   * connection; 1 (default): off. Only with `relayShardFunction` set; takes precedence over worker threads.
+   */
+  relayShards: number;
+  /** The relay-shard Lambda's name (RELAY_SHARD_FUNCTION); unset: the relay does not invoke shards. */
+  relayShardFunction: string | undefined;
+  /** Lambda's Invoke endpoint for the relay's shards, only for a local stand-in (RELAY_SHARD_ENDPOINT). */
+  relayShardEndpoint: string | undefined;
   /** Where PostToConnection goes (API Gateway's management endpoint); unset: derived from the event. */
   websocketCallbackUrl: string | undefined;
   logLevel: string;
@@ -357,6 +369,9 @@ export function loadConfig(env: Record<string, string | undefined>): ServiceConf
     // On Lambda the runtime policy publishes every change before answering, whatever this says.
     realtimeCoalesceMs: e.REALTIME_COALESCE_MS >= 0 ? e.REALTIME_COALESCE_MS : 150,
     relayWorkerThreads: e.RELAY_WORKER_THREADS,
+    relayShards: e.RELAY_SHARDS,
+    relayShardFunction: e.RELAY_SHARD_FUNCTION,
+    relayShardEndpoint: e.RELAY_SHARD_ENDPOINT,
     websocketCallbackUrl: e.WEBSOCKET_CALLBACK_URL,
     logLevel: e.LOG_LEVEL ?? 'info',
     metricsFormat: e.METRICS_FORMAT ?? (e.AWS_LAMBDA_FUNCTION_NAME ? 'emf' : 'prometheus'),

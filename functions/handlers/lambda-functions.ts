@@ -19,6 +19,8 @@ export const LAMBDA_FUNCTIONS: readonly string[] = [
     ...HTTP_ROUTE_TABLE.map((route) => route.functionName),
     ...WEBSOCKET_ROUTES.map((route) => route.functionName),
     'relay',
+    // One shard of a relay delivery, invoked synchronously by the relay leader (RELAY_SHARDS > 1).
+    'relay-shard',
     // The waiting room's admission, once a minute, in one-second steps (functions/handlers/queue-admission.ts).
     'queue-admission',
     'alb-api',

@@ -156,6 +156,34 @@ describe('the AWS stack (CDKTF, synthesized offline)', () => {
     }
   });
 
+  it('lets the prod relay invoke exactly the relay-shard function, which posts to connections (issue 19)', () => {
+    const policy = (name: string) =>
+      JSON.parse(prod.all('aws_iam_role_policy').find((p) => p.name === `cts-prod-${name}-access`)?.policy);
+    const invokes = (name: string) =>
+      policy(name).Statement.filter((s: { Action: string[] }) => s.Action.includes('lambda:InvokeFunction'));
+    const [invoke] = invokes('relay');
+    expect(invoke.Resource).toHaveLength(1);
+    expect(invoke.Resource[0]).toMatch(
+      /^arn:\$\{data\.aws_partition\..*:lambda:.*:function:cts-prod-relay-shard$/,
+    );
+    for (const name of LAMBDA_FUNCTIONS.filter((n) => n !== 'relay')) expect(invokes(name)).toEqual([]);
+    expect(JSON.stringify(policy('relay-shard'))).toContain('execute-api:ManageConnections');
+    const fn = (name: string) =>
+      prod.all('aws_lambda_function').find((f) => f.function_name === `cts-prod-${name}`);
+    expect(fn('relay')?.environment.variables).toMatchObject({
+      RELAY_SHARD_FUNCTION: 'cts-prod-relay-shard',
+      RELAY_SHARDS: String(ENVIRONMENTS.prod.lambda.relayShards),
+    });
+    expect(fn('relay-shard')).toMatchObject({ timeout: 120, reserved_concurrent_executions: 20 });
+    expect(fn('relay-shard')?.environment.variables.RELAY_SHARD_FUNCTION).toBeUndefined();
+    expect(prod.all('aws_cloudwatch_metric_alarm').map((alarm) => alarm.alarm_name)).toEqual(
+      expect.arrayContaining(['cts-prod-relay-shard-errors', 'cts-prod-relay-shard-throttles']),
+    );
+    // dev: one shard, so no grant and no variables.
+    const devRelay = dev.all('aws_lambda_function').find((f) => f.function_name === 'cts-dev-relay');
+    expect(devRelay?.environment.variables.RELAY_SHARDS).toBeUndefined();
+  });
+
   it('sends failed asynchronous invocations of the jobs, the relay and the queue admission to a dead-letter queue', () => {
     const configs = prod.all('aws_lambda_function_event_invoke_config');
     expect(configs).toHaveLength(SCHEDULE.length + 2);
