@@ -107,6 +107,24 @@ describe('queue-position over raw WebSocket and Socket.IO (issue 20)', () => {
     for (let i = 1; i < same.length; i++) expect(same[i]).not.toEqual(same[i - 1]);
   });
 
+  it('_attack F7_: a bad join-queue argument is named as join-queue; a non-UUID id is 404 on both transports and HTTP', async () => {
+    const [fan = ''] = fans;
+    const sio = await socketIoFollower(fan);
+    sio.socket.emit('join-queue', 42);
+    const wrongType = await sio.inbox.next((m) => m.type === 'error');
+    expect(wrongType).toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect(JSON.stringify(wrongType)).toContain('join-queue takes a concert id');
+    sio.inbox.clear();
+    sio.socket.emit('join-queue', 'not-a-uuid');
+    expect(await sio.inbox.next((m) => m.type === 'error')).toMatchObject({ code: 'NOT_FOUND' });
+    const raw = await rawClient(t.service.url, fan);
+    clients.push(raw);
+    raw.send({ action: 'join-queue', concertId: 'not-a-uuid' });
+    expect(await raw.inbox.next((m) => m.type === 'error')).toMatchObject({ code: 'NOT_FOUND' });
+    const http = await t.api.request('POST', '/api/concerts/not-a-uuid/queue', { token: fan });
+    expect(http.status).toBe(404);
+  });
+
   it('sends each follower at most one queue-position a second while its status stays the same', async () => {
     const concert = await queued(100);
     const followers = await Promise.all(fans.map((fan) => rawClient(t.service.url, fan)));
