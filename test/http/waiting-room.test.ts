@@ -226,6 +226,27 @@ describe('the waiting room over HTTP (issue 20)', () => {
     expect(unchanged.body.concert.version).toBe(concert.version);
   });
 
+  it('_attack F5_: a broken or non-object body takes no place (400); none or {} joins', async () => {
+    const concert = await createQueued({ enabled: true, admissionPerMinute: 60, paused: true });
+    const [fan = '', second = ''] = fans.slice(6);
+    for (const rawBody of ['{"x":', 'not json', '[]', '"str"']) {
+      const response = await t.api.request('POST', `/api/concerts/${concert.id}/queue`, {
+        token: fan,
+        rawBody,
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(response.status).toBe(400);
+      expect(response.body.error.code).toBe('VALIDATION_FAILED');
+    }
+    expect((await position(fan, concert.id)).status).toBe(404);
+    expect((await join(fan, concert.id)).status).toBe(200);
+    const withObject = await t.api.request('POST', `/api/concerts/${concert.id}/queue`, {
+      token: second,
+      body: {},
+    });
+    expect(withObject.status).toBe(200);
+  });
+
   it('409 QUEUE_NOT_OPEN for a concert without a waiting room; its reservations need no admission', async () => {
     const plain = await t.api.createConcert(admin, [{ name: 'GA', priceCents: 100, capacity: 5 }]);
     const response = await join(fans[0] ?? '', plain.id);
