@@ -23,6 +23,7 @@ import {
   rejoinScore,
   type ViewContext,
   viewOf,
+  windowClosesAt,
 } from './waiting-room';
 
 /** What the waiting-room use cases need. `now` in ms since the epoch; `random` uniform in [0, 1). */
@@ -98,7 +99,7 @@ async function signedView(
 ): Promise<QueueView> {
   const view = viewOf(place, context);
   if (view.status === 'admitted' && place.state === 'admitted') {
-    const expiresAtMs = admissionClosesAt(place.admittedAtMs, context.settings);
+    const expiresAtMs = windowClosesAt(place, context.settings);
     const token = await deps.tokens.issue({ userId, concertId: concert.id, expiresAtMs });
     view.admission = { token, expiresAt: new Date(expiresAtMs).toISOString() };
   }
@@ -116,8 +117,9 @@ async function restoredAdmission(
 ): Promise<StoredPlace | null> {
   const record = await deps.admissions.find(concertId, userId);
   if (!record) return null;
-  await deps.store.markAdmitted(concertId, [{ userId, admittedAtMs: record.admittedAtMs }]);
-  return { state: 'admitted', admittedAtMs: record.admittedAtMs };
+  const admission = { admittedAtMs: record.admittedAtMs, closesAtMs: record.expiresAtMs };
+  await deps.store.markAdmitted(concertId, [{ userId, ...admission }]);
+  return { state: 'admitted', ...admission };
 }
 
 /**
@@ -327,7 +329,11 @@ export async function admitStep(
   );
   await deps.store.markAdmitted(
     concert.id,
-    recorded.map(({ userId, admittedAtMs }) => ({ userId, admittedAtMs })),
+    recorded.map(({ userId, admittedAtMs, expiresAtMs }) => ({
+      userId,
+      admittedAtMs,
+      closesAtMs: expiresAtMs,
+    })),
   );
   return step(rate, undefined, recorded.filter((record) => record.admittedAtMs === nowMs).length);
 }

@@ -44,6 +44,21 @@ describe.each([
     store = open();
   });
 
+  it('keeps each admission window end as given, and reads an entry stored without one', async () => {
+    const concertId = randomUUID();
+    await store.join(concertId, 'fan', { kind: 'arrival' });
+    await store.markAdmitted(concertId, [
+      { userId: 'fan', admittedAtMs: 5_000, closesAtMs: 65_000 },
+      { userId: 'legacy', admittedAtMs: 7_000 },
+    ]);
+    const [place] = await store.join(concertId, 'fan', { kind: 'arrival' }).then((r) => [r.place]);
+    expect(place).toEqual({ state: 'admitted', admittedAtMs: 5_000, closesAtMs: 65_000 });
+    expect(await store.places(concertId, ['fan', 'legacy'])).toEqual([
+      { state: 'admitted', admittedAtMs: 5_000, closesAtMs: 65_000 },
+      { state: 'admitted', admittedAtMs: 7_000 },
+    ]);
+  });
+
   it('orders draws before arrivals, ranks among those waiting, admits in order', async () => {
     const concertId = randomUUID();
     await store.join(concertId, 'late-1', { kind: 'arrival' });

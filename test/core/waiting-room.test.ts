@@ -267,6 +267,43 @@ describe('places, statuses and the store-loss rule', () => {
     expect((await d.admissions.find(concert.id, first.userId))?.admittedAtMs).toBe(100_000);
   });
 
+  it('review: a window is fixed when given: shortening or lengthening admissionWindowSeconds mid-sale moves none', async () => {
+    const clock = { now: 100_000 };
+    const concert = queuedConcert({}, { admissionPerMinute: 60, admissionWindowSeconds: 600 });
+    const d = deps(concertsOf(concert), clock);
+    const [first, second] = [fan(), fan()];
+    await joinQueue(d.all, first, concert.id);
+    await joinQueue(d.all, second, concert.id);
+    await admitStep(d.all, concert, clock.now);
+    const given = await queuePosition(d.all, first, concert.id);
+    expect(given.admission?.expiresAt).toBe(new Date(100_000 + 600_000).toISOString());
+
+    // Shortened to 60 s two minutes in: the first fan's window still runs to its end.
+    concert.waitingRoom = {
+      ...(concert.waitingRoom as NonNullable<typeof concert.waitingRoom>),
+      admissionWindowSeconds: 60,
+    };
+    clock.now += 120_000;
+    const shortened = await queuePosition(d.all, first, concert.id);
+    expect(shortened.status).toBe('admitted');
+    expect(shortened.admission?.expiresAt).toBe(given.admission?.expiresAt);
+    // A fan admitted now gets the new, shorter window.
+    await admitStep(d.all, concert, clock.now);
+    expect((await queuePosition(d.all, second, concert.id)).admission?.expiresAt).toBe(
+      new Date(clock.now + 60_000).toISOString(),
+    );
+
+    // The first window closes; lengthened to an hour afterwards, it does not re-open (no new token).
+    clock.now = 100_000 + 600_000 + 1;
+    concert.waitingRoom = { ...concert.waitingRoom, admissionWindowSeconds: 3_600 };
+    const lengthened = await queuePosition(d.all, first, concert.id);
+    expect(lengthened.status).toBe('window-expired');
+    expect(lengthened.admission).toBeUndefined();
+    // The same after the store is lost: the durable record carries the window.
+    d.store.clear();
+    expect((await joinQueue(d.all, first, concert.id)).status).toBe('window-expired');
+  });
+
   it('the live feed re-queues followers who lost their place in the order they last saw, and says so', async () => {
     const clock = { now: 50_000 };
     const concert = queuedConcert({}, { paused: true });
