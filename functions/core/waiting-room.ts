@@ -45,6 +45,19 @@ export interface QueueView {
   admittedAt?: string;
   admission?: { token: string; expiresAt: string };
   requeued?: boolean;
+  /**
+   * On `window-expired`: whether the admission was used, i.e. the fan reserved for this concert during
+   * it (a hold still live, or bought). `window-expired` alone means the window closed; with `reserved:
+   * true` it closed after the fan got tickets (or holds some to pay for), not a place wasted.
+   */
+  reserved?: boolean;
+  /** On `window-expired`: tickets the fan bought (confirmed) for this concert since admitted. */
+  ticketsBought?: number;
+  /**
+   * `off`: the organiser turned the waiting room off; the status is then `admitted` with no `admission`:
+   * reservations need no token any more. The last message a live follower gets for the concert.
+   */
+  waitingRoom?: 'off';
 }
 
 /** The organiser's live view of one concert's queue (GET /api/admin/concerts/{id}/queue). */

@@ -115,6 +115,16 @@ export interface QueueAdmissionRepository {
   record(concertId: string, admissions: readonly AdmissionRecord[]): Promise<AdmissionRecord[]>;
   find(concertId: string, userId: string): Promise<AdmissionRecord | null>;
   figures(concertId: string, nowMs: number): Promise<AdmissionFigures>;
+  /**
+   * What each admitted fan did with the admission: tickets of their reservations for the concert made
+   * since admitted, `bought` (confirmed) and `held` (holds not yet run out at `nowMs`). Fans with
+   * neither (or never admitted) are left out of the map.
+   */
+  purchases(
+    concertId: string,
+    userIds: readonly string[],
+    nowMs: number,
+  ): Promise<Map<string, { bought: number; held: number }>>;
 }
 
 /** The claims an admission token carries (see functions/adapters/jose-admission-tokens.ts). */

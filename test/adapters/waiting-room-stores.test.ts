@@ -359,5 +359,23 @@ describe.each(['node-postgres', 'RDS Data API', 'PGlite'] as const)('waiting roo
       held: 0,
       averageOrderSize: null,
     });
+    // What each admitted fan did with the admission (attack F4): bought, held (live), or nothing.
+    const tierId = concert?.tiers[0]?.id ?? '';
+    const reservation = (userId: string, quantity: number, status: string, expiresInMs: number) =>
+      db.query(
+        `INSERT INTO reservations (user_id, concert_id, tier_id, quantity, total_cents, currency, status, expires_at)
+         VALUES ($1::uuid, $2::uuid, $3::uuid, $4, 0, 'USD', $5, $6::timestamptz)`,
+        [userId, concertId, tierId, quantity, status, new Date(Date.now() + expiresInMs).toISOString()],
+      );
+    await reservation(ids[0] ?? '', 2, 'confirmed', 600_000);
+    await reservation(ids[0] ?? '', 1, 'held', -60_000); // ran out: not held
+    await reservation(ids[1] ?? '', 1, 'held', 600_000);
+    const usage = await repository.purchases(concertId, [...ids, randomUUID(), 'not-a-uuid'], Date.now());
+    expect(usage).toEqual(
+      new Map([
+        [ids[0], { bought: 2, held: 0 }],
+        [ids[1], { bought: 0, held: 1 }],
+      ]),
+    );
   });
 });
