@@ -257,7 +257,30 @@ describe('the waiting room in Chromium', () => {
     );
     const fan = await profile();
     await signUp(fan, 'slow@example.test', `/concerts/${concert.id}`);
+    // _attack F4_: a second fan buys within the same window; when it closes the screen says so.
+    const buyer = await profile();
+    await signUp(buyer, 'quick@example.test', `/concerts/${concert.id}`);
     await expect.poll(() => roomStatus(fan), { timeout: LIVE }).toBe('admitted');
+    await expect.poll(() => roomStatus(buyer), { timeout: LIVE }).toBe('admitted');
+    const buyerToken = await tokenOf(buyer);
+    const hold = await service.api.request('POST', '/api/reservations', {
+      token: buyerToken,
+      body: {
+        concertId: concert.id,
+        tierId: concert.tiers[0]?.id,
+        quantity: 2,
+        admissionToken: (await queueOf(buyerToken, concert.id)).admission?.token,
+      },
+    });
+    expect(hold.status).toBe(201);
+    const confirmed = await service.api.request(
+      'POST',
+      `/api/reservations/${hold.body.reservation.id}/confirm`,
+      {
+        token: buyerToken,
+      },
+    );
+    expect(confirmed.status).toBe(200);
     expect(await fan.getByTestId('admission-countdown').textContent()).toMatch(/^0:([0-2]\d|30)$/);
     expect(await fan.getByRole('button', { name: 'Reserve' }).count()).toBe(1);
     await expect.poll(() => roomStatus(fan), { timeout: 45_000 }).toBe('window-expired');
@@ -269,6 +292,16 @@ describe('the waiting room in Chromium', () => {
     // The service agrees: the window is over for this fan.
     expect((await queueOf(await tokenOf(fan), concert.id)).status).toBe('window-expired');
     await screenshot(fan, 'waiting-room-window-expired');
+    // The buyer's window closed too, but the admission was used: "you got your tickets", not a wasted turn.
+    await expect.poll(() => roomStatus(buyer), { timeout: LIVE }).toBe('window-expired');
+    await expect.poll(() => buyer.getByTestId('queue-bought').count(), { timeout: LIVE }).toBe(1);
+    expect(await roomOf(buyer).textContent()).toContain('You got your tickets.');
+    expect(await roomOf(buyer).textContent()).not.toContain('Your turn passed');
+    expect(await queueOf(buyerToken, concert.id)).toMatchObject({
+      status: 'window-expired',
+      reserved: true,
+      ticketsBought: 2,
+    });
   }, 90_000);
 
   it('follows the line by polling when the live socket cannot stay open', async () => {
