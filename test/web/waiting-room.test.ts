@@ -287,7 +287,10 @@ describe('the waiting room in Chromium', () => {
     await expect
       .poll(() => fan.getByTestId('queue-announcement').textContent())
       .toBe('Your time to buy ran out.');
-    expect(await roomOf(fan).textContent()).toContain('Your turn passed to the next fan in line.');
+    // Once the service's word is in (not bought): the turn passed. Before it, the page claims nothing.
+    await expect
+      .poll(() => roomOf(fan).textContent(), { timeout: LIVE })
+      .toContain('Your turn passed to the next fan in line.');
     expect(await fan.getByRole('button', { name: 'Reserve' }).count()).toBe(0);
     // The service agrees: the window is over for this fan.
     expect((await queueOf(await tokenOf(fan), concert.id)).status).toBe('window-expired');
@@ -296,6 +299,9 @@ describe('the waiting room in Chromium', () => {
     await expect.poll(() => roomStatus(buyer), { timeout: LIVE }).toBe('window-expired');
     await expect.poll(() => buyer.getByTestId('queue-bought').count(), { timeout: LIVE }).toBe(1);
     expect(await roomOf(buyer).textContent()).toContain('You got your tickets.');
+    await expect
+      .poll(() => buyer.getByTestId('queue-announcement').textContent())
+      .toBe('You got your tickets.');
     expect(await roomOf(buyer).textContent()).not.toContain('Your turn passed');
     expect(await queueOf(buyerToken, concert.id)).toMatchObject({
       status: 'window-expired',

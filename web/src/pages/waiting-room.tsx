@@ -96,6 +96,14 @@ function WindowClosed({ queue }: { queue: Queue | null }) {
       </p>
     );
   }
+  if (queue?.status === 'admitted') {
+    // Closed on this page's clock, the service's word (bought or not) not here yet: claim nothing.
+    return (
+      <p className="queue-outcome" data-testid="queue-window-closing">
+        <strong>Your time to buy ran out.</strong>
+      </p>
+    );
+  }
   return (
     <p className="queue-outcome">
       <strong>Your time to buy ran out.</strong> Your turn passed to the next fan in line.
@@ -276,20 +284,22 @@ function announcementOf(queue: Queue | null, status: Queue['status'] | undefined
  */
 function QueueAnnouncer({ queue, status }: { queue: Queue | null; status: Queue['status'] | undefined }) {
   const [said, setSaid] = useState('');
-  const last = useRef({ status: undefined as Queue['status'] | undefined, at: 0 });
+  const last = useRef({ status: undefined as Queue['status'] | undefined, at: 0, sentence: '' });
   const sentence = announcementOf(queue, status);
   useEffect(() => {
     const previous = last.current;
     const now = Date.now();
-    if (status !== previous.status || now - previous.at >= ANNOUNCE_EVERY_MS) {
-      last.current = { status, at: now };
+    // Only the place in line is rate-limited: a new outcome of a closed window (bought, held) is said at once.
+    const outcomeChanged = status === 'window-expired' && sentence !== previous.sentence;
+    if (status !== previous.status || outcomeChanged || now - previous.at >= ANNOUNCE_EVERY_MS) {
+      last.current = { status, at: now, sentence };
       setSaid(sentence);
       return;
     }
     // Said soon enough: the latest number is said when the interval is up.
     const timer = setTimeout(
       () => {
-        last.current = { status, at: Date.now() };
+        last.current = { status, at: Date.now(), sentence };
         setSaid(sentence);
       },
       ANNOUNCE_EVERY_MS - (now - previous.at),
