@@ -20,7 +20,12 @@ export interface ConcertAdminDeps {
   events: RealtimeEvents;
 }
 
+/**
+ * Creates a concert. Errors: VALIDATION_FAILED (400) for a duplicate tier name, or an `onSaleAt` after
+ * `startsAt` (details `{field: 'onSaleAt', onSaleAt, startsAt}`: a sale cannot open after the show began).
+ */
 export async function createConcert(deps: ConcertAdminDeps, input: NewConcert): Promise<Concert> {
+  requireSaleBeforeShow(input.onSaleAt, input.startsAt);
   const concert = await deps.concerts.insert(input);
   if (!concert) throw duplicateTierName();
   deps.events.notifyAdmins({ event: 'concert-created', concertId: concert.id });
@@ -33,8 +38,8 @@ export async function createConcert(deps: ConcertAdminDeps, input: NewConcert): 
  * released, confirmed reservations cancelled (their tickets void, to be refunded), and each holder gets
  * one e-mail through the outbox (dedupe key `concert-cancelled:<concert>:<user>`, so a second PATCH
  * mails nobody again); watchers get a `concert-update` and admins a `concert-updated` notice.
- * Errors: NOT_FOUND (404); VALIDATION_FAILED (400) for a tier of another concert, a duplicate tier name
- * or more than CONCERT_LIMITS.maxTiersPerConcert tiers in total; CAPACITY_BELOW_BOOKED (409);
+ * Errors: NOT_FOUND (404); VALIDATION_FAILED (400) for a tier of another concert, a duplicate tier name,
+ * an `onSaleAt` after `startsAt` (either changed; details `{field: 'onSaleAt'}`), or more than CONCERT_LIMITS.maxTiersPerConcert tiers in total; CAPACITY_BELOW_BOOKED (409);
  * CONCERT_NOT_ON_SALE (409) for a status other than `cancelled` on a cancelled concert.
  */
 export async function updateConcert(
@@ -42,6 +47,15 @@ export async function updateConcert(
   id: string,
   change: ConcertChange,
 ): Promise<Concert> {
+  if ((change.onSaleAt !== undefined && change.onSaleAt !== null) || change.startsAt !== undefined) {
+    // The rule holds for the concert as it will be: either side may change alone.
+    const stored = await deps.concerts.get(id);
+    if (!stored) throw notFound('Concert');
+    requireSaleBeforeShow(
+      change.onSaleAt === undefined ? stored.onSaleAt : (change.onSaleAt ?? undefined),
+      change.startsAt ?? stored.startsAt,
+    );
+  }
   const outcome = await deps.concerts.update(id, change, {
     maxTiersPerConcert: CONCERT_LIMITS.maxTiersPerConcert,
     cancellationEmails,
@@ -79,6 +93,16 @@ export async function updateConcert(
         { tierId: outcome.tierId, booked: outcome.booked },
       );
   }
+}
+
+/** Throws VALIDATION_FAILED (field `onSaleAt`) when the sale would open after the concert starts. */
+function requireSaleBeforeShow(onSaleAt: string | undefined, startsAt: string): void {
+  if (onSaleAt === undefined || Date.parse(onSaleAt) <= Date.parse(startsAt)) return;
+  throw new TicketingError('VALIDATION_FAILED', 'onSaleAt must not be after the concert starts (startsAt)', {
+    field: 'onSaleAt',
+    onSaleAt,
+    startsAt,
+  });
 }
 
 function duplicateTierName(name?: string): TicketingError {

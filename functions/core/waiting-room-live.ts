@@ -245,7 +245,12 @@ export class QueuePositionFeed {
         followers.map(async (follower, index) => {
           const view = views[index];
           if (view === null || view === undefined) lost.push(follower);
-          else await this.offer(follower, view);
+          else if (view.waitingRoom === 'off') {
+            // The room was turned off: one last message (reserve directly), then this queue is not followed.
+            await this.offer(follower, view, true);
+            this.sent.delete(keyOf(follower));
+            await this.deps.followers.remove(follower.connectionId, concertId);
+          } else await this.offer(follower, view);
         }),
       );
       // Re-join after a loss: each scored by the waiting position it last saw (the same order whatever

@@ -23,6 +23,7 @@ import {
   rejoinScore,
   type ViewContext,
   viewOf,
+  windowClosesAt,
 } from './waiting-room';
 
 /** What the waiting-room use cases need. `now` in ms since the epoch; `random` uniform in [0, 1). */
@@ -98,7 +99,7 @@ async function signedView(
 ): Promise<QueueView> {
   const view = viewOf(place, context);
   if (view.status === 'admitted' && place.state === 'admitted') {
-    const expiresAtMs = admissionClosesAt(place.admittedAtMs, context.settings);
+    const expiresAtMs = windowClosesAt(place, context.settings);
     const token = await deps.tokens.issue({ userId, concertId: concert.id, expiresAtMs });
     view.admission = { token, expiresAt: new Date(expiresAtMs).toISOString() };
   }
@@ -116,8 +117,9 @@ async function restoredAdmission(
 ): Promise<StoredPlace | null> {
   const record = await deps.admissions.find(concertId, userId);
   if (!record) return null;
-  await deps.store.markAdmitted(concertId, [{ userId, admittedAtMs: record.admittedAtMs }]);
-  return { state: 'admitted', admittedAtMs: record.admittedAtMs };
+  const admission = { admittedAtMs: record.admittedAtMs, closesAtMs: record.expiresAtMs };
+  await deps.store.markAdmitted(concertId, [{ userId, ...admission }]);
+  return { state: 'admitted', ...admission };
 }
 
 /**
@@ -178,7 +180,13 @@ export async function joinQueue(
   if (created && saleOpen) {
     place = (await restoredAdmission(deps, concertId, principal.userId)) ?? place;
   }
-  return signedView(deps, concert, principal.userId, place, context);
+  const [view] = await withUsage(
+    deps,
+    concertId,
+    [principal.userId],
+    [await signedView(deps, concert, principal.userId, place, context)],
+  );
+  return view as QueueView;
 }
 
 /**
@@ -203,12 +211,41 @@ export async function queuePosition(
       'You are not in this queue (or your place was lost when the queue restarted): join it to get a place',
     );
   }
-  return signedView(deps, concert, principal.userId, place, context);
+  const [view] = await withUsage(
+    deps,
+    concert.id,
+    [principal.userId],
+    [await signedView(deps, concert, principal.userId, place, context)],
+  );
+  return view as QueueView;
+}
+
+/**
+ * Adds to each `window-expired` view whether its admission was used (`reserved`, `ticketsBought`): one
+ * read for all of them; other views as they are.
+ */
+async function withUsage<V extends QueueView | null>(
+  deps: WaitingRoomDeps,
+  concertId: string,
+  userIds: readonly string[],
+  views: V[],
+): Promise<V[]> {
+  const expired = userIds.filter((_, index) => views[index]?.status === 'window-expired');
+  if (expired.length === 0) return views;
+  const usage = await deps.admissions.purchases(concertId, expired, deps.now());
+  return views.map((view, index) => {
+    if (view?.status !== 'window-expired') return view;
+    const used = usage.get(userIds[index] as string);
+    return { ...view, reserved: used !== undefined, ticketsBought: used?.bought ?? 0 };
+  });
 }
 
 /**
  * The views of many fans of one concert at once (the live feeds, once a second): null for a fan the
- * store does not know (its place was lost). Null for all when the concert has no waiting room (any more).
+ * store does not know (its place was lost); a `window-expired` view says whether the admission was used.
+ * When the concert's waiting room was turned off (settings kept, `enabled: false`), every fan gets
+ * `{status: 'admitted', waitingRoom: 'off'}` (reserve directly, no token needed); null for all when the
+ * concert is gone or never had a waiting room.
  */
 export async function queueViews(
   deps: WaitingRoomDeps,
@@ -216,15 +253,19 @@ export async function queueViews(
   userIds: readonly string[],
 ): Promise<Array<QueueView | null>> {
   const concert = await deps.concerts.get(concertId);
+  if (concert?.waitingRoom && !concert.waitingRoom.enabled) {
+    return userIds.map(() => ({ status: 'admitted', waitingRoom: 'off' }));
+  }
   const settings = concert ? enabledWaitingRoom(concert) : null;
   if (!concert || !settings) return userIds.map(() => null);
   const context = await viewContext(deps, concert, settings);
   const places = await deps.store.places(concertId, userIds);
-  return Promise.all(
+  const views = await Promise.all(
     places.map((place, index) =>
       place ? signedView(deps, concert, userIds[index] as string, place, context) : null,
     ),
   );
+  return withUsage(deps, concertId, userIds, views);
 }
 
 /**
@@ -327,7 +368,11 @@ export async function admitStep(
   );
   await deps.store.markAdmitted(
     concert.id,
-    recorded.map(({ userId, admittedAtMs }) => ({ userId, admittedAtMs })),
+    recorded.map(({ userId, admittedAtMs, expiresAtMs }) => ({
+      userId,
+      admittedAtMs,
+      closesAtMs: expiresAtMs,
+    })),
   );
   return step(rate, undefined, recorded.filter((record) => record.admittedAtMs === nowMs).length);
 }

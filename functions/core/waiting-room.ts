@@ -45,6 +45,19 @@ export interface QueueView {
   admittedAt?: string;
   admission?: { token: string; expiresAt: string };
   requeued?: boolean;
+  /**
+   * On `window-expired`: whether the admission was used, i.e. the fan reserved for this concert during
+   * it (a hold still live, or bought). `window-expired` alone means the window closed; with `reserved:
+   * true` it closed after the fan got tickets (or holds some to pay for), not a place wasted.
+   */
+  reserved?: boolean;
+  /** On `window-expired`: tickets the fan bought (confirmed) for this concert since admitted. */
+  ticketsBought?: number;
+  /**
+   * `off`: the organiser turned the waiting room off; the status is then `admitted` with no `admission`:
+   * reservations need no token any more. The last message a live follower gets for the concert.
+   */
+  waitingRoom?: 'off';
 }
 
 /** The organiser's live view of one concert's queue (GET /api/admin/concerts/{id}/queue). */
@@ -179,13 +192,14 @@ export interface ViewContext {
 /**
  * The fan's view of a place, token aside (the caller signs it for `admitted`): before the sale opens
  * `before-sale` (with `opensAt`, no position: the draw decides it); admitted and in the window
- * `admitted` (until `admittedAt + admissionWindowSeconds`), after it `window-expired`; waiting while
+ * `admitted` until its window closes (`windowClosesAt`: fixed when the admission was given), after it
+ * `window-expired`; waiting while
  * nothing is left `sold-out` (it turns back to `waiting` when tickets come back); else `waiting` with
  * position, people ahead and the estimated wait.
  */
 export function viewOf(place: StoredPlace, context: ViewContext): QueueView {
   if (place.state === 'admitted') {
-    const closesAtMs = place.admittedAtMs + context.settings.admissionWindowSeconds * 1000;
+    const closesAtMs = windowClosesAt(place, context.settings);
     const admittedAt = new Date(place.admittedAtMs).toISOString();
     return context.nowMs < closesAtMs
       ? { status: 'admitted', admittedAt }
@@ -204,6 +218,21 @@ export function viewOf(place: StoredPlace, context: ViewContext): QueueView {
   return view;
 }
 
-/** When the admission of a fan admitted at `admittedAtMs` closes (ms since the epoch). */
+/**
+ * When an admission given now closes (ms since the epoch): `admittedAtMs + admissionWindowSeconds` of
+ * the settings at the moment it is given. Stored with the admission; never recomputed later.
+ */
 export const admissionClosesAt = (admittedAtMs: number, settings: WaitingRoomSettings): number =>
   admittedAtMs + settings.admissionWindowSeconds * 1000;
+
+/**
+ * When an admitted place's window closes (ms): the end stored with the admission, so a later change of
+ * `admissionWindowSeconds` neither cuts short nor re-opens a window already given (review finding);
+ * only a store entry written before ends were stored falls back to the current settings.
+ */
+export function windowClosesAt(
+  place: { admittedAtMs: number; closesAtMs?: number },
+  settings: WaitingRoomSettings,
+): number {
+  return place.closesAtMs ?? admissionClosesAt(place.admittedAtMs, settings);
+}

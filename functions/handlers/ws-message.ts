@@ -1,17 +1,30 @@
 import * as z from 'zod';
-import { TicketingError } from '../core/errors';
+import { notFound, TicketingError } from '../core/errors';
 import { followQueue } from '../core/waiting-room-live';
 import { joinAdmins, joinConcert, leaveConcert } from '../core/watchers.service';
-import { CLIENT_ACTIONS } from './websocket/client-actions';
+import { CLIENT_ACTIONS, concertIdArgument } from './websocket/client-actions';
 import { websocketHandler } from './websocket/websocket-handler';
 
 export { CLIENT_ACTIONS };
 
+/** Any string: a non-UUID one is a concert nobody has (NOT_FOUND, as over HTTP and Socket.IO). */
+const concertIdText = z
+  .string()
+  .max(200)
+  .transform((value, context) => {
+    const parsed = concertIdArgument(value);
+    if (parsed === 'invalid') {
+      context.addIssue({ code: 'custom', message: 'a concert id' });
+      return z.NEVER;
+    }
+    return parsed;
+  });
+
 const clientMessage = z.discriminatedUnion('action', [
-  z.object({ action: z.literal('join-concert'), concertId: z.guid() }),
-  z.object({ action: z.literal('leave-concert'), concertId: z.guid() }),
+  z.object({ action: z.literal('join-concert'), concertId: concertIdText }),
+  z.object({ action: z.literal('leave-concert'), concertId: concertIdText }),
   z.object({ action: z.literal('join-admin') }),
-  z.object({ action: z.literal('join-queue'), concertId: z.guid() }),
+  z.object({ action: z.literal('join-queue'), concertId: concertIdText }),
 ]);
 
 /**
@@ -25,10 +38,10 @@ export const handler = websocketHandler(
     const message = parse(event.body);
     switch (message.action) {
       case 'join-concert':
-        await reply(await joinConcert(deps, connectionId, message.concertId.toLowerCase()));
+        await reply(await joinConcert(deps, connectionId, idOf(message.concertId)));
         return;
       case 'leave-concert':
-        await leaveConcert(deps, connectionId, message.concertId.toLowerCase());
+        await leaveConcert(deps, connectionId, idOf(message.concertId));
         return;
       case 'join-admin':
         await joinAdmins(deps, connectionId);
@@ -36,7 +49,7 @@ export const handler = websocketHandler(
       case 'join-queue': {
         // The fan is the one the connection signed in as at `$connect` (?token=).
         const userId = await deps.registry.userOf(connectionId);
-        const concertId = message.concertId.toLowerCase();
+        const concertId = idOf(message.concertId);
         const answer = await followQueue(
           queue,
           connectionId,
@@ -68,4 +81,10 @@ function parse(body: string | null | undefined): z.infer<typeof clientMessage> {
     );
   }
   return parsed.data;
+}
+
+/** The concert id of a parsed action, or NOT_FOUND for a string that is no UUID. */
+function idOf(parsed: { id: string } | 'not-found'): string {
+  if (parsed === 'not-found') throw notFound('Concert');
+  return parsed.id;
 }

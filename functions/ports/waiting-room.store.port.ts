@@ -9,11 +9,21 @@ export type PlaceRequest = { kind: 'draw'; score: number } | { kind: 'arrival' }
 
 /**
  * One fan's place as the store holds it: still waiting (`rank` 0-based among those still waiting, by
- * score), or admitted at `admittedAtMs` (ms since the epoch).
+ * score), or admitted at `admittedAtMs` with its window closing at `closesAtMs` (ms since the epoch),
+ * fixed when the admission was given: a later change of `admissionWindowSeconds` moves no window
+ * already given. `closesAtMs` is absent only for an entry written before it was stored (the view then
+ * falls back to the current settings).
  */
 export type StoredPlace =
   | { state: 'waiting'; score: number; rank: number }
-  | { state: 'admitted'; admittedAtMs: number };
+  | { state: 'admitted'; admittedAtMs: number; closesAtMs?: number };
+
+/** One admission as the store marks it: the fan, when admitted and when its window closes (ms). */
+export interface MarkedAdmission {
+  userId: string;
+  admittedAtMs: number;
+  closesAtMs?: number;
+}
 
 /** How an admission step paces itself: when it last ran (ms), the fraction of a fan it owes, the rate. */
 export interface Pacing {
@@ -45,11 +55,11 @@ export interface WaitingRoomStore {
   places(concertId: string, userIds: readonly string[]): Promise<Array<StoredPlace | null>>;
   /** The first `count` fans still waiting, best score first. */
   peekNext(concertId: string, count: number): Promise<string[]>;
-  /** Moves these fans from waiting to admitted at their times (idempotent; fans unknown are added). */
-  markAdmitted(
-    concertId: string,
-    admissions: ReadonlyArray<{ userId: string; admittedAtMs: number }>,
-  ): Promise<void>;
+  /**
+   * Moves these fans from waiting to admitted at their times, with their windows' ends (idempotent;
+   * fans unknown are added).
+   */
+  markAdmitted(concertId: string, admissions: readonly MarkedAdmission[]): Promise<void>;
   /**
    * Puts every fan still waiting with an arrival score (≥ 1) into the draw: each gets a new score
    * `random()` in [0, 1), in arrival order; fans drawn or admitted are left as they are. Each re-score
@@ -105,6 +115,16 @@ export interface QueueAdmissionRepository {
   record(concertId: string, admissions: readonly AdmissionRecord[]): Promise<AdmissionRecord[]>;
   find(concertId: string, userId: string): Promise<AdmissionRecord | null>;
   figures(concertId: string, nowMs: number): Promise<AdmissionFigures>;
+  /**
+   * What each admitted fan did with the admission: tickets of their reservations for the concert made
+   * since admitted, `bought` (confirmed) and `held` (holds not yet run out at `nowMs`). Fans with
+   * neither (or never admitted) are left out of the map.
+   */
+  purchases(
+    concertId: string,
+    userIds: readonly string[],
+    nowMs: number,
+  ): Promise<Map<string, { bought: number; held: number }>>;
 }
 
 /** The claims an admission token carries (see functions/adapters/jose-admission-tokens.ts). */

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import express, { type Request } from 'express';
+import { canonicalAddress } from '../../functions/adapters/node/address-block';
 import type { ServiceConfig } from '../../functions/config/service-config';
 
 /**
@@ -13,7 +14,8 @@ import type { ServiceConfig } from '../../functions/config/service-config';
  * is ignored.
  *
  * @param req an Express request whose app has `trust proxy` set (see `createHttpApp`)
- * @returns an IPv4 or IPv6 address (IPv4-mapped IPv6 `::ffff:a.b.c.d` unwrapped to `a.b.c.d`), or
+ * @returns an IPv4 or IPv6 address made canonical by `canonicalAddress` (brackets and ports stripped,
+ *   IPv4-mapped and IPv4-compatible IPv6 unwrapped to `a.b.c.d`), or
  *   `'unknown'` when the socket is already closed and no address is known. Never throws.
  */
 export function clientAddress(req: Pick<Request, 'ip' | 'socket'>): string {
@@ -49,5 +51,5 @@ export function clientAddressOf(
 
 function normalised(address: string | undefined): string {
   if (!address) return 'unknown';
-  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+  return canonicalAddress(address) || 'unknown';
 }

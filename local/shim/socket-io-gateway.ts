@@ -5,7 +5,7 @@ import {
   MemoryConnectionRegistry,
 } from '../../functions/adapters/memory/memory-connection-registry';
 import type { Services } from '../../functions/composition/services';
-import { TicketingError } from '../../functions/core/errors';
+import { notFound, TicketingError } from '../../functions/core/errors';
 import type { RealtimeMessage, WaitlistOfferMessage } from '../../functions/core/realtime';
 import { followQueue, unfollowQueues } from '../../functions/core/waiting-room-live';
 import {
@@ -14,7 +14,7 @@ import {
   leaveConcert,
   type WatcherDeps,
 } from '../../functions/core/watchers.service';
-import { pathId } from '../../functions/handlers/http/schemas';
+import { concertIdArgument } from '../../functions/handlers/websocket/client-actions';
 import { concertSnapshots, errorMessage } from '../../functions/handlers/websocket/websocket-handler';
 import { type ClientLimits, type ConnectionBudget, RATE_LIMITED_MESSAGE } from './client-limits';
 import { CoalescedBacklog, type Readiness } from './coalesced-backlog';
@@ -195,14 +195,17 @@ export class SocketIoGateway {
       });
       socket.on('join-concert', async (concertId: unknown) => {
         try {
-          socket.emit('concert-update', await joinConcert(deps, socket.id, parseConcertId(concertId)));
+          socket.emit(
+            'concert-update',
+            await joinConcert(deps, socket.id, parseConcertId(concertId, 'join-concert')),
+          );
         } catch (error) {
           refuse(error);
         }
       });
       socket.on('leave-concert', async (concertId: unknown) => {
         try {
-          await leaveConcert(deps, socket.id, parseConcertId(concertId));
+          await leaveConcert(deps, socket.id, parseConcertId(concertId, 'leave-concert'));
         } catch (error) {
           refuse(error);
         }
@@ -217,7 +220,7 @@ export class SocketIoGateway {
             queue,
             `${QUEUE_FOLLOWER_PREFIX}${socket.id}`,
             principal?.userId ?? null,
-            parseConcertId(concertId),
+            parseConcertId(concertId, 'join-queue'),
             (socket.data as SocketData).address ?? this.addressOf(socket.request),
           );
           // A repeated join within the second, with nothing new, gets no second answer.
@@ -371,9 +374,10 @@ export function handshakeToken(handshake: Pick<Socket['handshake'], 'auth' | 'qu
   return { token: fromAuth ?? fromQuery[0] };
 }
 
-function parseConcertId(value: unknown): string {
+function parseConcertId(value: unknown, event: string): string {
   const id = typeof value === 'string' ? value : (value as { concertId?: unknown } | null)?.concertId;
-  const parsed = pathId.safeParse(id);
-  if (!parsed.success) throw new TicketingError('VALIDATION_FAILED', 'join-concert takes a concert id');
-  return parsed.data.toLowerCase();
+  const parsed = concertIdArgument(id);
+  if (parsed === 'invalid') throw new TicketingError('VALIDATION_FAILED', `${event} takes a concert id`);
+  if (parsed === 'not-found') throw notFound('Concert');
+  return parsed.id;
 }

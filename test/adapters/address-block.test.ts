@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { addressBlock } from '../../functions/adapters/node/address-block';
 import { RateLimiterLoginThrottle } from '../../functions/adapters/redis/rate-limiter-login-throttle';
+import { clientAddressOf } from '../../local/shim/client-address';
 
 describe('per-address limits count an IPv6 client by its /64 (review finding: 2^64 fresh addresses)', () => {
   it('keys IPv4 as it is and IPv6 by its /64, however it is written', () => {
@@ -30,5 +31,34 @@ describe('per-address limits count an IPv6 client by its /64 (review finding: 2^
     expect((await throttle.registration('2001:db8:9:9::1')).allowed).toBe(true);
     expect((await throttle.registration('2001:db8:9:9::2')).allowed).toBe(true);
     expect((await throttle.registration('2001:db8:9:9::3')).allowed).toBe(false);
+  });
+});
+
+describe('_attack F6_: an address written with brackets, a port or IPv4 inside IPv6 counts where it belongs', () => {
+  it('counts bracketed and ported IPv6 under its /64, ported IPv4 as the address', () => {
+    expect(addressBlock('[2001:db8:1:2::1]')).toBe('2001:db8:1:2::/64');
+    expect(addressBlock('[2001:db8:1:2::7]:443')).toBe('2001:db8:1:2::/64');
+    expect(addressBlock('203.0.113.9:5000')).toBe('203.0.113.9');
+    expect(addressBlock('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
+  });
+
+  it('counts IPv4-mapped and IPv4-compatible IPv6 as their IPv4 address, not one shared ::/64', () => {
+    expect(addressBlock('::ffff:203.0.113.9')).toBe('203.0.113.9');
+    expect(addressBlock('::ffff:cb00:7109')).toBe('203.0.113.9');
+    expect(addressBlock('::203.0.113.9')).toBe('203.0.113.9');
+    expect(addressBlock('[::ffff:198.51.100.1]:80')).toBe('198.51.100.1');
+    expect(addressBlock('::ffff:198.51.100.1')).not.toBe(addressBlock('::ffff:203.0.113.9'));
+    expect(addressBlock('::1')).toBe('0:0:0:0::/64');
+    expect(addressBlock('::')).toBe('0:0:0:0::/64');
+  });
+
+  it('gives the shim the same canonical address from X-Forwarded-For (TRUST_PROXY)', () => {
+    const of = clientAddressOf(1);
+    const from = (header: string) =>
+      of({ headers: { 'x-forwarded-for': header }, socket: { remoteAddress: '10.0.0.1' } } as never);
+    expect(from('[2001:db8:1:2::1]')).toBe('2001:db8:1:2::1');
+    expect(from('[2001:db8:1:2::1]:8443')).toBe('2001:db8:1:2::1');
+    expect(from('198.51.100.7:1234')).toBe('198.51.100.7');
+    expect(from('::ffff:cb00:7109')).toBe('203.0.113.9');
   });
 });

@@ -44,6 +44,21 @@ describe.each([
     store = open();
   });
 
+  it('keeps each admission window end as given, and reads an entry stored without one', async () => {
+    const concertId = randomUUID();
+    await store.join(concertId, 'fan', { kind: 'arrival' });
+    await store.markAdmitted(concertId, [
+      { userId: 'fan', admittedAtMs: 5_000, closesAtMs: 65_000 },
+      { userId: 'legacy', admittedAtMs: 7_000 },
+    ]);
+    const [place] = await store.join(concertId, 'fan', { kind: 'arrival' }).then((r) => [r.place]);
+    expect(place).toEqual({ state: 'admitted', admittedAtMs: 5_000, closesAtMs: 65_000 });
+    expect(await store.places(concertId, ['fan', 'legacy'])).toEqual([
+      { state: 'admitted', admittedAtMs: 5_000, closesAtMs: 65_000 },
+      { state: 'admitted', admittedAtMs: 7_000 },
+    ]);
+  });
+
   it('orders draws before arrivals, ranks among those waiting, admits in order', async () => {
     const concertId = randomUUID();
     await store.join(concertId, 'late-1', { kind: 'arrival' });
@@ -344,5 +359,23 @@ describe.each(['node-postgres', 'RDS Data API', 'PGlite'] as const)('waiting roo
       held: 0,
       averageOrderSize: null,
     });
+    // What each admitted fan did with the admission (attack F4): bought, held (live), or nothing.
+    const tierId = concert?.tiers[0]?.id ?? '';
+    const reservation = (userId: string, quantity: number, status: string, expiresInMs: number) =>
+      db.query(
+        `INSERT INTO reservations (user_id, concert_id, tier_id, quantity, total_cents, currency, status, expires_at)
+         VALUES ($1::uuid, $2::uuid, $3::uuid, $4, 0, 'USD', $5, $6::timestamptz)`,
+        [userId, concertId, tierId, quantity, status, new Date(Date.now() + expiresInMs).toISOString()],
+      );
+    await reservation(ids[0] ?? '', 2, 'confirmed', 600_000);
+    await reservation(ids[0] ?? '', 1, 'held', -60_000); // ran out: not held
+    await reservation(ids[1] ?? '', 1, 'held', 600_000);
+    const usage = await repository.purchases(concertId, [...ids, randomUUID(), 'not-a-uuid'], Date.now());
+    expect(usage).toEqual(
+      new Map([
+        [ids[0], { bought: 2, held: 0 }],
+        [ids[1], { bought: 0, held: 1 }],
+      ]),
+    );
   });
 });

@@ -267,6 +267,108 @@ describe('places, statuses and the store-loss rule', () => {
     expect((await d.admissions.find(concert.id, first.userId))?.admittedAtMs).toBe(100_000);
   });
 
+  it('review: a window is fixed when given: shortening or lengthening admissionWindowSeconds mid-sale moves none', async () => {
+    const clock = { now: 100_000 };
+    const concert = queuedConcert({}, { admissionPerMinute: 60, admissionWindowSeconds: 600 });
+    const d = deps(concertsOf(concert), clock);
+    const [first, second] = [fan(), fan()];
+    await joinQueue(d.all, first, concert.id);
+    await joinQueue(d.all, second, concert.id);
+    await admitStep(d.all, concert, clock.now);
+    const given = await queuePosition(d.all, first, concert.id);
+    expect(given.admission?.expiresAt).toBe(new Date(100_000 + 600_000).toISOString());
+
+    // Shortened to 60 s two minutes in: the first fan's window still runs to its end.
+    concert.waitingRoom = {
+      ...(concert.waitingRoom as NonNullable<typeof concert.waitingRoom>),
+      admissionWindowSeconds: 60,
+    };
+    clock.now += 120_000;
+    const shortened = await queuePosition(d.all, first, concert.id);
+    expect(shortened.status).toBe('admitted');
+    expect(shortened.admission?.expiresAt).toBe(given.admission?.expiresAt);
+    // A fan admitted now gets the new, shorter window.
+    await admitStep(d.all, concert, clock.now);
+    expect((await queuePosition(d.all, second, concert.id)).admission?.expiresAt).toBe(
+      new Date(clock.now + 60_000).toISOString(),
+    );
+
+    // The first window closes; lengthened to an hour afterwards, it does not re-open (no new token).
+    clock.now = 100_000 + 600_000 + 1;
+    concert.waitingRoom = { ...concert.waitingRoom, admissionWindowSeconds: 3_600 };
+    const lengthened = await queuePosition(d.all, first, concert.id);
+    expect(lengthened.status).toBe('window-expired');
+    expect(lengthened.admission).toBeUndefined();
+    // The same after the store is lost: the durable record carries the window.
+    d.store.clear();
+    expect((await joinQueue(d.all, first, concert.id)).status).toBe('window-expired');
+  });
+
+  it('_attack F4_: a closed window says whether the admission was used (reserved, tickets bought), on GET and the feed', async () => {
+    const clock = { now: 100_000 };
+    const concert = queuedConcert({}, { admissionPerMinute: 120, admissionWindowSeconds: 60 });
+    const d = deps(concertsOf(concert), clock);
+    const [buyer, holder, idle] = [fan(), fan(), fan()];
+    for (const who of [buyer, holder, idle]) await joinQueue(d.all, who, concert.id);
+    await admitStep(d.all, concert, clock.now);
+    clock.now += 1_000;
+    await admitStep(d.all, concert, clock.now);
+    d.admissions.usage.set(buyer.userId, { bought: 2, held: 0 });
+    d.admissions.usage.set(holder.userId, { bought: 0, held: 1 });
+    clock.now += 120_000; // every window closed
+    expect(await queuePosition(d.all, buyer, concert.id)).toMatchObject({
+      status: 'window-expired',
+      reserved: true,
+      ticketsBought: 2,
+    });
+    expect(await joinQueue(d.all, holder, concert.id)).toMatchObject({
+      status: 'window-expired',
+      reserved: true,
+      ticketsBought: 0,
+    });
+    const views = await queueViews(d.all, concert.id, [buyer.userId, idle.userId]);
+    expect(views[0]).toMatchObject({ status: 'window-expired', reserved: true, ticketsBought: 2 });
+    expect(views[1]).toMatchObject({ status: 'window-expired', reserved: false, ticketsBought: 0 });
+  });
+
+  it('review: turning the waiting room off sends followers one last message (admitted, waitingRoom off), then none', async () => {
+    const clock = { now: 100_000 };
+    const concert = queuedConcert({}, { paused: true });
+    const d = deps(concertsOf(concert), clock);
+    const followers = new MemoryQueueFollowers();
+    const sent: Array<{ connectionId: string; status: string; waitingRoom?: string; admission?: unknown }> =
+      [];
+    const feed = new QueuePositionFeed({
+      followers,
+      views: (concertId, userIds) => queueViews(d.all, concertId, userIds),
+      rejoin: (concertId, userId, lastPosition) =>
+        joinQueue(d.all, { userId, role: 'customer' }, concertId, { rejoin: { lastPosition } }),
+      push: async (connectionId, message) => {
+        sent.push({ connectionId, ...message });
+        return 'sent';
+      },
+      now: () => clock.now,
+    });
+    const userId = randomUUID();
+    const follower = { connectionId: 'c1', userId, concertId: concert.id };
+    await followers.add(follower);
+    feed.answered(follower, await joinQueue(d.all, fan(userId), concert.id));
+    concert.waitingRoom = {
+      ...(concert.waitingRoom as NonNullable<typeof concert.waitingRoom>),
+      enabled: false,
+    };
+    clock.now += 200; // within the follower's second: a change of state goes out at once
+    await feed.refresh();
+    expect(sent).toEqual([
+      expect.objectContaining({ connectionId: 'c1', status: 'admitted', waitingRoom: 'off' }),
+    ]);
+    expect(sent[0]?.admission).toBeUndefined();
+    expect(await followers.list()).toEqual([]);
+    clock.now += 5_000;
+    await feed.refresh();
+    expect(sent).toHaveLength(1);
+  });
+
   it('the live feed re-queues followers who lost their place in the order they last saw, and says so', async () => {
     const clock = { now: 50_000 };
     const concert = queuedConcert({}, { paused: true });

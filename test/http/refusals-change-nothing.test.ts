@@ -462,6 +462,24 @@ describe('a refused request changes nothing, on every mutating route (issue 14 i
       { name: 'not on the list', status: 404, send: leave(concert.id, tierGone, fan) },
       { name: 'tier of another concert', status: 404, send: leave(concert.id, foreignTier, fan) },
     ]);
+    // _attack F5_: the routes with no body schema refuse a broken or non-object body as every other
+    // route does (400 VALIDATION_FAILED), before doing anything: no place taken, no hold confirmed or cancelled.
+    const brokenBodies = ['{"x":', 'not json', '[]', '"str"', '42'];
+    const broken = (method: string, route: string, path: string, token: string) => {
+      for (const rawBody of brokenBodies) {
+        cases.get(key(method, route))?.push({
+          name: `body ${rawBody}`,
+          status: 400,
+          code: 'VALIDATION_FAILED',
+          send: () =>
+            api.request(method, path, { token, rawBody, headers: { 'content-type': 'application/json' } }),
+        });
+      }
+    };
+    broken('POST', '/api/concerts/{id}/queue', `/api/concerts/${queued.id}/queue`, other);
+    broken('POST', '/api/reservations/{id}/confirm', `/api/reservations/${keyed}/confirm`, fan);
+    broken('DELETE', '/api/reservations/{id}', `/api/reservations/${keyed}`, fan);
+    broken('DELETE', '/api/concerts/{id}/tiers/{tierId}/waitlist', waitlist(concert.id, tierGone), fan);
   });
   afterAll(async () => {
     await t?.close();

@@ -191,6 +191,62 @@ describe('the waiting room over HTTP (issue 20)', () => {
     expect(await admittedToken(waitingFan, concert.id)).toEqual(expect.any(String));
   });
 
+  it('_attack F7_: refuses an onSaleAt after startsAt (400 VALIDATION_FAILED, field onSaleAt) on create and update', async () => {
+    const startsAt = new Date(Date.now() + 86_400_000).toISOString();
+    const late = new Date(Date.now() + 2 * 86_400_000).toISOString();
+    const created = await t.api.request('POST', '/api/concerts', {
+      token: admin,
+      body: {
+        title: 'Late sale',
+        artist: 'A',
+        venue: 'V',
+        startsAt,
+        onSaleAt: late,
+        waitingRoom: { enabled: true, admissionPerMinute: 60 },
+        tiers: [{ name: 'GA', priceCents: 100, capacity: 5 }],
+      },
+    });
+    expect(created.status).toBe(400);
+    expect(created.body.error).toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'onSaleAt' } });
+    const concert = await createQueued({ enabled: true, admissionPerMinute: 60 }, 5, 60_000);
+    const moved = await t.api.request('PATCH', `/api/concerts/${concert.id}`, {
+      token: admin,
+      body: { onSaleAt: new Date(Date.now() + 31 * 86_400_000).toISOString() },
+    });
+    expect(moved.status).toBe(400);
+    expect(moved.body.error).toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'onSaleAt' } });
+    // Moving the show before its sale is the same contradiction.
+    const earlier = await t.api.request('PATCH', `/api/concerts/${concert.id}`, {
+      token: admin,
+      body: { startsAt: new Date(Date.now() + 30_000).toISOString() },
+    });
+    expect(earlier.status).toBe(400);
+    expect(earlier.body.error.details.field).toBe('onSaleAt');
+    const unchanged = await t.api.request('GET', `/api/concerts/${concert.id}`, { token: admin });
+    expect(unchanged.body.concert.version).toBe(concert.version);
+  });
+
+  it('_attack F5_: a broken or non-object body takes no place (400); none or {} joins', async () => {
+    const concert = await createQueued({ enabled: true, admissionPerMinute: 60, paused: true });
+    const [fan = '', second = ''] = fans.slice(6);
+    for (const rawBody of ['{"x":', 'not json', '[]', '"str"']) {
+      const response = await t.api.request('POST', `/api/concerts/${concert.id}/queue`, {
+        token: fan,
+        rawBody,
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(response.status).toBe(400);
+      expect(response.body.error.code).toBe('VALIDATION_FAILED');
+    }
+    expect((await position(fan, concert.id)).status).toBe(404);
+    expect((await join(fan, concert.id)).status).toBe(200);
+    const withObject = await t.api.request('POST', `/api/concerts/${concert.id}/queue`, {
+      token: second,
+      body: {},
+    });
+    expect(withObject.status).toBe(200);
+  });
+
   it('409 QUEUE_NOT_OPEN for a concert without a waiting room; its reservations need no admission', async () => {
     const plain = await t.api.createConcert(admin, [{ name: 'GA', priceCents: 100, capacity: 5 }]);
     const response = await join(fans[0] ?? '', plain.id);

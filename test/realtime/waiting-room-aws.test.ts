@@ -30,6 +30,8 @@ describe('the waiting room on AWS: Redis followers, scheduled admission runs, Po
   const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
   let endpoint: ManagementEndpointStandIn;
   const concert = queuedConcert({}, { admissionPerMinute: 120 });
+  /** A second concert, paused, whose organiser turns the waiting room off mid-sale. */
+  const closing = queuedConcert({}, { admissionPerMinute: 120, paused: true });
   const admissions = new MemoryAdmissionRepository();
 
   /** What one Lambda container builds at cold start. */
@@ -39,7 +41,7 @@ describe('the waiting room on AWS: Redis followers, scheduled admission runs, Po
       store: new RedisWaitingRoomStore(redis, keys),
       admissions,
       tokens: new JoseAdmissionTokens('a-test-secret-of-enough-length-0123456789'),
-      concerts: concertsOf(concert),
+      concerts: concertsOf(concert, closing),
       now: Date.now,
       random: Math.random,
     };
@@ -117,6 +119,29 @@ describe('the waiting room on AWS: Redis followers, scheduled admission runs, Po
       });
       expect(bodies.filter((body, index) => index > 0 && body === bodies[index - 1])).toEqual([]);
     }
+  });
+
+  it('review: the room turned off mid-sale, the run tells its followers once (admitted, waitingRoom off) and drops them', async () => {
+    const userId = randomUUID();
+    const joined = await followQueue({ ...container(), feed: undefined }, 'conn-off', userId, closing.id);
+    expect(joined).toMatchObject({ status: 'waiting' });
+    closing.waitingRoom = {
+      ...(closing.waitingRoom as NonNullable<typeof closing.waitingRoom>),
+      enabled: false,
+    };
+    const run = container();
+    await run.ticker.runFor(600, undefined, () => run.feed.refresh());
+    const delivered = endpoint.delivered('conn-off');
+    expect(delivered).toHaveLength(1);
+    expect(delivered[0]).toEqual({
+      type: 'queue-position',
+      concertId: closing.id,
+      status: 'admitted',
+      waitingRoom: 'off',
+    });
+    expect((await run.followers.list()).some((f) => f.connectionId === 'conn-off')).toBe(false);
+    await container().feed.refresh();
+    expect(endpoint.delivered('conn-off')).toHaveLength(1);
   });
 
   it('forgets a follower whose connection is gone (410)', async () => {

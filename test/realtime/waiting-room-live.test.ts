@@ -107,6 +107,50 @@ describe('queue-position over raw WebSocket and Socket.IO (issue 20)', () => {
     for (let i = 1; i < same.length; i++) expect(same[i]).not.toEqual(same[i - 1]);
   });
 
+  it('_attack F7_: a bad join-queue argument is named as join-queue; a non-UUID id is 404 on both transports and HTTP', async () => {
+    const [fan = ''] = fans;
+    const sio = await socketIoFollower(fan);
+    sio.socket.emit('join-queue', 42);
+    const wrongType = await sio.inbox.next((m) => m.type === 'error');
+    expect(wrongType).toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect(JSON.stringify(wrongType)).toContain('join-queue takes a concert id');
+    sio.inbox.clear();
+    sio.socket.emit('join-queue', 'not-a-uuid');
+    expect(await sio.inbox.next((m) => m.type === 'error')).toMatchObject({ code: 'NOT_FOUND' });
+    const raw = await rawClient(t.service.url, fan);
+    clients.push(raw);
+    raw.send({ action: 'join-queue', concertId: 'not-a-uuid' });
+    expect(await raw.inbox.next((m) => m.type === 'error')).toMatchObject({ code: 'NOT_FOUND' });
+    const http = await t.api.request('POST', '/api/concerts/not-a-uuid/queue', { token: fan });
+    expect(http.status).toBe(404);
+  });
+
+  it('review: turning the room off sends raw WebSocket and Socket.IO followers a last queue-position (waitingRoom off)', async () => {
+    const concert = await queued(5);
+    const [a = '', b = ''] = fans.slice(2);
+    const raw = await rawClient(t.service.url, a);
+    clients.push(raw);
+    raw.send({ action: 'join-queue', concertId: concert.id });
+    await raw.inbox.next((m) => m.type === 'queue-position' && m.status === 'waiting');
+    const sio = await socketIoFollower(b);
+    sio.socket.emit('join-queue', concert.id);
+    await sio.inbox.next((m) => m.type === 'queue-position' && m.status === 'waiting');
+    const off = await t.api.request('PATCH', `/api/concerts/${concert.id}`, {
+      token: admin,
+      body: { waitingRoom: { enabled: false } },
+    });
+    expect(off.status).toBe(200);
+    for (const client of [raw, sio]) {
+      const last = await client.inbox.next((m) => m.type === 'queue-position' && m.waitingRoom === 'off');
+      expect(last).toEqual({
+        type: 'queue-position',
+        concertId: concert.id,
+        status: 'admitted',
+        waitingRoom: 'off',
+      });
+    }
+  });
+
   it('sends each follower at most one queue-position a second while its status stays the same', async () => {
     const concert = await queued(100);
     const followers = await Promise.all(fans.map((fan) => rawClient(t.service.url, fan)));

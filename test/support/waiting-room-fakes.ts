@@ -35,6 +35,18 @@ export class MemoryAdmissionRepository implements QueueAdmissionRepository {
     });
   }
 
+  /** Per fan (any concert): tickets bought and held since admission, as the test sets them. */
+  readonly usage = new Map<string, { bought: number; held: number }>();
+
+  async purchases(_concertId: string, userIds: readonly string[]) {
+    return new Map(
+      userIds.flatMap((userId) => {
+        const usage = this.usage.get(userId);
+        return usage ? [[userId, usage] as const] : [];
+      }),
+    );
+  }
+
   async find(concertId: string, userId: string): Promise<AdmissionRecord | null> {
     return this.records.get(`${concertId}|${userId}`) ?? null;
   }

@@ -257,18 +257,57 @@ describe('the waiting room in Chromium', () => {
     );
     const fan = await profile();
     await signUp(fan, 'slow@example.test', `/concerts/${concert.id}`);
+    // _attack F4_: a second fan buys within the same window; when it closes the screen says so.
+    const buyer = await profile();
+    await signUp(buyer, 'quick@example.test', `/concerts/${concert.id}`);
     await expect.poll(() => roomStatus(fan), { timeout: LIVE }).toBe('admitted');
+    await expect.poll(() => roomStatus(buyer), { timeout: LIVE }).toBe('admitted');
+    const buyerToken = await tokenOf(buyer);
+    const hold = await service.api.request('POST', '/api/reservations', {
+      token: buyerToken,
+      body: {
+        concertId: concert.id,
+        tierId: concert.tiers[0]?.id,
+        quantity: 2,
+        admissionToken: (await queueOf(buyerToken, concert.id)).admission?.token,
+      },
+    });
+    expect(hold.status).toBe(201);
+    const confirmed = await service.api.request(
+      'POST',
+      `/api/reservations/${hold.body.reservation.id}/confirm`,
+      {
+        token: buyerToken,
+      },
+    );
+    expect(confirmed.status).toBe(200);
     expect(await fan.getByTestId('admission-countdown').textContent()).toMatch(/^0:([0-2]\d|30)$/);
     expect(await fan.getByRole('button', { name: 'Reserve' }).count()).toBe(1);
     await expect.poll(() => roomStatus(fan), { timeout: 45_000 }).toBe('window-expired');
     await expect
       .poll(() => fan.getByTestId('queue-announcement').textContent())
       .toBe('Your time to buy ran out.');
-    expect(await roomOf(fan).textContent()).toContain('Your turn passed to the next fan in line.');
+    // Once the service's word is in (not bought): the turn passed. Before it, the page claims nothing.
+    await expect
+      .poll(() => roomOf(fan).textContent(), { timeout: LIVE })
+      .toContain('Your turn passed to the next fan in line.');
     expect(await fan.getByRole('button', { name: 'Reserve' }).count()).toBe(0);
     // The service agrees: the window is over for this fan.
     expect((await queueOf(await tokenOf(fan), concert.id)).status).toBe('window-expired');
     await screenshot(fan, 'waiting-room-window-expired');
+    // The buyer's window closed too, but the admission was used: "you got your tickets", not a wasted turn.
+    await expect.poll(() => roomStatus(buyer), { timeout: LIVE }).toBe('window-expired');
+    await expect.poll(() => buyer.getByTestId('queue-bought').count(), { timeout: LIVE }).toBe(1);
+    expect(await roomOf(buyer).textContent()).toContain('You got your tickets.');
+    await expect
+      .poll(() => buyer.getByTestId('queue-announcement').textContent())
+      .toBe('You got your tickets.');
+    expect(await roomOf(buyer).textContent()).not.toContain('Your turn passed');
+    expect(await queueOf(buyerToken, concert.id)).toMatchObject({
+      status: 'window-expired',
+      reserved: true,
+      ticketsBought: 2,
+    });
   }, 90_000);
 
   it('follows the line by polling when the live socket cannot stay open', async () => {

@@ -1,4 +1,5 @@
 import type {
+  MarkedAdmission,
   Pacing,
   PlaceRequest,
   StoredPlace,
@@ -9,7 +10,7 @@ interface ConcertQueue {
   /** Waiting fans sorted by (score, userId): the order Redis keeps a sorted set in. */
   waiting: Array<{ score: number; userId: string }>;
   scores: Map<string, number>;
-  admitted: Map<string, number>;
+  admitted: Map<string, { admittedAtMs: number; closesAtMs?: number }>;
   arrivals: number;
   pacing: Pacing | null;
 }
@@ -53,14 +54,11 @@ export class MemoryWaitingRoomStore implements WaitingRoomStore {
       .map((entry) => entry.userId);
   }
 
-  async markAdmitted(
-    concertId: string,
-    admissions: ReadonlyArray<{ userId: string; admittedAtMs: number }>,
-  ): Promise<void> {
+  async markAdmitted(concertId: string, admissions: readonly MarkedAdmission[]): Promise<void> {
     const queue = this.queue(concertId);
     const leaving = new Set<string>();
-    for (const { userId, admittedAtMs } of admissions) {
-      queue.admitted.set(userId, admittedAtMs);
+    for (const { userId, admittedAtMs, closesAtMs } of admissions) {
+      queue.admitted.set(userId, closesAtMs === undefined ? { admittedAtMs } : { admittedAtMs, closesAtMs });
       if (queue.scores.delete(userId)) leaving.add(userId);
     }
     if (leaving.size > 0) queue.waiting = queue.waiting.filter((entry) => !leaving.has(entry.userId));
@@ -121,8 +119,8 @@ export class MemoryWaitingRoomStore implements WaitingRoomStore {
   }
 
   private placeOf(queue: ConcertQueue, userId: string): StoredPlace | null {
-    const admittedAtMs = queue.admitted.get(userId);
-    if (admittedAtMs !== undefined) return { state: 'admitted', admittedAtMs };
+    const admitted = queue.admitted.get(userId);
+    if (admitted !== undefined) return { state: 'admitted', ...admitted };
     const score = queue.scores.get(userId);
     if (score === undefined) return null;
     return { state: 'waiting', score, rank: this.insertionIndex(queue, { score, userId }) };

@@ -81,6 +81,34 @@ export class SqlQueueAdmissionRepository implements QueueAdmissionRepository {
     return userIds.map((userId) => ({ ok: true as const, value: byUser.get(userId) ?? null }));
   }
 
+  async purchases(
+    concertId: string,
+    userIds: readonly string[],
+    nowMs: number,
+  ): Promise<Map<string, { bought: number; held: number }>> {
+    const ids = [...new Set(userIds.filter((userId) => UUID.test(userId)).map((id) => id.toLowerCase()))];
+    if (ids.length === 0) return new Map();
+    const rows = await this.db.query(
+      `SELECT a.user_id,
+              coalesce(sum(r.quantity) FILTER (WHERE r.status = 'confirmed'), 0)::integer AS bought,
+              coalesce(sum(r.quantity) FILTER (WHERE r.status = 'held' AND r.expires_at > $3::timestamptz), 0)::integer AS held
+         FROM queue_admissions a
+         JOIN reservations r ON r.concert_id = a.concert_id AND r.user_id = a.user_id AND r.created_at >= a.admitted_at
+        WHERE a.concert_id = $1::uuid
+          AND a.user_id IN (SELECT value::uuid FROM json_array_elements_text($2::json))
+        GROUP BY a.user_id`,
+      [concertId, JSON.stringify(ids), new Date(nowMs).toISOString()],
+    );
+    const out = new Map<string, { bought: number; held: number }>();
+    const asked = new Map(userIds.map((userId) => [userId.toLowerCase(), userId]));
+    for (const row of rows) {
+      const userId = asString(row.user_id).toLowerCase();
+      const usage = { bought: asNumber(row.bought), held: asNumber(row.held) };
+      if (usage.bought > 0 || usage.held > 0) out.set(asked.get(userId) ?? userId, usage);
+    }
+    return out;
+  }
+
   async figures(concertId: string, nowMs: number): Promise<AdmissionFigures> {
     const [row] = await this.db.query(
       `SELECT (SELECT count(*) FROM queue_admissions a

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type {
+  MarkedAdmission,
   Pacing,
   PlaceRequest,
   StoredPlace,
@@ -35,7 +36,7 @@ for i, user in ipairs(ARGV) do
 end
 return out`;
 
-// ARGV: user, admitted-at, user, admitted-at, …
+// ARGV: user, admission, user, admission, … (admission: `admittedAtMs:closesAtMs`, see admissionValue)
 const MARK_ADMITTED = `
 for i = 1, #ARGV, 2 do
   redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1])
@@ -122,17 +123,14 @@ export class RedisWaitingRoomStore implements WaitingRoomStore {
     return this.redis.zrange(this.keys.queueWaiting(concertId), 0, count - 1);
   }
 
-  async markAdmitted(
-    concertId: string,
-    admissions: ReadonlyArray<{ userId: string; admittedAtMs: number }>,
-  ): Promise<void> {
+  async markAdmitted(concertId: string, admissions: readonly MarkedAdmission[]): Promise<void> {
     if (admissions.length === 0) return;
     await this.redis.eval(
       MARK_ADMITTED,
       2,
       this.keys.queueWaiting(concertId),
       this.keys.queueAdmitted(concertId),
-      ...admissions.flatMap(({ userId, admittedAtMs }) => [userId, String(admittedAtMs)]),
+      ...admissions.flatMap((admission) => [admission.userId, admissionValue(admission)]),
     );
   }
 
@@ -199,9 +197,20 @@ function parseRecent(text: string | undefined): Array<[number, number]> {
   }
 }
 
+/** An admitted fan's hash value: `admittedAtMs:closesAtMs` (the window fixed when given), or `admittedAtMs`. */
+function admissionValue({ admittedAtMs, closesAtMs }: MarkedAdmission): string {
+  return closesAtMs === undefined ? String(admittedAtMs) : `${admittedAtMs}:${closesAtMs}`;
+}
+
 function toPlace(reply: PlaceReply): StoredPlace | null {
   const [state, value, rank] = reply;
-  if (state === 'admitted') return { state: 'admitted', admittedAtMs: Number(value) };
+  if (state === 'admitted') {
+    // A value written before windows were stored holds the admission time only.
+    const [admittedAt = '', closesAt] = value.split(':');
+    return closesAt === undefined
+      ? { state: 'admitted', admittedAtMs: Number(admittedAt) }
+      : { state: 'admitted', admittedAtMs: Number(admittedAt), closesAtMs: Number(closesAt) };
+  }
   if (state === 'waiting') return { state: 'waiting', score: Number(value), rank: Number(rank) };
   return null;
 }

@@ -7,6 +7,7 @@ import { TicketingError } from '../../core/errors';
 import { getServices } from '../lambda-runtime';
 import { toErrorResponse } from './error-response';
 import { HttpRequest } from './http-request';
+import { HTTP_ROUTE_TABLE } from './route-table';
 
 export interface HttpResult {
   status: number;
@@ -48,7 +49,8 @@ export function jsonResponse(result: HttpResult): APIGatewayProxyStructuredResul
 /**
  * Wraps a route as a Lambda handler: errors become contract-shaped responses; one log line and the
  * `http_requests_total` / duration metrics per request; on Lambda (or REALTIME_COALESCE_MS=0) the answer
- * waits for the publishes of what it announced. `uses` names the {@link HandlerDeps} the route is handed,
+ * waits for the publishes of what it announced. A non-GET route whose route-table entry has no body
+ * schema refuses a body that is not absent, empty or a JSON object (HttpRequest.noBody). `uses` names the {@link HandlerDeps} the route is handed,
  * e.g. `httpHandler('concerts-list', ['concerts'], async (request, { concerts }) => …)`; a route that
  * needs none omits it.
  */
@@ -66,6 +68,10 @@ export function httpHandler<K extends keyof HandlerDeps>(
   const uses: readonly K[] = typeof usesOrRoute === 'function' ? [] : usesOrRoute;
   const route = (typeof usesOrRoute === 'function' ? usesOrRoute : maybeRoute) as HttpRoute<K>;
   const inFlight = new WeakMap<APIGatewayProxyEventV2, InFlight>();
+  // A mutating route with no body schema still refuses a broken body (attack F5): after the caller is
+  // known (401 first, as on routes with a body), before the route does anything.
+  const entry = HTTP_ROUTE_TABLE.find((candidate) => candidate.functionName === name);
+  const bodyless = entry !== undefined && entry.method !== 'GET' && entry.body === undefined;
   const log = (
     event: APIGatewayProxyEventV2,
     response: APIGatewayProxyStructuredResultV2 | undefined,
@@ -130,6 +136,10 @@ export function httpHandler<K extends keyof HandlerDeps>(
         state.services = services;
       }
       const deps = pick(services, uses);
+      if (bodyless) {
+        if (entry.access !== 'public') await request.user();
+        request.noBody();
+      }
       const result = await runAsRequest(request.requestId, () => route(request, deps));
       // On Lambda the container freezes after the response: what the change announced must go out first.
       await services.beforeAnswer();

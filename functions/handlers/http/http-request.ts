@@ -88,6 +88,33 @@ export class HttpRequest {
     return parsed.data.toLowerCase();
   }
 
+  /**
+   * For a route that takes no body (its route-table entry has no `body` schema): none, an empty one or a
+   * JSON object (whose fields are ignored) passes; anything else (not JSON, a truncated `{"x":`, an
+   * array, a string, a number) is 400 VALIDATION_FAILED, as a broken body is on every other route.
+   */
+  noBody(): void {
+    const raw = this.event.body;
+    if (raw === undefined || raw === null || raw === '') return;
+    const text = this.event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+    if (text.trim() === '') return;
+    if (Buffer.byteLength(text, 'utf8') > MAX_BODY_BYTES) {
+      throw new TicketingError('PAYLOAD_TOO_LARGE', `The body may be at most ${MAX_BODY_BYTES} bytes`);
+    }
+    if (depthOf(text) > MAX_JSON_DEPTH) {
+      throw new TicketingError('VALIDATION_FAILED', `The body nests deeper than ${MAX_JSON_DEPTH} levels`);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new TicketingError('VALIDATION_FAILED', 'The body is not valid JSON');
+    }
+    if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+      throw new TicketingError('VALIDATION_FAILED', 'This route takes no body: send none, or a JSON object');
+    }
+  }
+
   body<S extends z.ZodType>(schema: S): z.output<S> {
     const raw = this.event.body;
     if (raw === undefined || raw === null || raw === '') {

@@ -137,6 +137,21 @@ const queueView = z.strictObject({
       'While admitted: send `token` as `admissionToken` with POST /api/reservations (and a waiting-list join) of this concert',
     ),
   requeued: z.boolean().optional().describe('The place was given again after the queue store was lost'),
+  reserved: z
+    .boolean()
+    .optional()
+    .describe(
+      'On window-expired: true when the fan reserved during the admission (a live hold, or bought): the admission was used, not wasted',
+    ),
+  ticketsBought: count
+    .optional()
+    .describe('On window-expired: tickets the fan bought (confirmed) for this concert since admitted'),
+  waitingRoom: z
+    .literal('off')
+    .optional()
+    .describe(
+      'Live feeds only: the organiser turned the waiting room off (status admitted, no admission needed); the last message for this queue',
+    ),
 });
 
 const queueOverview = z.strictObject({

@@ -39,7 +39,9 @@ export function WaitingRoom({ concert, live, link, reserveForm }: Props) {
       data-testid="waiting-room"
       data-status={status ?? (user ? 'joining' : 'signed-out')}
     >
-      <h2 id="waiting-room-heading">{status === 'admitted' ? 'It’s your turn' : 'Waiting room'}</h2>
+      <h2 id="waiting-room-heading">
+        {status === 'admitted' && queue?.waitingRoom !== 'off' ? 'It’s your turn' : 'Waiting room'}
+      </h2>
       <QueueAnnouncer queue={queue} status={status} />
       {!user && <SignedOut opensAt={opensAt} />}
       {user && !queue && !error && <p className="muted">Taking your place in line…</p>}
@@ -60,13 +62,52 @@ export function WaitingRoom({ concert, live, link, reserveForm }: Props) {
           moves again: keep this page open.
         </p>
       )}
-      {status === 'window-expired' && (
-        <p className="queue-outcome">
-          <strong>Your time to buy ran out.</strong> Your turn passed to the next fan in line.
+      {status === 'window-expired' && <WindowClosed queue={queue} />}
+      {status === 'admitted' && queue?.waitingRoom === 'off' && (
+        <p className="queue-outcome" data-testid="queue-off">
+          <strong>The waiting room is closed.</strong> No turn is needed any more: reserve directly.
         </p>
       )}
       <Notice kind="error">{error}</Notice>
     </section>
+  );
+}
+
+/**
+ * The end of an admission window: "you got your tickets" when the fan bought during it, "your
+ * reservation is held" when a hold is still to be paid, else the turn passed (attack F4: a buyer must not
+ * read that the place was wasted).
+ */
+function WindowClosed({ queue }: { queue: Queue | null }) {
+  const bought = queue?.status === 'window-expired' ? (queue.ticketsBought ?? 0) : 0;
+  if (bought > 0) {
+    return (
+      <p className="queue-outcome bought" data-testid="queue-bought">
+        <strong>You got your tickets.</strong> {bought === 1 ? '1 ticket is' : `${bought} tickets are`} yours:
+        find {bought === 1 ? 'it' : 'them'} under My tickets.
+      </p>
+    );
+  }
+  if (queue?.status === 'window-expired' && queue.reserved) {
+    return (
+      <p className="queue-outcome held" data-testid="queue-held">
+        <strong>Your reservation is held.</strong> Your time in line is over, but your hold is not: pay before
+        it runs out.
+      </p>
+    );
+  }
+  if (queue?.status === 'admitted') {
+    // Closed on this page's clock, the service's word (bought or not) not here yet: claim nothing.
+    return (
+      <p className="queue-outcome" data-testid="queue-window-closing">
+        <strong>Your time to buy ran out.</strong>
+      </p>
+    );
+  }
+  return (
+    <p className="queue-outcome">
+      <strong>Your time to buy ran out.</strong> Your turn passed to the next fan in line.
+    </p>
   );
 }
 
@@ -228,7 +269,10 @@ function announcementOf(queue: Queue | null, status: Queue['status'] | undefined
     case 'sold-out':
       return 'Sold out.';
     case 'window-expired':
-      return 'Your time to buy ran out.';
+      if ((queue?.ticketsBought ?? 0) > 0) return 'You got your tickets.';
+      return queue?.reserved
+        ? 'Your reservation is held: pay before it runs out.'
+        : 'Your time to buy ran out.';
     default:
       return '';
   }
@@ -240,20 +284,22 @@ function announcementOf(queue: Queue | null, status: Queue['status'] | undefined
  */
 function QueueAnnouncer({ queue, status }: { queue: Queue | null; status: Queue['status'] | undefined }) {
   const [said, setSaid] = useState('');
-  const last = useRef({ status: undefined as Queue['status'] | undefined, at: 0 });
+  const last = useRef({ status: undefined as Queue['status'] | undefined, at: 0, sentence: '' });
   const sentence = announcementOf(queue, status);
   useEffect(() => {
     const previous = last.current;
     const now = Date.now();
-    if (status !== previous.status || now - previous.at >= ANNOUNCE_EVERY_MS) {
-      last.current = { status, at: now };
+    // Only the place in line is rate-limited: a new outcome of a closed window (bought, held) is said at once.
+    const outcomeChanged = status === 'window-expired' && sentence !== previous.sentence;
+    if (status !== previous.status || outcomeChanged || now - previous.at >= ANNOUNCE_EVERY_MS) {
+      last.current = { status, at: now, sentence };
       setSaid(sentence);
       return;
     }
     // Said soon enough: the latest number is said when the interval is up.
     const timer = setTimeout(
       () => {
-        last.current = { status, at: Date.now() };
+        last.current = { status, at: Date.now(), sentence };
         setSaid(sentence);
       },
       ANNOUNCE_EVERY_MS - (now - previous.at),
