@@ -1,3 +1,4 @@
+import type { webcrypto } from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';
 import type { Principal, Role } from '../../core/model';
 import type { TokenClaims, TokenSigner } from '../../ports/token-service.port';
@@ -24,7 +25,7 @@ export class JoseTokenService implements TokenSigner {
    * The secret imported once as a WebCrypto key: given raw bytes, jose imports them again for every
    * sign and verify (found by bench/waiting-room.ts's profile: a fifth of each new fan's verification).
    */
-  private hmacKey: Promise<CryptoKey> | undefined;
+  private hmacKey: Promise<webcrypto.CryptoKey> | undefined;
   private readonly verified = new Map<string, TokenClaims>();
 
   constructor(
@@ -45,7 +46,7 @@ export class JoseTokenService implements TokenSigner {
       .sign(await this.signingKey());
   }
 
-  private signingKey(): Promise<CryptoKey> {
+  private signingKey(): Promise<webcrypto.CryptoKey> {
     this.hmacKey ??= crypto.subtle.importKey('raw', this.key, { name: 'HMAC', hash: 'SHA-256' }, false, [
       'sign',
       'verify',

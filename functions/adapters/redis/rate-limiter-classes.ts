@@ -1,3 +1,4 @@
+/// <reference path="./rate-limiter-flexible-lib.d.ts" />
 import type * as Flexible from 'rate-limiter-flexible';
 import MemoryLimiter from 'rate-limiter-flexible/lib/RateLimiterMemory.js';
 import RedisLimiter from 'rate-limiter-flexible/lib/RateLimiterRedis.js';
