@@ -1,3 +1,4 @@
+import { ORGANISER_CHANGE_EVENTS } from '../adapters/memory/organiser-settings-cache';
 import type { HoldExpiryTimer } from '../core/hold-expiry-timer';
 import type { WaitlistOfferAnnouncer } from '../core/waitlist.service';
 import type { JobRunRecord, MaintenanceRepository } from '../ports/maintenance.repository.port';
@@ -73,13 +74,6 @@ export function announcingOffers(
   };
 }
 
-/** The notices that say an organiser changed a concert (its settings, on-sale time, status or tiers). */
-const ORGANISER_CHANGES: ReadonlySet<string> = new Set([
-  'concert-created',
-  'concert-updated',
-  'concert-cancelled',
-]);
-
 /**
  * Tells `settings` (the waiting room's gate reads, OrganiserSettingsCache) at once when this instance
  * committed an organiser's change to a concert, before the answer goes out: the next reservation on this
@@ -90,6 +84,6 @@ export function forgettingSettings(
   settings: { invalidate(concertId: string): void },
 ): RealtimeEvents {
   return hearingNotices(inner, (notice) => {
-    if (ORGANISER_CHANGES.has(notice.event) && notice.concertId) settings.invalidate(notice.concertId);
+    if (ORGANISER_CHANGE_EVENTS.has(notice.event) && notice.concertId) settings.invalidate(notice.concertId);
   });
 }

@@ -363,6 +363,7 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
     const organiserSettings = options.cacheConcertReads
       ? new OrganiserSettingsCache(storedConcerts)
       : undefined;
+    await organiserSettings?.listen(bus);
     const waitingRoom = buildWaitingRoom({
       gateConcerts: organiserSettings,
       config,
@@ -503,6 +504,7 @@ export async function buildServices(config: ServiceConfig, options: BuildOptions
         expiry?.close();
         events.close();
         await cache?.close();
+        await organiserSettings?.close();
         (mailer as Partial<{ close(): void }>).close?.();
         relayStream?.close();
         await Promise.allSettled([...shardRunners.values()].map((runner) => runner.close?.()));

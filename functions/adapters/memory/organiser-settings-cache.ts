@@ -1,6 +1,15 @@
 import type { Concert } from '../../core/model';
+import type { RealtimeMessage } from '../../core/realtime';
 import type { ConcertRepository } from '../../ports/concert.repository.port';
+import type { EventBus } from '../../ports/event-bus.port';
 import { CONCERT_CACHE_MAX_AGE_MS } from './cached-concert-repository';
+
+/** The admin notices that say an organiser changed a concert (its settings, on-sale time, status or tiers). */
+export const ORGANISER_CHANGE_EVENTS: ReadonlySet<string> = new Set([
+  'concert-created',
+  'concert-updated',
+  'concert-cancelled',
+]);
 
 interface Entry {
   concert: Concert | null;
@@ -15,8 +24,10 @@ interface Entry {
  * concerts on sale nearly every hold read its concert again just to learn whether it has a waiting room
  * (issue 19's bench: 420 concert reads for 279 holds, 38 % of the shim's busy time). Entries here are
  * kept through holds; they go when this instance commits an organiser change to the concert
- * (`invalidate`, called before the answer goes out: read-your-writes) and are never served past
- * `maxAgeMs` (2 s) after their load started, the staleness bound across replicas the read cache keeps.
+ * (`invalidate`, called before the answer goes out: read-your-writes), when another replica's organiser
+ * change is heard on the bus (its `concert-updated`/`-created`/`-cancelled` admin notice, `listen`: a
+ * waiting room turned on elsewhere gates this replica within the bus's delay, not 2 s; found by an
+ * outside tester), and are never served past `maxAgeMs` (2 s) after their load started (a lost message).
  * Concurrent misses share one load; a load that an invalidation overtook answers its callers but is not
  * kept. A failed load is not kept either (its callers get its error).
  */
@@ -71,6 +82,21 @@ export class OrganiserSettingsCache {
     const now = this.now();
     for (const [id, entry] of this.byId) if (entry.until <= now) this.byId.delete(id);
     if (this.byId.size >= this.maxEntries) this.byId.clear();
+  }
+
+  private unsubscribe: (() => Promise<void>) | undefined;
+
+  /** Forgets a concert when any replica announces an organiser's change to it (see the class comment). */
+  async listen(bus: EventBus): Promise<void> {
+    this.unsubscribe = await bus.subscribe((message: RealtimeMessage) => {
+      if (message.type === 'admin-notification' && ORGANISER_CHANGE_EVENTS.has(message.event)) {
+        this.invalidate(message.concertId);
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.unsubscribe?.();
   }
 
   /** Forgets a concert: called synchronously once this instance committed an organiser change to it. */
