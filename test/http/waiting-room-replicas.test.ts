@@ -95,47 +95,4 @@ describe('the waiting room on two replicas sharing PostgreSQL and Redis', () => 
     expect(Number(row?.n)).toBeLessThanOrEqual(Math.ceil(elapsed) * 3);
     expect(elapsed).toBeGreaterThan(1.5); // six fans at two a second cannot take less
   });
-
-  it("gates the other replica as soon as it hears the organiser's change, not up to 2 s later (found by an outside tester)", async () => {
-    const admin = await one.api.adminToken();
-    const created = await one.api.request('POST', '/api/concerts', {
-      token: admin,
-      body: {
-        title: 'Turned on mid-sale',
-        artist: 'A',
-        venue: 'V',
-        startsAt: new Date(Date.now() + 86_400_000).toISOString(),
-        tiers: [{ name: 'GA', priceCents: 100, capacity: 500, maxPerOrder: 1 }],
-      },
-    });
-    const concertId = created.body.concert.id as string;
-    const tierId = created.body.concert.tiers[0].id as string;
-    const [fan = ''] = await createCustomers(one.service, 1);
-    const reserveOnTwo = () =>
-      other.request('POST', '/api/reservations', { token: fan, body: { concertId, tierId, quantity: 1 } });
-    // The second replica's gate has just read the concert (no waiting room): an entry it could keep 2 s.
-    expect((await reserveOnTwo()).status).toBe(201);
-    const heard = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('the change was never heard on replica 2')), 10_000);
-      void two.services.realtime.bus.subscribe((message) => {
-        if (
-          message.type === 'admin-notification' &&
-          message.event === 'concert-updated' &&
-          message.concertId === concertId
-        ) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-    });
-    const on = await one.api.request('PATCH', `/api/concerts/${concertId}`, {
-      token: admin,
-      body: { waitingRoom: { enabled: true, admissionPerMinute: 60 } },
-    });
-    expect(on.status).toBe(200);
-    await heard;
-    const refused = await reserveOnTwo();
-    expect(refused.status).toBe(403);
-    expect(refused.body.error.code).toBe('ADMISSION_REQUIRED');
-  });
 });

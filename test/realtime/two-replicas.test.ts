@@ -151,4 +151,37 @@ describe('two shim processes sharing PostgreSQL and Redis', () => {
     client.send({ action: 'join-concert', concertId: '00000000-0000-4000-8000-000000000000' });
     expect(await client.inbox.next((m) => m.type === 'error' && m.code === 'NOT_FOUND')).toBeTruthy();
   });
+
+  it('a waiting room turned on at one replica gates reservations at the other once it hears the change, not up to 2 s later (found by an outside tester)', async () => {
+    const admin = await one.login('boss@example.test', 'boss-password');
+    const concert = await one.createConcert(admin, [{ name: 'GA', priceCents: 100, capacity: 50 }]);
+    const fan = await one.register('gate-replicas@example.test');
+    const feed = await rawClient(two.baseUrl, admin);
+    clients.push(feed);
+    feed.send({ action: 'join-admin' });
+    await adminFeedsLive([feed], async () => {
+      const probe = await one.createConcert(admin, [{ name: 'GA', priceCents: 100, capacity: 1 }]);
+      return probe.id;
+    });
+    const reserveOnTwo = () =>
+      two.request('POST', '/api/reservations', {
+        token: fan,
+        body: { concertId: concert.id, tierId: concert.tiers[0]?.id, quantity: 1 },
+      });
+    // Replica 2's gate has just read the concert (no waiting room then): an entry it may keep up to 2 s.
+    expect((await reserveOnTwo()).status).toBe(201);
+    const on = await one.request('PATCH', `/api/concerts/${concert.id}`, {
+      token: admin,
+      body: { waitingRoom: { enabled: true, admissionPerMinute: 60 } },
+    });
+    expect(on.status).toBe(200);
+    // Replica 2 has heard the change once its admin feed shows it (the same message, the same dispatch).
+    await feed.inbox.next(
+      (m) => m.type === 'admin-notification' && m.event === 'concert-updated' && m.concertId === concert.id,
+    );
+    const refused = await reserveOnTwo();
+    expect(refused.headers.get('x-instance-id')).toBe('replica-2');
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.code).toBe('ADMISSION_REQUIRED');
+  });
 });
