@@ -4,29 +4,11 @@ import type { ConcertUpdateMessage } from '../../functions/core/realtime';
 import { postShard, relayAvailability, splitByConnection } from '../../functions/core/relay-availability';
 import { type ConnectionPusher, PushFailure } from '../../functions/ports/connection-pusher.port';
 import type { RelayShard, RelayShardRunner } from '../../functions/ports/relay-shards.port';
-import type { RelayStream, StreamEntry } from '../../functions/ports/relay-stream.port';
+import { streamOf } from '../support/relay-stream';
 
 // Issue 19: one relay event loop caps fan-out at its SDK's per-post CPU; each delivery is now split by
 // connection into shards that relay workers (threads, parallel Lambdas) post, each with the per-message
 // isolation of issue 11.
-
-/** A stream holding these entries, read once; every lease is granted. */
-function streamOf(entries: StreamEntry[]): RelayStream {
-  let read = false;
-  return {
-    acquireLease: async () => ({ token: 't', renew: async () => true, release: async () => undefined }),
-    position: async () => '0-0',
-    read: async (_after: string, _count: number, blockMs: number) => {
-      if (read) {
-        await new Promise((resolve) => setTimeout(resolve, blockMs));
-        return [];
-      }
-      read = true;
-      return entries;
-    },
-    commit: async () => true,
-  };
-}
 
 const update = (concertId: string, version: number): ConcertUpdateMessage => ({
   type: 'concert-update',

@@ -2,29 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { MemoryConnectionRegistry } from '../../functions/adapters/memory/memory-connection-registry';
 import { relayAvailability } from '../../functions/core/relay-availability';
 import type { ConnectionPusher } from '../../functions/ports/connection-pusher.port';
-import type { RelayStream, StreamEntry } from '../../functions/ports/relay-stream.port';
+import { streamOf } from '../support/relay-stream';
 
 // Issue 19: the relay posted in fixed slices (wait for the slowest post of each slice before starting the
 // next), so one slow connection held up every slice it was in, and fan-out ran at concurrency ÷ slowest.
 // Now each worker takes the next post as soon as its own is answered.
-
-/** A stream holding one entry, read once; every lease is granted. */
-function oneEntryStream(entry: StreamEntry): RelayStream {
-  let read = false;
-  return {
-    acquireLease: async () => ({ renew: async () => true, release: async () => undefined }),
-    position: async () => '0-0',
-    read: async (_after: string, _count: number, blockMs: number) => {
-      if (read) {
-        await new Promise((resolve) => setTimeout(resolve, blockMs));
-        return [];
-      }
-      read = true;
-      return [entry];
-    },
-    commit: async () => true,
-  } as unknown as RelayStream;
-}
 
 describe('relay fan-out workers', () => {
   it('posts to every other connection while one connection is slow', async () => {
@@ -45,18 +27,20 @@ describe('relay fan-out workers', () => {
     };
     const report = await relayAvailability(
       {
-        stream: oneEntryStream({
-          id: '1-0',
-          message: {
-            type: 'concert-update',
-            concertId: 'c1',
-            availableTickets: 1,
-            totalBooked: 0,
-            tiers: [],
-            status: 'on-sale',
-            version: 2,
+        stream: streamOf([
+          {
+            id: '1-0',
+            message: {
+              type: 'concert-update',
+              concertId: 'c1',
+              availableTickets: 1,
+              totalBooked: 0,
+              tiers: [],
+              status: 'on-sale',
+              version: 2,
+            },
           },
-        }),
+        ]),
         registry,
         pusher,
       },

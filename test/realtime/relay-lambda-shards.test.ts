@@ -4,12 +4,13 @@ import { LambdaInvokeShardRunner, splitByPayload } from '../../functions/adapter
 import { MemoryConnectionRegistry } from '../../functions/adapters/memory/memory-connection-registry';
 import { relayAvailability } from '../../functions/core/relay-availability';
 import { runRelayShard } from '../../functions/handlers/relay-shard';
-import type { RelayStream, StreamEntry } from '../../functions/ports/relay-stream.port';
+import type { StreamEntry } from '../../functions/ports/relay-stream.port';
 import { type LambdaInvokeStandIn, startLambdaInvokeStandIn } from '../support/lambda-invoke-stand-in';
 import {
   type ManagementEndpointStandIn,
   startManagementEndpointStandIn,
 } from '../support/management-endpoint-stand-in';
+import { streamOf } from '../support/relay-stream';
 
 // Issue 19: on AWS the relay leader posts each shard of a delivery through a synchronous invocation of the
 // relay-shard Lambda. The real Lambda SDK client talks to an Invoke stand-in that runs the relay-shard
@@ -28,26 +29,6 @@ const UPDATE: StreamEntry = {
     version: 7,
   },
 };
-
-function streamOf(entries: StreamEntry[], onCommit: (position: string) => void): RelayStream {
-  let read = false;
-  return {
-    acquireLease: async () => ({ token: 't', renew: async () => true, release: async () => undefined }),
-    position: async () => '0-0',
-    read: async (_after: string, _count: number, blockMs: number) => {
-      if (read) {
-        await new Promise((resolve) => setTimeout(resolve, blockMs));
-        return [];
-      }
-      read = true;
-      return entries;
-    },
-    commit: async (_lease, position) => {
-      onCommit(position);
-      return true;
-    },
-  };
-}
 
 async function watchers(count: number): Promise<{ registry: MemoryConnectionRegistry; ids: string[] }> {
   const registry = new MemoryConnectionRegistry();

@@ -7,31 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryConnectionRegistry } from '../../functions/adapters/memory/memory-connection-registry';
 import { WorkerThreadShardRunner } from '../../functions/adapters/node/worker-thread-shards';
 import { relayAvailability } from '../../functions/core/relay-availability';
-import type { RelayStream, StreamEntry } from '../../functions/ports/relay-stream.port';
 import {
   type ManagementEndpointStandIn,
   startManagementEndpointStandIn,
 } from '../support/management-endpoint-stand-in';
+import { streamOf } from '../support/relay-stream';
 
 // Issue 19: the relay's worker threads post their shards through the real SDK client to the management
 // endpoint stand-in: every watcher gets the update once, a 410 still drops the connection.
-
-function streamOf(entries: StreamEntry[]): RelayStream {
-  let read = false;
-  return {
-    acquireLease: async () => ({ token: 't', renew: async () => true, release: async () => undefined }),
-    position: async () => '0-0',
-    read: async (_after: string, _count: number, blockMs: number) => {
-      if (read) {
-        await new Promise((resolve) => setTimeout(resolve, blockMs));
-        return [];
-      }
-      read = true;
-      return entries;
-    },
-    commit: async () => true,
-  };
-}
 
 describe('relay worker threads with the real SDK client', () => {
   let standIn: ManagementEndpointStandIn;

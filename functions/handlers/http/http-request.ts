@@ -9,6 +9,25 @@ import { pathId } from './schemas';
 /** It travels in logs and in every published event's trace: short, and nothing but id characters. */
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 export const MAX_BODY_BYTES = 64 * 1024;
+/**
+ * A request body's text as JSON, within the bounds every route keeps.
+ * @throws TicketingError PAYLOAD_TOO_LARGE (413) above MAX_BODY_BYTES; VALIDATION_FAILED (400) nested
+ *   deeper than MAX_JSON_DEPTH or not JSON
+ */
+function parseBody(text: string): unknown {
+  if (Buffer.byteLength(text, 'utf8') > MAX_BODY_BYTES) {
+    throw new TicketingError('PAYLOAD_TOO_LARGE', `The body may be at most ${MAX_BODY_BYTES} bytes`);
+  }
+  if (depthOf(text) > MAX_JSON_DEPTH) {
+    throw new TicketingError('VALIDATION_FAILED', `The body nests deeper than ${MAX_JSON_DEPTH} levels`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new TicketingError('VALIDATION_FAILED', 'The body is not valid JSON');
+  }
+}
+
 /** No contract body nests deeper than 4; hostile ones nest thousands deep to make parsers work. */
 export const MAX_JSON_DEPTH = 16;
 
@@ -98,18 +117,7 @@ export class HttpRequest {
     if (raw === undefined || raw === null || raw === '') return;
     const text = this.event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
     if (text.trim() === '') return;
-    if (Buffer.byteLength(text, 'utf8') > MAX_BODY_BYTES) {
-      throw new TicketingError('PAYLOAD_TOO_LARGE', `The body may be at most ${MAX_BODY_BYTES} bytes`);
-    }
-    if (depthOf(text) > MAX_JSON_DEPTH) {
-      throw new TicketingError('VALIDATION_FAILED', `The body nests deeper than ${MAX_JSON_DEPTH} levels`);
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      throw new TicketingError('VALIDATION_FAILED', 'The body is not valid JSON');
-    }
+    const json = parseBody(text);
     if (typeof json !== 'object' || json === null || Array.isArray(json)) {
       throw new TicketingError('VALIDATION_FAILED', 'This route takes no body: send none, or a JSON object');
     }
@@ -121,19 +129,7 @@ export class HttpRequest {
       throw new TicketingError('VALIDATION_FAILED', 'A JSON body is required');
     }
     const text = this.event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
-    if (Buffer.byteLength(text, 'utf8') > MAX_BODY_BYTES) {
-      throw new TicketingError('PAYLOAD_TOO_LARGE', `The body may be at most ${MAX_BODY_BYTES} bytes`);
-    }
-    if (depthOf(text) > MAX_JSON_DEPTH) {
-      throw new TicketingError('VALIDATION_FAILED', `The body nests deeper than ${MAX_JSON_DEPTH} levels`);
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      throw new TicketingError('VALIDATION_FAILED', 'The body is not valid JSON');
-    }
-    return this.validate(schema, json, 'The body');
+    return this.validate(schema, parseBody(text), 'The body');
   }
 
   /**
